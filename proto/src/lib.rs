@@ -1,0 +1,271 @@
+//! Wire protocol between the mfs trusted application (secure world) and its
+//! normal-world client.
+//!
+//! This is the only crate both worlds depend on. It is `no_std`, has no
+//! `unsafe`, and defines everything that crosses the boundary: the TA UUID,
+//! command IDs, status codes, size bounds and the JSON messages.
+//!
+//! # Framing (every command)
+//!
+//! | GP parameter | type            | meaning                                        |
+//! |--------------|-----------------|------------------------------------------------|
+//! | 0            | `VALUE_OUTPUT`  | `a` = [`Status`], `b` = detail (see [`Status`]) |
+//! | 1            | `MEMREF_INPUT`  | request: JSON object, at most [`MAX_REQUEST_LEN`] bytes, always with `"v"` |
+//! | 2            | `MEMREF_OUTPUT` | reply: JSON object (on [`Status::Ok`] only)     |
+//! | 3            | `NONE`          |                                                |
+//!
+//! Any other parameter types are refused by the TA with the GlobalPlatform
+//! code `TEE_ERROR_BAD_PARAMETERS` before anything is parsed. Every other
+//! outcome is reported as `TEE_SUCCESS` at the GP level with the result in
+//! parameter 0, so the session always stays usable.
+//!
+//! Evolution rules are in `proto/README.md`.
+#![no_std]
+#![forbid(unsafe_code)]
+
+pub mod msg;
+
+pub use msg::*;
+
+/// Default UUID of the TA; an OEM overrides it at build time with the
+/// `MFS_TA_UUID` environment variable (read by both the TA and the client
+/// build so they always agree).
+pub const DEFAULT_TA_UUID: &str = "bba37aec-75de-477b-b784-9d6f895a7e23";
+
+/// The UUID this build of the TA and client use.
+pub const TA_UUID: &str = match option_env!("MFS_TA_UUID") {
+    Some(u) => u,
+    None => DEFAULT_TA_UUID,
+};
+
+/// Oldest protocol version the TA accepts.
+pub const PROTOCOL_MIN: u16 = 1;
+/// Newest protocol version; the one this client sends.
+pub const PROTOCOL_CURRENT: u16 = 1;
+
+/// Largest request the TA reads (bytes of JSON in parameter 1).
+pub const MAX_REQUEST_LEN: usize = 2048;
+/// Largest reply the TA ever writes. A client that provides this much output
+/// space never sees [`Status::ShortBuffer`].
+pub const MAX_REPLY_LEN: usize = 2048;
+/// Scratch space needed to unescape strings while parsing a message.
+pub const UNESCAPE_BUF_LEN: usize = 256;
+
+/// Command groups: the TA decides per group which client logins may call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// Ordinary use by the payment application.
+    User,
+    /// Provisioning and administration (issuer / device owner).
+    Admin,
+}
+
+/// Command IDs (the GP `commandID`). Bits 16.. select the group:
+/// `0x0000_xxxx` user, `0x0001_xxxx` admin. Values are stable: append only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Command {
+    /// Liveness check: echoes a number. Added in v1.
+    Ping = 0x0000_0001,
+    /// TA version, protocol range and the platform facts the TA can observe.
+    /// Added in v1.
+    Info = 0x0000_0002,
+    /// One-time provisioning of the TA's policy (admin). Added in v1.
+    Provision = 0x0001_0001,
+}
+
+impl Command {
+    /// Every command, for tests and documentation.
+    pub const ALL: [Command; 3] = [Command::Ping, Command::Info, Command::Provision];
+
+    /// The access-control group of the command.
+    pub const fn group(self) -> Group {
+        if (self as u32) >> 16 == 1 {
+            Group::Admin
+        } else {
+            Group::User
+        }
+    }
+}
+
+/// A command ID the TA does not know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownCommand(pub u32);
+
+impl TryFrom<u32> for Command {
+    type Error = UnknownCommand;
+    fn try_from(v: u32) -> Result<Self, Self::Error> {
+        Command::ALL
+            .iter()
+            .copied()
+            .find(|c| *c as u32 == v)
+            .ok_or(UnknownCommand(v))
+    }
+}
+
+/// Result of a command, returned in parameter 0 `a`. Stable: append only,
+/// never renumber. Parameter 0 `b` carries the detail named here, else 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Status {
+    /// Success; the reply is in parameter 2.
+    Ok = 0,
+    /// The request is not valid JSON for this command (syntax, missing or
+    /// unknown field, wrong type, trailing bytes, string too long).
+    BadRequest = 1,
+    /// The request's `"v"` is outside `PROTOCOL_MIN..=PROTOCOL_CURRENT`.
+    /// Detail: the TA's `PROTOCOL_CURRENT`.
+    UnsupportedVersion = 2,
+    /// The command ID is not known to this TA.
+    UnknownCommand = 3,
+    /// The output buffer is too small. Detail: the size needed (bytes).
+    ShortBuffer = 4,
+    /// The request is larger than [`MAX_REQUEST_LEN`]. Detail: the limit.
+    RequestTooLarge = 5,
+    /// The session's client login may not use this command's group.
+    AccessDenied = 6,
+    /// Secure storage failed; nothing was changed that the caller could rely on.
+    StorageFailure = 7,
+    /// A cryptographic operation or integrity check failed (deliberately
+    /// not more specific).
+    CryptoFailure = 8,
+    /// The TA is already provisioned.
+    AlreadyProvisioned = 9,
+    /// A field is well-formed but out of its allowed range.
+    InvalidArgument = 10,
+    /// The TA is not provisioned yet.
+    NotProvisioned = 11,
+    /// An internal error the caller cannot fix (reported instead of a panic).
+    Internal = 12,
+}
+
+impl Status {
+    /// Every status, for tests and documentation.
+    pub const ALL: [Status; 13] = [
+        Status::Ok,
+        Status::BadRequest,
+        Status::UnsupportedVersion,
+        Status::UnknownCommand,
+        Status::ShortBuffer,
+        Status::RequestTooLarge,
+        Status::AccessDenied,
+        Status::StorageFailure,
+        Status::CryptoFailure,
+        Status::AlreadyProvisioned,
+        Status::InvalidArgument,
+        Status::NotProvisioned,
+        Status::Internal,
+    ];
+
+    /// Short stable name (used in CLI JSON output and docs).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::BadRequest => "bad-request",
+            Status::UnsupportedVersion => "unsupported-version",
+            Status::UnknownCommand => "unknown-command",
+            Status::ShortBuffer => "short-buffer",
+            Status::RequestTooLarge => "request-too-large",
+            Status::AccessDenied => "access-denied",
+            Status::StorageFailure => "storage-failure",
+            Status::CryptoFailure => "crypto-failure",
+            Status::AlreadyProvisioned => "already-provisioned",
+            Status::InvalidArgument => "invalid-argument",
+            Status::NotProvisioned => "not-provisioned",
+            Status::Internal => "internal",
+        }
+    }
+}
+
+/// A status code this client does not know (a newer TA).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownStatus(pub u32);
+
+impl TryFrom<u32> for Status {
+    type Error = UnknownStatus;
+    fn try_from(v: u32) -> Result<Self, Self::Error> {
+        Status::ALL
+            .iter()
+            .copied()
+            .find(|s| *s as u32 == v)
+            .ok_or(UnknownStatus(v))
+    }
+}
+
+/// Checks a request's protocol version against the supported range.
+pub const fn version_supported(v: u16) -> bool {
+    v >= PROTOCOL_MIN && v <= PROTOCOL_CURRENT
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn command_ids_round_trip_and_unknown_is_error() {
+        for c in Command::ALL {
+            assert_eq!(Command::try_from(c as u32), Ok(c));
+        }
+        for bad in [0u32, 3, 0x0001_0000, 0x0002_0001, u32::MAX] {
+            assert_eq!(Command::try_from(bad), Err(UnknownCommand(bad)));
+        }
+    }
+
+    #[test]
+    fn groups_follow_the_id_bits() {
+        assert_eq!(Command::Ping.group(), Group::User);
+        assert_eq!(Command::Info.group(), Group::User);
+        assert_eq!(Command::Provision.group(), Group::Admin);
+    }
+
+    #[test]
+    fn status_codes_are_stable_and_distinct() {
+        // Wire values are a contract with deployed clients: never renumber.
+        let expected: [(Status, u32); 13] = [
+            (Status::Ok, 0),
+            (Status::BadRequest, 1),
+            (Status::UnsupportedVersion, 2),
+            (Status::UnknownCommand, 3),
+            (Status::ShortBuffer, 4),
+            (Status::RequestTooLarge, 5),
+            (Status::AccessDenied, 6),
+            (Status::StorageFailure, 7),
+            (Status::CryptoFailure, 8),
+            (Status::AlreadyProvisioned, 9),
+            (Status::InvalidArgument, 10),
+            (Status::NotProvisioned, 11),
+            (Status::Internal, 12),
+        ];
+        for (s, v) in expected {
+            assert_eq!(s as u32, v);
+            assert_eq!(Status::try_from(v), Ok(s));
+        }
+        assert_eq!(Status::try_from(999), Err(UnknownStatus(999)));
+        let mut names: heapless::Vec<&str, 16> = heapless::Vec::new();
+        for s in Status::ALL {
+            assert!(!names.contains(&s.name()));
+            let _ = names.push(s.name());
+        }
+    }
+
+    #[test]
+    fn version_range() {
+        assert!(!version_supported(0));
+        assert!(version_supported(PROTOCOL_MIN));
+        assert!(version_supported(PROTOCOL_CURRENT));
+        assert!(!version_supported(PROTOCOL_CURRENT + 1));
+    }
+
+    #[test]
+    fn uuid_is_well_formed() {
+        let b = TA_UUID.as_bytes();
+        assert_eq!(b.len(), 36);
+        for (i, c) in b.iter().enumerate() {
+            if [8, 13, 18, 23].contains(&i) {
+                assert_eq!(*c, b'-');
+            } else {
+                assert!(c.is_ascii_hexdigit());
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Build script of the TA: generates the TA header (UUID, flags, stack and
+//! heap sizes) with optee-utee-build against the OP-TEE dev kit named by
+//! `TA_DEV_KIT_DIR`, and keeps glibc out of the link.
+//!
+//! Inputs (environment):
+//! - `TA_DEV_KIT_DIR` (required): the OP-TEE TA dev kit (`export-ta_arm64`).
+//! - `MFS_TA_UUID` (optional): the TA UUID; default in `mfs-proto`.
+//! - `MFS_ADMIN_LOGIN` / `MFS_ADMIN_UUID` (optional): the one client
+//!   identity allowed to use admin commands (`user` or `group`, and the
+//!   identity UUID the REE kernel reports); default: the root user.
+use std::{env, fs, path::PathBuf};
+
+use optee_utee_build::TaConfig;
+
+type BoxError = Box<dyn std::error::Error>;
+
+const DEFAULT_UUID: &str = "bba37aec-75de-477b-b784-9d6f895a7e23";
+// TA flags (OP-TEE user_ta_header.h): one instance shared by all sessions
+// (so PIN state cannot be raced from parallel sessions), several sessions,
+// kept alive between sessions.
+const TA_FLAG_SINGLE_INSTANCE: u32 = 1 << 2;
+const TA_FLAG_MULTI_SESSION: u32 = 1 << 3;
+const TA_FLAG_INSTANCE_KEEP_ALIVE: u32 = 1 << 4;
+
+fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    let hex: String = s.chars().filter(|c| *c != '-').collect();
+    if hex.len() != 32 || s.len() != 36 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn main() -> Result<(), BoxError> {
+    for v in ["MFS_TA_UUID", "MFS_ADMIN_LOGIN", "MFS_ADMIN_UUID"] {
+        println!("cargo:rerun-if-env-changed={v}");
+    }
+    let uuid = env::var("MFS_TA_UUID").unwrap_or_else(|_| DEFAULT_UUID.to_string());
+    let out = PathBuf::from(env::var("OUT_DIR")?);
+
+    // Admin policy, generated as Rust constants.
+    let login = env::var("MFS_ADMIN_LOGIN").unwrap_or_else(|_| "user".into());
+    let login = match login.as_str() {
+        "user" => "User",
+        "group" => "Group",
+        other => {
+            return Err(format!("MFS_ADMIN_LOGIN must be 'user' or 'group', not '{other}'").into());
+        }
+    };
+    let admin_uuid = match env::var("MFS_ADMIN_UUID") {
+        Ok(u) => {
+            let b = parse_uuid(&u).ok_or(format!("MFS_ADMIN_UUID is not a UUID: {u}"))?;
+            format!("{b:?}")
+        }
+        Err(_) => "mfs_core::access::LINUX_ROOT_USER_UUID".to_string(),
+    };
+    fs::write(
+        out.join("admin_policy.rs"),
+        format!(
+            "pub const ADMIN_POLICY: mfs_core::access::AdminPolicy = mfs_core::access::AdminPolicy {{\n\
+             login: mfs_proto::Login::{login},\n uuid: {admin_uuid},\n}};\n"
+        ),
+    )?;
+
+    // glibc must never be linked into a TA (OP-TEE's loader refuses
+    // DT_NEEDED entries). Crates such as `libc` ask for -lc/-lm/...: empty
+    // archives found first turn any real use into an undefined symbol,
+    // which scripts/build then rejects.
+    let shadow = out.join("no-glibc");
+    fs::create_dir_all(&shadow)?;
+    for lib in ["c", "m", "rt", "pthread", "dl", "util", "gcc_s"] {
+        // An empty ar archive is just its magic.
+        fs::write(shadow.join(format!("lib{lib}.a")), b"!<arch>\n")?;
+    }
+    println!("cargo:rustc-link-search=native={}", shadow.display());
+    println!("cargo:rustc-link-arg=-nostartfiles");
+    println!("cargo:rustc-link-arg=-nostdlib");
+
+    let config = TaConfig::new_default(&uuid, env!("CARGO_PKG_VERSION"), "mfs payment security TA")
+        .map_err(|e| format!("TA config: {e:?}"))?
+        .ta_flags(TA_FLAG_SINGLE_INSTANCE | TA_FLAG_MULTI_SESSION | TA_FLAG_INSTANCE_KEEP_ALIVE)
+        // P-256 and AES-GCM need far more than the 2 KiB / 32 KiB defaults.
+        .ta_stack_size(64 * 1024)
+        .ta_data_size(256 * 1024);
+    optee_utee_build::build(config).map_err(|e| format!("optee-utee-build: {e:?}"))?;
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Every call from the TA into the TEE (GP Internal Core API through
+//! optee-utee): persistent objects, RNG, time and properties. This is the
+//! [`Platform`] the portable logic runs on inside OP-TEE.
+//!
+//! This is the TA's only module with `unsafe`: the generated TA header
+//! below. optee-utee's safe wrappers cover every TEE call we make; should
+//! that change, the `unsafe` goes here, each block with a `// SAFETY:` note.
+
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+use mfs_core::access::ClientIdentity;
+use mfs_core::platform::{ObjectId, Platform, PlatformError, PlatformFacts, bounded, huk_status};
+use mfs_proto::{Login, StorageKind, parse_uuid};
+use optee_utee::property::{
+    ClientIdentity as ClientIdentityProp, PropertyKey, TeeApiVersion, TeeDescription, TeeDeviceId,
+    TeeInternalCoreVersion,
+};
+use optee_utee::{
+    DataFlag, ErrorKind, LoginType, ObjectStorageConstants, PersistentObject, Random, Result, Time,
+    Uuid,
+};
+
+/// The TEE as seen by the portable logic.
+#[derive(Default)]
+pub struct TeePlatform {
+    rpmb: bool,
+}
+
+const RPMB_PROBE_ID: &[u8] = b"mfs.rpmb-probe";
+
+impl TeePlatform {
+    /// Chooses the storage: RPMB (rollback-protected) where the TEE offers
+    /// it, else REE FS. OP-TEE answers ITEM_NOT_FOUND for a storage it was
+    /// built without, so a probe object is opened, or created once.
+    pub fn probe() -> Self {
+        let rpmb_id = ObjectStorageConstants::PrivateRpmb;
+        let found = PersistentObject::open(rpmb_id, RPMB_PROBE_ID, DataFlag::ACCESS_READ).is_ok()
+            || PersistentObject::create(
+                ObjectStorageConstants::PrivateRpmb,
+                RPMB_PROBE_ID,
+                DataFlag::ACCESS_READ,
+                None,
+                &[],
+            )
+            .is_ok();
+        TeePlatform { rpmb: found }
+    }
+
+    fn storage(&self) -> ObjectStorageConstants {
+        if self.rpmb {
+            ObjectStorageConstants::PrivateRpmb
+        } else {
+            ObjectStorageConstants::PrivateRee
+        }
+    }
+}
+
+fn storage_err(_: optee_utee::Error) -> PlatformError {
+    PlatformError::Storage
+}
+
+impl Platform for TeePlatform {
+    fn read(&mut self, id: &ObjectId) -> core::result::Result<Option<Vec<u8>>, PlatformError> {
+        let flags = DataFlag::ACCESS_READ | DataFlag::SHARE_READ;
+        match PersistentObject::open(self.storage(), id.as_bytes(), flags) {
+            Ok(mut obj) => obj.read_remaining_to_vec().map(Some).map_err(storage_err),
+            Err(e) if e.kind() == ErrorKind::ItemNotFound => Ok(None),
+            Err(e) => Err(storage_err(e)),
+        }
+    }
+
+    fn write(&mut self, id: &ObjectId, data: &[u8]) -> core::result::Result<(), PlatformError> {
+        // Create-with-OVERWRITE and initial data is one atomic operation in
+        // OP-TEE: the old object stays until the new one is committed.
+        let flags = DataFlag::ACCESS_READ
+            | DataFlag::ACCESS_WRITE
+            | DataFlag::ACCESS_WRITE_META
+            | DataFlag::OVERWRITE;
+        PersistentObject::create(self.storage(), id.as_bytes(), flags, None, data)
+            .map(drop)
+            .map_err(storage_err)
+    }
+
+    fn delete(&mut self, id: &ObjectId) -> core::result::Result<(), PlatformError> {
+        match PersistentObject::open(self.storage(), id.as_bytes(), DataFlag::ACCESS_WRITE_META) {
+            Ok(obj) => obj.close_and_delete().map_err(storage_err),
+            Err(e) if e.kind() == ErrorKind::ItemNotFound => Ok(()),
+            Err(e) => Err(storage_err(e)),
+        }
+    }
+
+    fn random(&mut self, buf: &mut [u8]) -> core::result::Result<(), PlatformError> {
+        // TEE_GenerateRandom cannot return an error: per GP it panics the
+        // TA on RNG failure, which is the fail-closed outcome we want.
+        Random::generate(buf);
+        Ok(())
+    }
+
+    fn now_ms(&mut self) -> u64 {
+        let mut t = Time::new();
+        t.system_time();
+        u64::from(t.seconds) * 1000 + u64::from(t.millis)
+    }
+
+    fn facts(&mut self) -> PlatformFacts {
+        let device_id = TeeDeviceId
+            .get()
+            .ok()
+            .and_then(|u| uuid_bytes(&u))
+            .unwrap_or([0; 16]);
+        PlatformFacts {
+            storage: if self.rpmb {
+                StorageKind::Rpmb
+            } else {
+                StorageKind::ReeFs
+            },
+            hw_unique_key: huk_status(&device_id),
+            tee_description: TeeDescription
+                .get()
+                .map(|s| bounded(&s))
+                .unwrap_or_default(),
+            tee_api_version: TeeApiVersion.get().map(|s| bounded(&s)).unwrap_or_default(),
+            tee_internal_core_version: TeeInternalCoreVersion.get().unwrap_or(0),
+            tee_device_id: device_id,
+        }
+    }
+}
+
+fn uuid_bytes(u: &Uuid) -> Option<[u8; 16]> {
+    let mut s: heapless::String<36> = heapless::String::new();
+    write!(s, "{u}").ok()?;
+    parse_uuid(&s)
+}
+
+/// The current session's client identity (`gpd.client.identity`).
+pub fn client_identity() -> Result<ClientIdentity> {
+    let id = ClientIdentityProp.get()?;
+    let login = match id.login_type() {
+        LoginType::Public => Login::Public,
+        LoginType::User => Login::User,
+        LoginType::Group => Login::Group,
+        LoginType::Application => Login::Application,
+        LoginType::ApplicationUser => Login::ApplicationUser,
+        LoginType::ApplicationGroup => Login::ApplicationGroup,
+        LoginType::TrustedApp => Login::TrustedApp,
+        LoginType::Unknown(_) => Login::Other,
+    };
+    let uuid = uuid_bytes(&id.uuid()).ok_or(ErrorKind::BadFormat)?;
+    Ok(ClientIdentity { login, uuid })
+}
+
+/// The TA header generated by optee-utee-build from `build.rs`: UUID,
+/// flags, stack and heap sizes and the statics OP-TEE's loader reads
+/// (`ta_head`, `ta_props`, `ta_heap`, `trace_level`).
+#[allow(clippy::undocumented_unsafe_blocks, dead_code, non_upper_case_globals)]
+mod header {
+    // SAFETY (the one `unsafe` block inside, `tahead_get_trace_level`):
+    // it reads the `trace_level` static, which only the TA runtime reads
+    // and nothing writes after load; OP-TEE runs a TA instance on one
+    // thread at a time, so the read cannot race.
+    include!(concat!(env!("OUT_DIR"), "/user_ta_header.rs"));
+}

@@ -1,0 +1,25 @@
+# QEMU end-to-end suite, boot 1 (busybox sh). Every check prints
+# "MFS-TEST ok NAME" or "MFS-TEST fail NAME: WHY"; the host counts them.
+t_ok()   { echo "MFS-TEST ok $1"; }
+t_fail() { echo "MFS-TEST fail $1: $2"; }
+expect() { # NAME EXPECTED-EXIT-CODE COMMAND...
+    name=$1 want=$2; shift 2
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" = "$want" ]; then t_ok "$name"; else t_fail "$name" "exit $rc (want $want): $out"; fi
+}
+
+# The TA boundary, through raw libteec calls. Failed tests report
+# themselves; a crash of the binary is one more failure.
+mfs-e2e; rc=$?
+[ "$rc" -ge 128 ] && t_fail mfs_e2e_binary "killed by signal $((rc - 128))"
+
+# The CLI.
+expect cli_ping 0 mfs ping --echo 42
+expect cli_info_json 0 sh -c 'mfs info --json | grep -q "\"storage\":\"ree-fs\""'
+expect cli_public_login_cannot_provision 1 mfs --login public provision --pin-max-tries 5
+expect cli_bad_uuid_is_tee_error 3 mfs --uuid 00000000-0000-0000-0000-000000000000 ping
+expect cli_usage_error 2 mfs provision --pin-max-tries notanumber
+
+# OP-TEE's own regression case 1001 as a platform smoke test.
+if xtest -t regression 1001 > /tmp/xtest.log 2>&1; then t_ok xtest_regression_1001
+else t_fail xtest_regression_1001 "$(tail -5 /tmp/xtest.log | tr '\n' ' ')"; fi

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The QEMU end-to-end suite: boots the image once per phase
+# (tests/guest/phaseN.sh), all phases sharing one fresh persistent
+# secure-storage disk, so a later phase sees what an earlier one stored
+# (a reboot). Prints the guest's MFS-TEST lines; exits 0 when the guest
+# finished every phase.
+set -euo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
+
+disk="$OUT/qemu/test-store.img"
+rm -f "$disk"
+n=0
+for script in "$MFS_ROOT"/tests/guest/phase*.sh; do
+    n=$((n + 1))
+    phase=$(basename "$script" .sh); phase=${phase#phase}
+    log "QEMU boot $n: test phase $phase"
+    logf="$OUT/qemu/test-phase$phase.log"
+    if ! "$MFS_ROOT/qemu/boot.sh" --mode test --phase "$phase" --disk "$disk" \
+            --timeout "${MFS_QEMU_TIMEOUT:-600}" --console-log "$logf" > /dev/null; then
+        echo "MFS-TEST fail qemu_phase_$phase: guest did not finish (see $logf and $OUT/qemu/secure.log)"
+        continue
+    fi
+    grep -a '^MFS-TEST ' "$logf" | tr -d '\r' || true
+    grep -a '^# ' "$logf" | tr -d '\r' >&2 || true
+done
