@@ -44,7 +44,7 @@ install -m 0444 "$ta" "$STAGE/usr/lib/optee_armtz/$MFS_TA_UUID.ta"
 install -m 0755 "$OUT/bin/mfs" "$OUT/bin/mfs-e2e" "$STAGE/usr/bin/"
 mkdir -p "$STAGE/usr/share/mfs/tests"
 install -m 0644 "$MFS_ROOT/scripts/demo.sh" "$STAGE/usr/share/mfs/demo.sh"
-install -m 0644 "$MFS_ROOT"/tests/guest/*.sh "$STAGE/usr/share/mfs/tests/"
+install -m 0644 "$MFS_ROOT"/tests/guest/*.sh "$MFS_ROOT"/tests/guest/*.pem "$STAGE/usr/share/mfs/tests/"
 echo "$MFS_TA_UUID" > "$STAGE/usr/share/mfs/ta-uuid"
 
 (cd "$STAGE" && find . -print0 | LC_ALL=C sort -z \

@@ -2,16 +2,28 @@
 # the command, then what the TA answered.
 set -e
 step() { echo; echo "\$ $*"; "$@"; }
+refused() { echo; echo "\$ $* (expected to be refused)"; if "$@"; then exit 1; fi; }
+K=/usr/share/mfs/tests/issuer-test-key.pem
 
 echo "== mfs-ta demo: OP-TEE $(uname -m) guest, TA $(cat /usr/share/mfs/ta-uuid) =="
 step mfs info
 step mfs ping --echo 12345
+
 echo
-echo "# Admin commands need the admin identity (root's user login):"
-echo "# a public-login session is refused with a defined status."
-if step mfs --login public provision --pin-max-tries 5; then exit 1; fi
-step mfs provision --pin-max-tries 5
+echo "# Provisioning is for the admin identity (root's user login) only, once."
+echo "# The issuer key authorises PIN unblocks (a demo key stands in for the issuer)."
+refused mfs --login public provision --issuer-key $K
+step mfs provision --pin-max-tries 3 --pin-throttle-ms 0 --issuer-key $K
+
 echo
-echo "# Provisioning happens once; the machine-readable view:"
-if step mfs provision --pin-max-tries 6; then exit 1; fi
+echo "# PINs travel only as ISO 9564 format-4 blocks under an ECDH session key."
+echo "\$ echo <PIN> | mfs pin set"; echo 4739 | mfs pin set
+echo "\$ echo <wrong PIN> | mfs pin verify"; if echo 0000 | mfs pin verify; then exit 1; fi
+echo "\$ echo <PIN> | mfs pin verify"; echo 4739 | mfs pin verify
+echo "# three wrong PINs block it; then even the right one is refused:"
+for i in 1 2 3; do echo 0000 | mfs pin verify || true; done
+if echo 4739 | mfs pin verify; then exit 1; fi
+step mfs pin status
+echo "\$ echo <new PIN> | mfs pin unblock --issuer-key ..."; echo 8642 | mfs pin unblock --issuer-key $K
+echo "\$ echo <new PIN> | mfs pin verify --json"; echo 8642 | mfs pin verify --json
 step mfs info --json

@@ -27,6 +27,16 @@ pub enum Error {
     BadReply,
     /// The request could not be encoded within the protocol's bounds.
     RequestTooLarge,
+    /// A PIN is not 4–12 decimal digits (checked before anything is sent).
+    BadPin,
+    /// A PAN is not 1–19 decimal digits.
+    BadPan,
+    /// The TA's session key is not a valid P-256 point.
+    BadTaKey,
+    /// The operating system's random number generator failed.
+    Random,
+    /// The issuer key or signature could not be used.
+    Issuer,
 }
 
 impl Error {
@@ -49,12 +59,19 @@ impl fmt::Display for Error {
                     Status::ShortBuffer => write!(f, " (needs {detail} bytes)"),
                     Status::UnsupportedVersion => write!(f, " (TA speaks up to v{detail})"),
                     Status::RequestTooLarge => write!(f, " (limit {detail} bytes)"),
+                    Status::PinIncorrect => write!(f, " ({detail} tries left)"),
+                    Status::PinThrottled => write!(f, " (retry in {detail} ms)"),
                     _ => Ok(()),
                 }
             }
             Error::UnknownStatus(s) => write!(f, "TA answered unknown status {s}"),
             Error::BadReply => f.write_str("TA reply could not be decoded"),
             Error::RequestTooLarge => f.write_str("request exceeds the protocol's size bound"),
+            Error::BadPin => f.write_str("a PIN must be 4 to 12 decimal digits"),
+            Error::BadPan => f.write_str("a PAN must be 1 to 19 decimal digits"),
+            Error::BadTaKey => f.write_str("the TA's PIN session key is invalid"),
+            Error::Random => f.write_str("the system random number generator failed"),
+            Error::Issuer => f.write_str("issuer key or signature unusable"),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod client;
 mod error;
+pub mod issuer;
 mod transport;
 
 pub use client::Client;

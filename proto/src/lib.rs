@@ -23,7 +23,11 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+#[cfg(test)]
+extern crate std;
+
 pub mod msg;
+pub mod pin;
 
 pub use msg::*;
 
@@ -70,13 +74,36 @@ pub enum Command {
     /// TA version, protocol range and the platform facts the TA can observe.
     /// Added in v1.
     Info = 0x0000_0002,
+    /// Opens a PIN session: the TA's ephemeral ECDH key and a nonce.
+    /// Added in v1.
+    PinSession = 0x0000_0010,
+    /// PIN state: set, blocked, tries left, throttle delay. Added in v1.
+    PinStatus = 0x0000_0011,
+    /// First PIN enrolment (protected PIN block). Added in v1.
+    PinSet = 0x0000_0012,
+    /// PIN verification (protected PIN block). Added in v1.
+    PinVerify = 0x0000_0013,
+    /// PIN change: old and new PIN blocks. Added in v1.
+    PinChange = 0x0000_0014,
+    /// Issuer-authorised unblock with a new PIN. Added in v1.
+    PinUnblock = 0x0000_0015,
     /// One-time provisioning of the TA's policy (admin). Added in v1.
     Provision = 0x0001_0001,
 }
 
 impl Command {
     /// Every command, for tests and documentation.
-    pub const ALL: [Command; 3] = [Command::Ping, Command::Info, Command::Provision];
+    pub const ALL: [Command; 9] = [
+        Command::Ping,
+        Command::Info,
+        Command::PinSession,
+        Command::PinStatus,
+        Command::PinSet,
+        Command::PinVerify,
+        Command::PinChange,
+        Command::PinUnblock,
+        Command::Provision,
+    ];
 
     /// The access-control group of the command.
     pub const fn group(self) -> Group {
@@ -137,11 +164,25 @@ pub enum Status {
     NotProvisioned = 11,
     /// An internal error the caller cannot fix (reported instead of a panic).
     Internal = 12,
+    /// No PIN is set yet.
+    PinNotSet = 13,
+    /// A PIN is already set (use change).
+    PinAlreadySet = 14,
+    /// Wrong PIN. Detail: tries left (like ISO 7816 `63Cx`), at least 1.
+    PinIncorrect = 15,
+    /// The PIN is blocked: no tries left; only an issuer unblock helps.
+    PinBlocked = 16,
+    /// Too soon after repeated failures; no try was used. Detail:
+    /// milliseconds to wait.
+    PinThrottled = 17,
+    /// The command needs a fresh PIN session (`PinSession`) in this TA
+    /// session; each PIN session serves one PIN command.
+    PinSessionRequired = 18,
 }
 
 impl Status {
     /// Every status, for tests and documentation.
-    pub const ALL: [Status; 13] = [
+    pub const ALL: [Status; 19] = [
         Status::Ok,
         Status::BadRequest,
         Status::UnsupportedVersion,
@@ -155,6 +196,12 @@ impl Status {
         Status::InvalidArgument,
         Status::NotProvisioned,
         Status::Internal,
+        Status::PinNotSet,
+        Status::PinAlreadySet,
+        Status::PinIncorrect,
+        Status::PinBlocked,
+        Status::PinThrottled,
+        Status::PinSessionRequired,
     ];
 
     /// Short stable name (used in CLI JSON output and docs).
@@ -173,6 +220,12 @@ impl Status {
             Status::InvalidArgument => "invalid-argument",
             Status::NotProvisioned => "not-provisioned",
             Status::Internal => "internal",
+            Status::PinNotSet => "pin-not-set",
+            Status::PinAlreadySet => "pin-already-set",
+            Status::PinIncorrect => "pin-incorrect",
+            Status::PinBlocked => "pin-blocked",
+            Status::PinThrottled => "pin-throttled",
+            Status::PinSessionRequired => "pin-session-required",
         }
     }
 }
@@ -216,12 +269,15 @@ mod test {
         assert_eq!(Command::Ping.group(), Group::User);
         assert_eq!(Command::Info.group(), Group::User);
         assert_eq!(Command::Provision.group(), Group::Admin);
+        for c in [Command::PinSession, Command::PinSet, Command::PinUnblock] {
+            assert_eq!(c.group(), Group::User);
+        }
     }
 
     #[test]
     fn status_codes_are_stable_and_distinct() {
         // Wire values are a contract with deployed clients: never renumber.
-        let expected: [(Status, u32); 13] = [
+        let expected: [(Status, u32); 19] = [
             (Status::Ok, 0),
             (Status::BadRequest, 1),
             (Status::UnsupportedVersion, 2),
@@ -235,13 +291,19 @@ mod test {
             (Status::InvalidArgument, 10),
             (Status::NotProvisioned, 11),
             (Status::Internal, 12),
+            (Status::PinNotSet, 13),
+            (Status::PinAlreadySet, 14),
+            (Status::PinIncorrect, 15),
+            (Status::PinBlocked, 16),
+            (Status::PinThrottled, 17),
+            (Status::PinSessionRequired, 18),
         ];
         for (s, v) in expected {
             assert_eq!(s as u32, v);
             assert_eq!(Status::try_from(v), Ok(s));
         }
         assert_eq!(Status::try_from(999), Err(UnknownStatus(999)));
-        let mut names: heapless::Vec<&str, 16> = heapless::Vec::new();
+        let mut names: heapless::Vec<&str, 32> = heapless::Vec::new();
         for s in Status::ALL {
             assert!(!names.contains(&s.name()));
             let _ = names.push(s.name());

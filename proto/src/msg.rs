@@ -142,6 +142,12 @@ pub const PIN_TRIES_MAX: u8 = 15;
 /// Default PIN try limit.
 pub const PIN_TRIES_DEFAULT: u8 = 5;
 
+/// Longest base delay between PIN tries after the third failure.
+pub const PIN_THROTTLE_MAX_MS: u32 = 60_000;
+
+/// Hex text of a SEC1 uncompressed P-256 public key (65 bytes).
+pub type EcPointHex = String<{ 2 * crate::pin::EC_POINT_LEN }>;
+
 /// [`crate::Command::Provision`] request (admin group, once per TA
 /// instance; [`crate::Status::AlreadyProvisioned`] afterwards).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +157,93 @@ pub struct ProvisionRequest {
     pub v: u16,
     /// PIN try limit, `PIN_TRIES_MIN..=PIN_TRIES_MAX`.
     pub pin_max_tries: u8,
+    /// Base delay (ms) the TA enforces between PIN tries once three in a
+    /// row have failed; doubles with each further failure (up to 64x).
+    /// 0 disables throttling. At most [`PIN_THROTTLE_MAX_MS`].
+    pub pin_throttle_ms: u32,
+    /// The issuer's P-256 public key (SEC1 uncompressed, hex) that
+    /// authorises PIN unblocks.
+    pub issuer_key: EcPointHex,
+}
+
+/// [`crate::Command::PinSession`] reply: the TA's single-use ephemeral
+/// key for this PIN operation and the nonce an issuer signs for an unblock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinSessionReply {
+    /// TA ephemeral P-256 public key, SEC1 uncompressed, hex.
+    pub ta_key: EcPointHex,
+    /// 16 random bytes, hex.
+    pub nonce: String<{ 2 * crate::pin::PIN_NONCE_LEN }>,
+}
+
+/// Hex text of a format 4 PIN block.
+pub type PinBlockHex = String<{ 2 * crate::pin::PIN_BLOCK_LEN }>;
+
+/// [`crate::Command::PinSet`] and [`crate::Command::PinVerify`] request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinRequest {
+    /// Protocol version.
+    pub v: u16,
+    /// Client ephemeral P-256 public key, SEC1 uncompressed, hex.
+    pub client_key: EcPointHex,
+    /// ISO 9564-1 format 4 PIN block, hex.
+    pub block: PinBlockHex,
+    /// PAN the block is bound to (decimal digits); absent: the fixed PAN.
+    pub pan: Option<String<{ crate::pin::PAN_MAX_DIGITS }>>,
+}
+
+/// [`crate::Command::PinChange`] request (both blocks under one key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinChangeRequest {
+    /// Protocol version.
+    pub v: u16,
+    /// Client ephemeral P-256 public key, SEC1 uncompressed, hex.
+    pub client_key: EcPointHex,
+    /// Current PIN's block, hex.
+    pub old_block: PinBlockHex,
+    /// New PIN's block, hex.
+    pub new_block: PinBlockHex,
+    /// PAN both blocks are bound to; absent: the fixed PAN.
+    pub pan: Option<String<{ crate::pin::PAN_MAX_DIGITS }>>,
+}
+
+/// Longest DER ECDSA P-256 signature.
+pub const DER_SIGNATURE_MAX_LEN: usize = 72;
+
+/// [`crate::Command::PinUnblock`] request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinUnblockRequest {
+    /// Protocol version.
+    pub v: u16,
+    /// Client ephemeral P-256 public key, SEC1 uncompressed, hex.
+    pub client_key: EcPointHex,
+    /// New PIN's block, hex.
+    pub block: PinBlockHex,
+    /// PAN the block is bound to; absent: the fixed PAN.
+    pub pan: Option<String<{ crate::pin::PAN_MAX_DIGITS }>>,
+    /// Issuer's DER ECDSA P-256/SHA-256 signature over
+    /// [`crate::pin::unblock_message`], hex.
+    pub signature: String<{ 2 * DER_SIGNATURE_MAX_LEN }>,
+}
+
+/// Reply of every PIN command except `PinSession`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinStatusReply {
+    /// A PIN is set.
+    pub set: bool,
+    /// The PIN is blocked.
+    pub blocked: bool,
+    /// Tries left before the PIN blocks.
+    pub tries_left: u8,
+    /// The provisioned try limit.
+    pub max_tries: u8,
+    /// Milliseconds before the next try is accepted (0: now).
+    pub throttle_ms: u32,
 }
 
 /// [`crate::Command::Provision`] reply.
@@ -202,6 +295,27 @@ pub fn hex_string<const N: usize>(bytes: &[u8]) -> Result<String<N>, EncodeError
         }
     }
     Ok(s)
+}
+
+/// Parses exactly `N` bytes of hex (either case).
+pub fn hex_bytes<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let mut out = [0u8; N];
+    hex_into(s, &mut out)?;
+    Some(out)
+}
+
+/// Parses hex into `out`, which it must fill exactly; returns `out`'s length.
+pub fn hex_into(s: &str, out: &mut [u8]) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.len() != 2 * out.len() {
+        return None;
+    }
+    for (byte, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
+        let hi = char::from(*pair.first()?).to_digit(16)?;
+        let lo = char::from(*pair.get(1)?).to_digit(16)?;
+        *byte = u8::try_from(hi * 16 + lo).ok()?;
+    }
+    Some(out.len())
 }
 
 /// Formats a 16-byte UUID (big-endian field order) as canonical text.
@@ -341,13 +455,67 @@ mod test {
     }
 
     #[test]
-    fn largest_request_fits_max_request() {
+    fn largest_requests_fit_max_request() {
+        let mut buf = [0u8; MAX_REQUEST_LEN];
         let r = ProvisionRequest {
             v: u16::MAX,
             pin_max_tries: u8::MAX,
+            pin_throttle_ms: u32::MAX,
+            issuer_key: filled('f'),
         };
-        let mut buf = [0u8; MAX_REQUEST_LEN];
         assert!(encode(&r, &mut buf).unwrap() <= MAX_REQUEST_LEN);
+        let r = PinUnblockRequest {
+            v: u16::MAX,
+            client_key: filled('f'),
+            block: filled('f'),
+            pan: Some(filled('9')),
+            signature: filled('f'),
+        };
+        assert!(encode(&r, &mut buf).unwrap() <= MAX_REQUEST_LEN);
+        let r = PinChangeRequest {
+            v: u16::MAX,
+            client_key: filled('f'),
+            old_block: filled('f'),
+            new_block: filled('f'),
+            pan: Some(filled('9')),
+        };
+        assert!(encode(&r, &mut buf).unwrap() <= MAX_REQUEST_LEN);
+    }
+
+    #[test]
+    fn largest_pin_replies_fit_max_reply() {
+        let mut buf = [0u8; MAX_REPLY_LEN];
+        let r = PinSessionReply {
+            ta_key: filled('f'),
+            nonce: filled('f'),
+        };
+        assert!(encode(&r, &mut buf).unwrap() <= MAX_REPLY_LEN);
+        let r = PinStatusReply {
+            set: true,
+            blocked: false,
+            tries_left: u8::MAX,
+            max_tries: u8::MAX,
+            throttle_ms: u32::MAX,
+        };
+        assert!(encode(&r, &mut buf).unwrap() <= MAX_REPLY_LEN);
+    }
+
+    #[test]
+    fn optional_pan_may_be_absent() {
+        let r: PinRequest = decode(br#"{"v":1,"client_key":"04","block":"00"}"#).unwrap();
+        assert_eq!(r.pan, None);
+        let r: PinRequest =
+            decode(br#"{"v":1,"client_key":"04","block":"00","pan":"1234"}"#).unwrap();
+        assert_eq!(r.pan.as_deref(), Some("1234"));
+    }
+
+    #[test]
+    fn hex_parsing() {
+        assert_eq!(hex_bytes::<2>("0aFf"), Some([0x0a, 0xff]));
+        assert_eq!(hex_bytes::<2>("0aF"), None);
+        assert_eq!(hex_bytes::<2>("0aFfee"), None);
+        assert_eq!(hex_bytes::<2>("0g00"), None);
+        assert_eq!(hex_bytes::<0>(""), Some([]));
     }
 
     #[test]

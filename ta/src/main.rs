@@ -73,7 +73,16 @@ fn invoke_command(ctx: &mut SessionCtx, cmd_id: u32, params: &mut Params<'_>) ->
             // longer change (the length is bounded above).
             let request = input.read_to_vec();
             let mut out = vec![0u8; output.buffer_len().min(MAX_REPLY_LEN)];
-            let reply = mfs_core::invoke(&mut ctx.platform, session, cmd_id, &request, &mut out);
+            let reply = tee::with_instance(|instance| {
+                mfs_core::invoke(
+                    &mut ctx.platform,
+                    instance,
+                    session,
+                    cmd_id,
+                    &request,
+                    &mut out,
+                )
+            });
             let written = if reply.status == Status::Ok {
                 out.get(..reply.len)
             } else {

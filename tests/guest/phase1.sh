@@ -16,9 +16,17 @@ mfs-e2e; rc=$?
 # The CLI.
 expect cli_ping 0 mfs ping --echo 42
 expect cli_info_json 0 sh -c 'mfs info --json | grep -q "\"storage\":\"ree-fs\""'
-expect cli_public_login_cannot_provision 1 mfs --login public provision --pin-max-tries 5
+K=/usr/share/mfs/tests/issuer-test-key.pem
+expect cli_public_login_cannot_provision 1 mfs --login public provision --issuer-key $K
+expect cli_provision_twice_refused 1 mfs provision --issuer-key $K
 expect cli_bad_uuid_is_tee_error 3 mfs --uuid 00000000-0000-0000-0000-000000000000 ping
-expect cli_usage_error 2 mfs provision --pin-max-tries notanumber
+expect cli_usage_error 2 mfs provision --pin-max-tries notanumber --issuer-key $K
+# The e2e run above left the PIN blocked (it stays so across the reboot).
+expect cli_pin_status_blocked 0 sh -c 'mfs pin status | grep -q BLOCKED'
+expect cli_pin_verify_blocked_refused 1 sh -c 'echo 739146285037 | mfs pin verify'
+expect cli_pin_short_pin_is_local_error 5 sh -c 'echo 12 | mfs pin verify'
+expect cli_pin_unblock_without_key_file 5 sh -c 'echo 1234 | mfs pin unblock --issuer-key /nonexistent'
+expect cli_pin_still_blocked 0 sh -c 'mfs pin status --json | grep -q "\"blocked\":true"' 
 
 # OP-TEE's own regression case 1001 as a platform smoke test.
 if xtest -t regression 1001 > /tmp/xtest.log 2>&1; then t_ok xtest_regression_1001

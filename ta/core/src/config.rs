@@ -1,28 +1,38 @@
 //! The provisioning record: the TA's policy, written once by the admin
 //! group's `Provision` command.
 //!
-//! Stored as object `cfg`, layout (version 1, 2 bytes):
+//! Stored as object `cfg`, layout version 1 (71 bytes):
 //!
-//! | offset | size | field                          |
-//! |--------|------|--------------------------------|
-//! | 0      | 1    | layout version = 1             |
-//! | 1      | 1    | PIN try limit (3..=15)         |
+//! | offset | size | field                                         |
+//! |--------|------|-----------------------------------------------|
+//! | 0      | 1    | layout version = 1                            |
+//! | 1      | 1    | PIN try limit (3..=15)                        |
+//! | 2      | 4    | PIN throttle base delay, ms, little-endian (0..=60000) |
+//! | 6      | 65   | issuer public key, SEC1 uncompressed P-256    |
 //!
 //! A record with another version or length, or a value out of range, is
 //! treated as a storage failure: the TA fails closed rather than guess.
+//! Provisioning also creates the TA-unique secret (before the record, so a
+//! power cut in between leaves an unprovisioned TA whose retry reuses it).
 
-use mfs_proto::{PIN_TRIES_MAX, PIN_TRIES_MIN};
+use mfs_proto::pin::EC_POINT_LEN;
+use mfs_proto::{PIN_THROTTLE_MAX_MS, PIN_TRIES_MAX, PIN_TRIES_MIN};
 
 use crate::Error;
 use crate::platform::{ObjectId, Platform};
 
 const LAYOUT_V1: u8 = 1;
+const RECORD_LEN: usize = 6 + EC_POINT_LEN;
 
 /// The provisioned policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
     /// PIN try limit before the PIN blocks.
     pub pin_max_tries: u8,
+    /// Base delay between PIN tries after three failures in a row (0: off).
+    pub pin_throttle_ms: u32,
+    /// The issuer's key that authorises PIN unblocks.
+    pub issuer_key: [u8; EC_POINT_LEN],
 }
 
 fn object_id() -> Result<ObjectId, Error> {
@@ -30,23 +40,40 @@ fn object_id() -> Result<ObjectId, Error> {
 }
 
 impl Config {
-    /// Builds a config, checking every bound.
-    pub fn new(pin_max_tries: u8) -> Result<Self, Error> {
-        if !(PIN_TRIES_MIN..=PIN_TRIES_MAX).contains(&pin_max_tries) {
+    /// Builds a config, checking every bound and that the issuer key is a
+    /// valid P-256 point.
+    pub fn new(
+        pin_max_tries: u8,
+        pin_throttle_ms: u32,
+        issuer_key: [u8; EC_POINT_LEN],
+    ) -> Result<Self, Error> {
+        if !(PIN_TRIES_MIN..=PIN_TRIES_MAX).contains(&pin_max_tries)
+            || pin_throttle_ms > PIN_THROTTLE_MAX_MS
+            || crate::crypto::parse_point(&issuer_key).is_err()
+        {
             return Err(Error::InvalidArgument);
         }
-        Ok(Config { pin_max_tries })
+        Ok(Config {
+            pin_max_tries,
+            pin_throttle_ms,
+            issuer_key,
+        })
     }
 
-    fn encode(&self) -> [u8; 2] {
-        [LAYOUT_V1, self.pin_max_tries]
+    fn encode(&self) -> Result<[u8; RECORD_LEN], Error> {
+        crate::platform::concat(&[
+            &[LAYOUT_V1, self.pin_max_tries],
+            &self.pin_throttle_ms.to_le_bytes(),
+            &self.issuer_key,
+        ])
     }
 
     fn decode(bytes: &[u8]) -> Result<Self, Error> {
-        match bytes {
-            [LAYOUT_V1, tries] => Config::new(*tries).map_err(|_| Error::Storage),
-            _ => Err(Error::Storage),
-        }
+        let r: &[u8; RECORD_LEN] = bytes.try_into().map_err(|_| Error::Storage)?;
+        let [LAYOUT_V1, tries, t0, t1, t2, t3, key @ ..] = *r else {
+            return Err(Error::Storage);
+        };
+        Config::new(tries, u32::from_le_bytes([t0, t1, t2, t3]), key).map_err(|_| Error::Storage)
     }
 
     /// Loads the record; `Ok(None)` before provisioning.
@@ -57,63 +84,110 @@ impl Config {
         }
     }
 
+    /// Loads the record, `Err(NotProvisioned)` before provisioning.
+    pub fn require(p: &mut impl Platform) -> Result<Self, Error> {
+        Config::load(p)?.ok_or(Error::NotProvisioned)
+    }
+
     /// Stores the record the first time; refuses to overwrite.
     pub fn provision(&self, p: &mut impl Platform) -> Result<(), Error> {
         if Config::load(p)?.is_some() {
             return Err(Error::AlreadyProvisioned);
         }
-        p.write(&object_id()?, &self.encode())?;
+        crate::secret::load_or_create(p)?;
+        p.write(&object_id()?, &self.encode()?)?;
         Ok(())
     }
 }
 
 #[cfg(test)]
-mod test {
+pub(crate) mod test {
     use super::*;
     use crate::mem::MemPlatform;
 
+    /// A valid issuer key for tests: the P-256 generator G.
+    pub(crate) const G: [u8; 65] = [
+        0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4,
+        0x40, 0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8,
+        0x98, 0xc2, 0x96, 0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb, 0x4a,
+        0x7c, 0x0f, 0x9e, 0x16, 0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40,
+        0x68, 0x37, 0xbf, 0x51, 0xf5,
+    ];
+
     #[test]
     fn bounds() {
-        assert_eq!(Config::new(2), Err(Error::InvalidArgument));
-        assert!(Config::new(3).is_ok());
-        assert!(Config::new(15).is_ok());
-        assert_eq!(Config::new(16), Err(Error::InvalidArgument));
+        assert_eq!(Config::new(2, 0, G), Err(Error::InvalidArgument));
+        assert!(Config::new(3, 0, G).is_ok());
+        assert!(Config::new(15, PIN_THROTTLE_MAX_MS, G).is_ok());
+        assert_eq!(Config::new(16, 0, G), Err(Error::InvalidArgument));
+        assert_eq!(
+            Config::new(5, PIN_THROTTLE_MAX_MS + 1, G),
+            Err(Error::InvalidArgument)
+        );
+        let mut bad = G;
+        bad[64] ^= 1;
+        assert_eq!(Config::new(5, 0, bad), Err(Error::InvalidArgument));
     }
 
     #[test]
     fn provision_once_then_load() {
         let mut p = MemPlatform::new();
         assert_eq!(Config::load(&mut p), Ok(None));
-        let c = Config::new(5).unwrap();
+        assert_eq!(Config::require(&mut p), Err(Error::NotProvisioned));
+        let c = Config::new(5, 250, G).unwrap();
         c.provision(&mut p).unwrap();
         assert_eq!(Config::load(&mut p), Ok(Some(c)));
         assert_eq!(
-            Config::new(7).unwrap().provision(&mut p),
+            Config::new(7, 0, G).unwrap().provision(&mut p),
             Err(Error::AlreadyProvisioned)
         );
-        assert_eq!(Config::load(&mut p), Ok(Some(c)));
+        assert_eq!(Config::require(&mut p), Ok(c));
+        assert!(crate::secret::load(&mut p).is_ok());
     }
 
     #[test]
     fn corrupt_record_fails_closed() {
         let mut p = MemPlatform::new();
-        Config::new(5).unwrap().provision(&mut p).unwrap();
+        let c = Config::new(5, 0, G).unwrap();
+        c.provision(&mut p).unwrap();
         let id = object_id().unwrap();
-        for bad in [&[2u8, 5][..], &[1, 99], &[1], &[1, 5, 0], &[]] {
-            *p.object_mut(&id).unwrap() = bad.to_vec();
+        let good = c.encode().unwrap().to_vec();
+        let mut cases = vec![
+            vec![],
+            vec![1],
+            good[..70].to_vec(),
+            [&good[..], &[0]].concat(),
+        ];
+        let mut v2 = good.clone();
+        v2[0] = 2;
+        cases.push(v2);
+        let mut tries = good.clone();
+        tries[1] = 99;
+        cases.push(tries);
+        let mut key = good.clone();
+        key[70] ^= 1;
+        cases.push(key);
+        for bad in cases {
+            *p.object_mut(&id).unwrap() = bad.clone();
             assert_eq!(Config::load(&mut p), Err(Error::Storage), "{bad:?}");
         }
     }
 
     #[test]
-    fn power_cut_during_provision_leaves_unprovisioned() {
-        let mut p = MemPlatform::new();
-        p.cut_power_at(1);
-        assert_eq!(
-            Config::new(5).unwrap().provision(&mut p),
-            Err(Error::Storage)
-        );
-        p.power_on();
-        assert_eq!(Config::load(&mut p), Ok(None));
+    fn every_power_cut_during_provision_leaves_a_retryable_state() {
+        for cut in 1..=2 {
+            let mut p = MemPlatform::new();
+            p.cut_power_at(cut);
+            let c = Config::new(5, 0, G).unwrap();
+            assert_eq!(c.provision(&mut p), Err(Error::Storage));
+            p.power_on();
+            assert_eq!(Config::load(&mut p), Ok(None));
+            let secret_before = crate::secret::load(&mut p).ok().map(|k| k.0);
+            c.provision(&mut p).unwrap();
+            // a secret created before the cut is kept, never replaced
+            if let Some(s) = secret_before {
+                assert_eq!(crate::secret::load(&mut p).unwrap().0, s);
+            }
+        }
     }
 }

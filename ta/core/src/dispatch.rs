@@ -15,14 +15,15 @@
 
 use mfs_proto::{
     Command, EmptyRequest, Header, InfoReply, MAX_REPLY_LEN, MAX_REQUEST_LEN, PROTOCOL_CURRENT,
-    PROTOCOL_MIN, PingReply, PingRequest, ProvisionReply, ProvisionRequest, Status, decode, encode,
-    uuid_string,
+    PROTOCOL_MIN, PinChangeRequest, PinRequest, PinUnblockRequest, PingReply, PingRequest,
+    ProvisionReply, ProvisionRequest, Status, decode, encode, hex_bytes, uuid_string,
 };
 use serde::Serialize;
 
 use crate::Error;
 use crate::access::{AdminPolicy, ClientIdentity, allowed};
 use crate::config::Config;
+use crate::pin::{self, Instance, PinSession};
 use crate::platform::Platform;
 
 /// Per-session state, created when the session opens.
@@ -30,6 +31,7 @@ use crate::platform::Platform;
 pub struct Session {
     client: ClientIdentity,
     admin: bool,
+    pin: Option<PinSession>,
 }
 
 impl Session {
@@ -38,6 +40,7 @@ impl Session {
         Session {
             client,
             admin: policy.admits(&client),
+            pin: None,
         }
     }
 
@@ -83,6 +86,7 @@ pub fn check_request_len(len: usize) -> Option<Reply> {
 /// Handles one command. Never panics on any input.
 pub fn invoke<P: Platform>(
     p: &mut P,
+    instance: &mut Instance,
     session: &mut Session,
     cmd: u32,
     request: &[u8],
@@ -108,9 +112,27 @@ pub fn invoke<P: Platform>(
         Command::Ping => ping(request).and_then(|r| put(&r, &mut buf)),
         Command::Info => info(p, session, request).and_then(|r| put(&r, &mut buf)),
         Command::Provision => provision(p, request).and_then(|r| put(&r, &mut buf)),
+        Command::PinSession => parse::<EmptyRequest>(request)
+            .and_then(|_| pin::open_session(p, &mut session.pin))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::PinStatus => parse::<EmptyRequest>(request)
+            .and_then(|_| pin::status(p, instance))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::PinSet => parse::<PinRequest>(request)
+            .and_then(|req| pin::set(p, instance, &mut session.pin, &req))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::PinVerify => parse::<PinRequest>(request)
+            .and_then(|req| pin::verify(p, instance, &mut session.pin, &req))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::PinChange => parse::<PinChangeRequest>(request)
+            .and_then(|req| pin::change(p, instance, &mut session.pin, &req))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::PinUnblock => parse::<PinUnblockRequest>(request)
+            .and_then(|req| pin::unblock(p, instance, &mut session.pin, &req))
+            .and_then(|r| put(&r, &mut buf)),
     };
     match result {
-        Err(e) => Reply::error(e.into(), 0),
+        Err(e) => Reply::error(e.into(), e.detail()),
         Ok(n) => match (buf.get(..n), out.get_mut(..n)) {
             (Some(src), Some(dst)) => {
                 dst.copy_from_slice(src);
@@ -167,7 +189,8 @@ fn info<P: Platform>(p: &mut P, s: &Session, request: &[u8]) -> Result<InfoReply
 
 fn provision<P: Platform>(p: &mut P, request: &[u8]) -> Result<ProvisionReply, Error> {
     let req: ProvisionRequest = parse(request)?;
-    let config = Config::new(req.pin_max_tries)?;
+    let issuer_key = hex_bytes(&req.issuer_key).ok_or(Error::InvalidArgument)?;
+    let config = Config::new(req.pin_max_tries, req.pin_throttle_ms, issuer_key)?;
     config.provision(p)?;
     Ok(ProvisionReply {
         pin_max_tries: config.pin_max_tries,
@@ -181,6 +204,15 @@ mod test {
     use crate::access::LINUX_ROOT_USER_UUID;
     use crate::mem::MemPlatform;
     use mfs_proto::Login;
+
+    /// A provisioning request with a valid issuer key (the generator G).
+    fn prov(tries: u32) -> alloc::vec::Vec<u8> {
+        let g = mfs_proto::hex_string::<130>(&crate::config::test::G).unwrap();
+        alloc::format!(
+            r#"{{"v":1,"pin_max_tries":{tries},"pin_throttle_ms":0,"issuer_key":"{g}"}}"#
+        )
+        .into_bytes()
+    }
 
     fn root() -> Session {
         Session::open(
@@ -209,7 +241,7 @@ mod test {
         req: &[u8],
     ) -> (Reply, alloc::vec::Vec<u8>) {
         let mut out = [0u8; MAX_REPLY_LEN];
-        let r = invoke(p, s, cmd as u32, req, &mut out);
+        let r = invoke(p, &mut Instance::default(), s, cmd as u32, req, &mut out);
         (r, out[..r.len].to_vec())
     }
 
@@ -225,7 +257,9 @@ mod test {
     fn boundary_errors_are_defined_statuses() {
         let (mut p, mut s) = (MemPlatform::new(), public());
         let mut out = [0u8; 64];
-        let mut run = |cmd: u32, req: &[u8]| invoke(&mut p, &mut s, cmd, req, &mut out);
+        let mut run = |cmd: u32, req: &[u8]| {
+            invoke(&mut p, &mut Instance::default(), &mut s, cmd, req, &mut out)
+        };
         assert_eq!(run(0xdead, br#"{"v":1}"#).status, Status::UnknownCommand);
         let ping = Command::Ping as u32;
         for bad in [
@@ -262,6 +296,7 @@ mod test {
         let mut small = [0u8; 8];
         let r = invoke(
             &mut p,
+            &mut Instance::default(),
             &mut s,
             Command::Info as u32,
             br#"{"v":1}"#,
@@ -272,6 +307,7 @@ mod test {
         let mut exact = alloc::vec![0u8; r.detail as usize];
         let r2 = invoke(
             &mut p,
+            &mut Instance::default(),
             &mut s,
             Command::Info as u32,
             br#"{"v":1}"#,
@@ -285,7 +321,7 @@ mod test {
     #[test]
     fn admin_group_needs_admin_identity() {
         let mut p = MemPlatform::new();
-        let req = br#"{"v":1,"pin_max_tries":5}"#;
+        let req = &prov(5);
         let (r, _) = call(&mut p, &mut public(), Command::Provision, req);
         assert_eq!(r.status, Status::AccessDenied);
         assert_eq!(p.writes(), 0);
@@ -299,19 +335,9 @@ mod test {
     #[test]
     fn provision_range_checked() {
         let mut p = MemPlatform::new();
-        let (r, _) = call(
-            &mut p,
-            &mut root(),
-            Command::Provision,
-            br#"{"v":1,"pin_max_tries":99}"#,
-        );
+        let (r, _) = call(&mut p, &mut root(), Command::Provision, &prov(99));
         assert_eq!(r.status, Status::InvalidArgument);
-        let (r, _) = call(
-            &mut p,
-            &mut root(),
-            Command::Provision,
-            br#"{"v":1,"pin_max_tries":300}"#,
-        );
+        let (r, _) = call(&mut p, &mut root(), Command::Provision, &prov(300));
         assert_eq!(r.status, Status::BadRequest);
         assert_eq!(p.writes(), 0);
     }
@@ -329,12 +355,7 @@ mod test {
             "ef0180a3-13f3-5d1c-b7f5-888c0e21059a"
         );
         assert_eq!(info.pin_max_tries, None);
-        call(
-            &mut p,
-            &mut root(),
-            Command::Provision,
-            br#"{"v":1,"pin_max_tries":6}"#,
-        );
+        call(&mut p, &mut root(), Command::Provision, &prov(6));
         let (_, body) = call(&mut p, &mut public(), Command::Info, br#"{"v":1}"#);
         let info: InfoReply = decode(&body).unwrap();
         assert!(!info.admin && info.provisioned);
@@ -345,12 +366,7 @@ mod test {
     fn storage_failure_is_reported_not_panicked() {
         let mut p = MemPlatform::new();
         p.cut_power_at(1);
-        let (r, _) = call(
-            &mut p,
-            &mut root(),
-            Command::Provision,
-            br#"{"v":1,"pin_max_tries":5}"#,
-        );
+        let (r, _) = call(&mut p, &mut root(), Command::Provision, &prov(5));
         assert_eq!(r.status, Status::StorageFailure);
     }
 
@@ -360,11 +376,7 @@ mod test {
         // mutated inputs; the cargo-fuzz target does this at scale.
         let mut p = MemPlatform::new();
         let mut seed = 0x1234_5678_u64;
-        let seeds: [&[u8]; 3] = [
-            br#"{"v":1,"echo":1}"#,
-            br#"{"v":1}"#,
-            br#"{"v":1,"pin_max_tries":5}"#,
-        ];
+        let seeds: [&[u8]; 3] = [br#"{"v":1,"echo":1}"#, br#"{"v":1}"#, &prov(5)];
         for i in 0..3000 {
             seed ^= seed << 13;
             seed ^= seed >> 7;
@@ -379,7 +391,14 @@ mod test {
             let cmd = [1u32, 2, 0x0001_0001, (seed >> 32) as u32][i % 4];
             let mut out = [0u8; 96];
             let mut s = if i % 2 == 0 { root() } else { public() };
-            let r = invoke(&mut p, &mut s, cmd, &req, &mut out[..(seed as usize) % 96]);
+            let r = invoke(
+                &mut p,
+                &mut Instance::default(),
+                &mut s,
+                cmd,
+                &req,
+                &mut out[..(seed as usize) % 96],
+            );
             assert!(r.len <= out.len());
         }
     }

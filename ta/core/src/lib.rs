@@ -14,14 +14,21 @@
 #![forbid(unsafe_code)]
 
 extern crate alloc;
+#[cfg(test)]
+#[macro_use]
+extern crate std;
 
 pub mod access;
 pub mod config;
+pub mod crypto;
 pub mod dispatch;
 pub mod mem;
+pub mod pin;
 pub mod platform;
+pub mod secret;
 
 pub use dispatch::{Reply, Session, invoke};
+pub use pin::Instance;
 
 use mfs_proto::Status;
 use platform::PlatformError;
@@ -45,6 +52,29 @@ pub enum Error {
     AccessDenied,
     /// Internal invariant broken (reported, never a panic).
     Internal,
+    /// No PIN set.
+    PinNotSet,
+    /// A PIN is already set.
+    PinAlreadySet,
+    /// Wrong PIN; tries left (at least 1).
+    PinIncorrect(u8),
+    /// No tries left.
+    PinBlocked,
+    /// Too soon after repeated failures; milliseconds to wait.
+    PinThrottled(u32),
+    /// No unused PIN session in this TA session.
+    PinSessionRequired,
+}
+
+impl Error {
+    /// The status detail that goes with the error (parameter 0 `b`).
+    pub fn detail(self) -> u32 {
+        match self {
+            Error::PinIncorrect(left) => u32::from(left),
+            Error::PinThrottled(ms) => ms,
+            _ => 0,
+        }
+    }
 }
 
 impl From<PlatformError> for Error {
@@ -67,6 +97,12 @@ impl From<Error> for Status {
             Error::NotProvisioned => Status::NotProvisioned,
             Error::AccessDenied => Status::AccessDenied,
             Error::Internal => Status::Internal,
+            Error::PinNotSet => Status::PinNotSet,
+            Error::PinAlreadySet => Status::PinAlreadySet,
+            Error::PinIncorrect(_) => Status::PinIncorrect,
+            Error::PinBlocked => Status::PinBlocked,
+            Error::PinThrottled(_) => Status::PinThrottled,
+            Error::PinSessionRequired => Status::PinSessionRequired,
         }
     }
 }

@@ -97,6 +97,25 @@ pub fn huk_status(device_id: &[u8; 16]) -> HukStatus {
     }
 }
 
+/// Concatenates `parts` into exactly `N` bytes (`Internal` error if they
+/// do not add up: a layout bug, never input-dependent).
+pub fn concat<const N: usize>(parts: &[&[u8]]) -> Result<[u8; N], crate::Error> {
+    let mut out = [0u8; N];
+    let mut at = 0usize;
+    for part in parts {
+        let end = at.checked_add(part.len()).ok_or(crate::Error::Internal)?;
+        out.get_mut(at..end)
+            .ok_or(crate::Error::Internal)?
+            .copy_from_slice(part);
+        at = end;
+    }
+    if at == N {
+        Ok(out)
+    } else {
+        Err(crate::Error::Internal)
+    }
+}
+
 /// Truncates `s` to at most `N` bytes on a character boundary.
 pub fn bounded<const N: usize>(s: &str) -> String<N> {
     let mut out = String::new();

@@ -9,6 +9,8 @@
 use std::os::unix::process::CommandExt;
 use std::process::{Command as Proc, ExitCode};
 
+use mfs_host::issuer::IssuerKey;
+use mfs_host::proto::pin::Pin;
 use mfs_host::proto::{
     self, Command, HukStatus, Login, MAX_REPLY_LEN, MAX_REQUEST_LEN, PROTOCOL_CURRENT, Status,
     StorageKind,
@@ -308,7 +310,10 @@ fn admin_group_needs_admin_login() -> TestResult {
         "public is not admin",
     )?;
     check(
-        public.provision(5).map_err(|e| e.status()) == Err(Some(Status::AccessDenied)),
+        public
+            .provision(5, 0, &issuer_pub()?)
+            .map_err(|e| e.status())
+            == Err(Some(Status::AccessDenied)),
         "public provision",
     )?;
     // root's user login is the admin identity
@@ -318,21 +323,31 @@ fn admin_group_needs_admin_login() -> TestResult {
         i.admin,
         format!("root user login must be admin (identity {})", i.client_id),
     )?;
+    let key = issuer_pub()?;
+    let r = root.provision(99, THROTTLE_MS, &key);
     check(
-        root.provision(7).map_err(|e| e.to_string())?.pin_max_tries == 7,
-        "provision",
-    )?;
-    check(
-        root.provision(5).map_err(|e| e.status()) == Err(Some(Status::AlreadyProvisioned)),
-        "twice",
-    )?;
-    check(
-        root.provision(99).map_err(|e| e.status()) == Err(Some(Status::InvalidArgument)),
+        r.map_err(|e| e.status()) == Err(Some(Status::InvalidArgument)),
         "range",
+    )?;
+    let mut bad_key = key;
+    bad_key[64] ^= 1;
+    let r = root.provision(5, THROTTLE_MS, &bad_key);
+    check(
+        r.map_err(|e| e.status()) == Err(Some(Status::InvalidArgument)),
+        "issuer key off the curve",
+    )?;
+    let r = root
+        .provision(5, THROTTLE_MS, &key)
+        .map_err(|e| e.to_string())?;
+    check(r.pin_max_tries == 5, "provision")?;
+    let r = root.provision(5, THROTTLE_MS, &key);
+    check(
+        r.map_err(|e| e.status()) == Err(Some(Status::AlreadyProvisioned)),
+        "twice",
     )?;
     let i = public.info().map_err(|e| e.to_string())?;
     check(
-        i.provisioned && i.pin_max_tries == Some(7),
+        i.provisioned && i.pin_max_tries == Some(5),
         "provisioning visible to other sessions",
     )
 }
@@ -366,7 +381,8 @@ fn as_nobody() -> ExitCode {
             format!("nobody admin={}", i.admin),
         )?;
         check(
-            c.provision(5).map_err(|e| e.status()) == Err(Some(Status::AccessDenied)),
+            c.provision(5, 0, &issuer_pub()?).map_err(|e| e.status())
+                == Err(Some(Status::AccessDenied)),
             "provision",
         )
     })();
@@ -393,13 +409,249 @@ fn concurrent_sessions() -> TestResult {
     )
 }
 
+// ---- PIN (protected entry, counter, lockout, issuer unblock) -------------
+
+const ISSUER_PEM: &str = include_str!("../../guest/issuer-test-key.pem");
+const FORGER_PEM: &str = include_str!("../../guest/forger-test-key.pem");
+const THROTTLE_MS: u32 = 300;
+const PIN: &str = "739146285037";
+const NEW_PIN: &str = "4739";
+const WRONG: &str = "000000";
+
+fn issuer() -> Result<IssuerKey, String> {
+    IssuerKey::from_pem(ISSUER_PEM).map_err(|e| e.to_string())
+}
+
+fn issuer_pub() -> Result<[u8; 65], String> {
+    issuer()?.public_key().map_err(|e| e.to_string())
+}
+
+fn pin(s: &str) -> Result<Pin, String> {
+    Pin::new(s).map_err(|_| format!("bad test PIN {s}"))
+}
+
+fn status_is(r: &Result<mfs_host::proto::PinStatusReply, Error>, want: Status) -> bool {
+    r.as_ref().err().and_then(Error::status) == Some(want)
+}
+
+/// Records every request the host library sends.
+struct Recorder {
+    inner: TeecTransport,
+    sent: Vec<Vec<u8>>,
+}
+
+impl Transport for Recorder {
+    fn call(&mut self, cmd: u32, request: &[u8], reply: &mut [u8]) -> Result<RawReply, Error> {
+        self.sent.push(request.to_vec());
+        self.inner.call(cmd, request, reply)
+    }
+}
+
+fn recording_client() -> Result<Client<Recorder>, String> {
+    let inner =
+        TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
+    Ok(Client::new(Recorder {
+        inner,
+        sent: Vec::new(),
+    }))
+}
+
+/// A verify that waits out throttling, checking a throttled try is free.
+fn verify_waiting<T: Transport>(
+    c: &mut Client<T>,
+    p: &str,
+    throttled: &mut u32,
+) -> Result<Result<u8, Error>, String> {
+    loop {
+        let before = c.pin_status().map_err(|e| e.to_string())?.tries_left;
+        match c.pin_verify(&pin(p)?, None) {
+            Err(Error::Status {
+                status: Status::PinThrottled,
+                detail,
+            }) => {
+                *throttled += 1;
+                let after = c.pin_status().map_err(|e| e.to_string())?.tries_left;
+                check(after == before, "a throttled try must not be used")?;
+                std::thread::sleep(std::time::Duration::from_millis(u64::from(detail) + 20));
+            }
+            other => return Ok(other.map(|s| s.tries_left)),
+        }
+    }
+}
+
+fn pin_set_wrong_tries_reset_and_lockout() -> TestResult {
+    let mut c = recording_client()?;
+    check(
+        !c.pin_status().map_err(|e| e.to_string())?.set,
+        "no PIN before set",
+    )?;
+    let s = c.pin_set(&pin(PIN)?, None).map_err(|e| e.to_string())?;
+    check(s.set && s.tries_left == 5 && s.max_tries == 5, "set")?;
+    let r = c.pin_set(&pin(NEW_PIN)?, None);
+    check(status_is(&r, Status::PinAlreadySet), "second set refused")?;
+    let mut throttled = 0;
+    // wrong x (N-1): tries left count down (ISO 7816 63Cx style)
+    for left in (1..=4u32).rev() {
+        let r = verify_waiting(&mut c, WRONG, &mut throttled)?;
+        let want = Err(Error::Status {
+            status: Status::PinIncorrect,
+            detail: left,
+        });
+        check(r == want, format!("wrong PIN, expected {left} left: {r:?}"))?;
+        println!("# wrong PIN: {left} tries left");
+    }
+    println!("# throttled (refused without using a try): {throttled}");
+    check(
+        throttled >= 1,
+        "the TA throttles after three failures in a row",
+    )?;
+    let r = verify_waiting(&mut c, PIN, &mut throttled)?;
+    check(r == Ok(5), format!("correct PIN resets to 5: {r:?}"))?;
+    for left in (1..=4u32).rev() {
+        let r = verify_waiting(&mut c, WRONG, &mut throttled)?;
+        let want = Err(Error::Status {
+            status: Status::PinIncorrect,
+            detail: left,
+        });
+        check(r == want, format!("{r:?}"))?;
+    }
+    let r = verify_waiting(&mut c, WRONG, &mut throttled)?;
+    check(
+        r.as_ref().err().and_then(Error::status) == Some(Status::PinBlocked),
+        format!("{r:?}"),
+    )?;
+    let r = c.pin_verify(&pin(PIN)?, None);
+    check(
+        status_is(&r, Status::PinBlocked),
+        format!("correct PIN still refused: {r:?}"),
+    )?;
+    let s = c.pin_status().map_err(|e| e.to_string())?;
+    check(s.blocked && s.tries_left == 0, "status shows blocked")?;
+    // The clear PIN never appeared in any request this client sent.
+    let sent = &c.transport_mut().sent;
+    check(sent.len() > 20, "requests recorded")?;
+    for req in sent {
+        let text = String::from_utf8_lossy(req).to_lowercase();
+        check(
+            !text.contains(PIN) && !text.contains(WRONG),
+            format!("clear PIN sent: {text}"),
+        )?;
+    }
+    println!("# {} requests inspected: no clear PIN", sent.len());
+    Ok(())
+}
+
+fn pin_session_is_required_and_keys_checked() -> TestResult {
+    let mut t =
+        TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
+    let req = format!(
+        "{{\"v\":{PROTOCOL_CURRENT},\"client_key\":\"{}\",\"block\":\"{}\"}}",
+        "04".repeat(65),
+        "00".repeat(16)
+    );
+    // no PIN session in this TA session
+    let (r, _) = framed(&mut t, Command::PinVerify as u32, req.as_bytes(), 256)?;
+    check(
+        status_of(&r)? == Status::PinSessionRequired,
+        format!("{r:?}"),
+    )?;
+    // in a session, a client key that is not a curve point: crypto-failure
+    let (r, _) = framed(&mut t, Command::PinSession as u32, b"{\"v\":1}", 512)?;
+    check(status_of(&r)? == Status::Ok, "session")?;
+    let (r, _) = framed(&mut t, Command::PinVerify as u32, req.as_bytes(), 256)?;
+    check(
+        status_of(&r)? == Status::CryptoFailure,
+        format!("bad client key: {r:?}"),
+    )?;
+    // and the session was consumed by that attempt
+    let (r, _) = framed(&mut t, Command::PinVerify as u32, req.as_bytes(), 256)?;
+    check(
+        status_of(&r)? == Status::PinSessionRequired,
+        format!("single use: {r:?}"),
+    )?;
+    still_alive(&mut t)
+}
+
+fn p2_blocked_pin_survives_reboot_until_issuer_unblock() -> TestResult {
+    let mut c = client(LoginMethod::User)?;
+    let s = c.pin_status().map_err(|e| e.to_string())?;
+    check(
+        s.set && s.blocked && s.tries_left == 0,
+        format!("blocked after reboot: {s:?}"),
+    )?;
+    let r = c.pin_verify(&pin(PIN)?, None);
+    check(
+        status_is(&r, Status::PinBlocked),
+        format!("correct PIN refused: {r:?}"),
+    )?;
+    // a forged issuer signature (another key) is refused
+    let forger = IssuerKey::from_pem(FORGER_PEM).map_err(|e| e.to_string())?;
+    let r = c.pin_unblock(&pin(NEW_PIN)?, None, |m| Ok(forger.sign(m)));
+    check(
+        status_is(&r, Status::CryptoFailure),
+        format!("forged: {r:?}"),
+    )?;
+    // so is the issuer's signature over other bytes
+    let issuer = issuer()?;
+    let r = c.pin_unblock(&pin(NEW_PIN)?, None, |m| {
+        let mut other = m.to_vec();
+        if let Some(last) = other.last_mut() {
+            *last ^= 1;
+        }
+        Ok(issuer.sign(&other))
+    });
+    check(
+        status_is(&r, Status::CryptoFailure),
+        format!("misbound: {r:?}"),
+    )?;
+    check(
+        c.pin_status().map_err(|e| e.to_string())?.blocked,
+        "still blocked",
+    )?;
+    // the issuer's signature unblocks with the new PIN
+    let s = c.pin_unblock(&pin(NEW_PIN)?, None, |m| Ok(issuer.sign(m)));
+    let s = s.map_err(|e| e.to_string())?;
+    check(!s.blocked && s.tries_left == 5, format!("unblocked: {s:?}"))?;
+    check(
+        c.pin_verify(&pin(NEW_PIN)?, None).is_ok(),
+        "new PIN verifies",
+    )?;
+    let r = c.pin_verify(&pin(PIN)?, None);
+    let want = Err(Error::Status {
+        status: Status::PinIncorrect,
+        detail: 4,
+    });
+    check(
+        r.as_ref().map(|_| ()).map_err(|e| *e) == want,
+        format!("old PIN: {r:?}"),
+    )?;
+    check(
+        c.pin_verify(&pin(NEW_PIN)?, Some("4111111111111111"))
+            .is_ok(),
+        "PAN-bound",
+    )?;
+    let s = c
+        .pin_change(&pin(NEW_PIN)?, &pin(PIN)?, None)
+        .map_err(|e| e.to_string())?;
+    check(s.tries_left == 5, "change")?;
+    check(
+        c.pin_verify(&pin(PIN)?, None).is_ok(),
+        "changed PIN verifies",
+    )
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--as-nobody") {
         return as_nobody();
     }
-    let filter = args.first().cloned().unwrap_or_default();
-    let tests: [Test; 12] = [
+    let phase2 = args.first().map(String::as_str) == Some("--phase2");
+    let filter = if phase2 {
+        String::new()
+    } else {
+        args.first().cloned().unwrap_or_default()
+    };
+    let tests: [Test; 15] = [
         ("ping", ping),
         ("info_reports_platform_facts", info_reports_platform_facts),
         ("unknown_command_is_a_status", unknown_command_is_a_status),
@@ -427,9 +679,26 @@ fn main() -> ExitCode {
         ),
         ("non_root_user_is_not_admin", non_root_user_is_not_admin),
         ("concurrent_sessions", concurrent_sessions),
+        (
+            "pin_set_wrong_tries_reset_and_lockout",
+            pin_set_wrong_tries_reset_and_lockout,
+        ),
+        (
+            "pin_session_is_required_and_keys_checked",
+            pin_session_is_required_and_keys_checked,
+        ),
+        (
+            "p2_blocked_pin_survives_reboot_until_issuer_unblock",
+            p2_blocked_pin_survives_reboot_until_issuer_unblock,
+        ),
     ];
     let mut failed = 0;
-    for (name, test) in tests.iter().filter(|(n, _)| n.contains(filter.as_str())) {
+    // Tests named p2_* run in the second boot (`--phase2`), after a reboot
+    // on the same persistent storage; the others in the first.
+    let selected = tests
+        .iter()
+        .filter(|(n, _)| n.starts_with("p2_") == phase2 && n.contains(filter.as_str()));
+    for (name, test) in selected {
         match test() {
             Ok(()) => println!("MFS-TEST ok {name}"),
             Err(why) => {
