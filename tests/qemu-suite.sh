@@ -10,7 +10,7 @@ set -euo pipefail
 disk="$OUT/qemu/test-store.img"
 rm -f "$disk"
 n=0
-for script in "$MFS_ROOT"/tests/guest/phase*.sh; do
+for script in "$MFS_ROOT"/tests/guest/phase[0-9]*.sh; do
     n=$((n + 1))
     phase=$(basename "$script" .sh); phase=${phase#phase}
     log "QEMU boot $n: test phase $phase"

@@ -1,12 +1,6 @@
 # QEMU end-to-end suite, boot 2 (busybox sh): the same secure storage
 # after a reboot. Prints "MFS-TEST ok|fail NAME" lines like phase 1.
-t_ok()   { echo "MFS-TEST ok $1"; }
-t_fail() { echo "MFS-TEST fail $1: $2"; }
-expect() { # NAME EXPECTED-EXIT-CODE COMMAND...
-    name=$1 want=$2; shift 2
-    out=$("$@" 2>&1); rc=$?
-    if [ "$rc" = "$want" ]; then t_ok "$name"; else t_fail "$name" "exit $rc (want $want): $out"; fi
-}
+. /usr/share/mfs/tests/lib.sh
 K=/usr/share/mfs/tests/issuer-test-key.pem
 
 expect p2_provisioning_survived_reboot 0 sh -c 'mfs info --json | grep -q "\"provisioned\":true"'

@@ -231,6 +231,19 @@ pub fn status(p: &mut impl Platform, inst: &Instance) -> Result<PinStatusReply, 
     Ok(status_of(p, inst, &cfg, rec.as_ref()))
 }
 
+/// Writes the outcome of a successful PIN command (a new record, or the
+/// full count after a match) and clears the throttle timer.
+fn commit(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    cfg: &Config,
+    rec: &Record,
+) -> Result<PinStatusReply, Error> {
+    rec.store(p)?;
+    inst.last_failure_ms = None;
+    Ok(status_of(p, inst, cfg, Some(rec)))
+}
+
 /// Opens the PIN block(s) of one request with the session's key.
 struct Opened {
     key: TransportKey,
@@ -287,9 +300,7 @@ pub fn set(
     }
     let pin = opened.pin(&block)?;
     let rec = Record::new(p, cfg.pin_max_tries, &pin)?;
-    rec.store(p)?;
-    inst.last_failure_ms = None;
-    Ok(status_of(p, inst, &cfg, Some(&rec)))
+    commit(p, inst, &cfg, &rec)
 }
 
 /// Checks `pin` against the record with the power-loss-safe counter; on
@@ -340,9 +351,7 @@ pub fn verify(
     check(p, inst, &cfg, &mut rec, &pin)?;
     // Write 2: a match restores the full count.
     rec.tries_left = rec.max_tries;
-    rec.store(p)?;
-    inst.last_failure_ms = None;
-    Ok(status_of(p, inst, &cfg, Some(&rec)))
+    commit(p, inst, &cfg, &rec)
 }
 
 /// `PinChange`: the old PIN is checked like a verify; the new PIN replaces
@@ -362,9 +371,7 @@ pub fn change(
     let new = opened.pin(&new_block)?;
     check(p, inst, &cfg, &mut rec, &old)?;
     let fresh = Record::new(p, rec.max_tries, &new)?;
-    fresh.store(p)?;
-    inst.last_failure_ms = None;
-    Ok(status_of(p, inst, &cfg, Some(&fresh)))
+    commit(p, inst, &cfg, &fresh)
 }
 
 /// `PinUnblock`: a new PIN with the full count, authorised by the issuer's
@@ -387,9 +394,7 @@ pub fn unblock(
     crypto::verify_der(&cfg.issuer_key, &msg, sig)?;
     let pin = opened.pin(&block)?;
     let fresh = Record::new(p, rec.max_tries, &pin)?;
-    fresh.store(p)?;
-    inst.last_failure_ms = None;
-    Ok(status_of(p, inst, &cfg, Some(&fresh)))
+    commit(p, inst, &cfg, &fresh)
 }
 
 #[cfg(test)]
