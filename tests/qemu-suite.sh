@@ -9,6 +9,10 @@ set -euo pipefail
 
 disk="$OUT/qemu/test-store.img"
 rm -f "$disk"
+# Files the guest printed as MFS-ARTIFACT lines, checked on the host
+# (with openssl) by tests/host/phaseN.sh.
+artifacts="$OUT/qemu/artifacts"
+rm -rf "$artifacts"; mkdir -p "$artifacts"
 n=0
 for script in "$MFS_ROOT"/tests/guest/phase[0-9]*.sh; do
     n=$((n + 1))
@@ -22,4 +26,10 @@ for script in "$MFS_ROOT"/tests/guest/phase[0-9]*.sh; do
     fi
     grep -a '^MFS-TEST ' "$logf" | tr -d '\r' || true
     grep -a '^# ' "$logf" | tr -d '\r' >&2 || true
+    { grep -a '^MFS-ARTIFACT ' "$logf" || true; } | tr -d '\r' | while read -r _ name hex; do
+        printf '%s' "$hex" | tr a-f A-F | basenc --base16 -d > "$artifacts/$name"
+    done
+    if [ -f "$MFS_ROOT/tests/host/phase$phase.sh" ]; then
+        bash "$MFS_ROOT/tests/host/phase$phase.sh" "$artifacts"
+    fi
 done

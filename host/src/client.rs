@@ -6,6 +6,12 @@ use mfs_proto::{
     PinChangeRequest, PinRequest, PinSessionReply, PinStatusReply, PinUnblockRequest, PingReply,
     PingRequest, ProvisionReply, ProvisionRequest, Status, decode, encode, hex_bytes, hex_string,
 };
+use mfs_proto::{
+    KEY_LIST_PAGE, KeyAttestReply, KeyAttestRequest, KeyDeleteReply, KeyExportReply,
+    KeyGenerateRequest, KeyImportRequest, KeyInfoReply, KeyListReply, KeyListRequest, KeyPolicy,
+    KeyRequest, KeySignReply, KeySignRequest, KeySummary, RESERVED_PREFIX, SIGN_MESSAGE_MAX_LEN,
+    WipeReply, hex_into,
+};
 use p256::elliptic_curve::sec1::ToSec1Point;
 use p256::{PublicKey, SecretKey};
 use serde::{Serialize, de::DeserializeOwned};
@@ -194,6 +200,154 @@ impl<T: Transport> Client<T> {
             signature: hex_string(&sig).map_err(|_| Error::Issuer)?,
         };
         self.call(Command::PinUnblock, &req)
+    }
+}
+
+/// Client-side check of a key id (16 hex digits).
+fn key_id(id: &str) -> Result<mfs_proto::KeyIdHex, Error> {
+    if id.len() == 16 && id.bytes().all(|c| c.is_ascii_hexdigit()) {
+        id.try_into().map_err(|_| Error::Input)
+    } else {
+        Err(Error::Input)
+    }
+}
+
+fn unhex(s: &str) -> Result<Vec<u8>, Error> {
+    let mut b = vec![0u8; s.len() / 2];
+    hex_into(s, &mut b).ok_or(Error::BadReply)?;
+    Ok(b)
+}
+
+impl<T: Transport> Client<T> {
+    /// Generates a P-256 key pair inside the TA under `policy`.
+    pub fn key_generate(&mut self, label: &str, policy: KeyPolicy) -> Result<KeyInfoReply, Error> {
+        if !mfs_proto::valid_label(label) {
+            return Err(Error::Input);
+        }
+        let req = KeyGenerateRequest {
+            v: PROTOCOL_CURRENT,
+            label: label.try_into().map_err(|_| Error::Input)?,
+            policy,
+        };
+        self.call(Command::KeyGenerate, &req)
+    }
+
+    /// Every key, fetched page by page.
+    pub fn key_list(&mut self) -> Result<Vec<KeySummary>, Error> {
+        let mut all = Vec::new();
+        let mut offset: u16 = 0;
+        loop {
+            let page: KeyListReply = self.call(
+                Command::KeyList,
+                &KeyListRequest {
+                    v: PROTOCOL_CURRENT,
+                    offset,
+                },
+            )?;
+            all.extend(page.keys);
+            offset = offset.saturating_add(u16::try_from(KEY_LIST_PAGE).unwrap_or(u16::MAX));
+            if offset >= page.total {
+                return Ok(all);
+            }
+        }
+    }
+
+    fn key_request(id: &str) -> Result<KeyRequest, Error> {
+        Ok(KeyRequest {
+            v: PROTOCOL_CURRENT,
+            id: key_id(id)?,
+        })
+    }
+
+    /// A key's public information.
+    pub fn key_info(&mut self, id: &str) -> Result<KeyInfoReply, Error> {
+        self.call(Command::KeyInfo, &Self::key_request(id)?)
+    }
+
+    /// A key's public key.
+    pub fn key_public(&mut self, id: &str) -> Result<crate::keys::EcPublicKey, Error> {
+        crate::keys::EcPublicKey::from_sec1_hex(&self.key_info(id)?.public_key)
+    }
+
+    /// Deletes a key.
+    pub fn key_delete(&mut self, id: &str) -> Result<KeyDeleteReply, Error> {
+        self.call(Command::KeyDelete, &Self::key_request(id)?)
+    }
+
+    /// Signs `msg` (at most `SIGN_MESSAGE_MAX_LEN` bytes, not starting with
+    /// the TA's reserved prefix): the DER ECDSA P-256/SHA-256 signature and
+    /// the key's use count.
+    pub fn key_sign(&mut self, id: &str, msg: &[u8]) -> Result<(Vec<u8>, u32), Error> {
+        if msg.len() > SIGN_MESSAGE_MAX_LEN || msg.starts_with(RESERVED_PREFIX) {
+            return Err(Error::Input);
+        }
+        let req = KeySignRequest {
+            v: PROTOCOL_CURRENT,
+            id: key_id(id)?,
+            message: hex_string(msg).map_err(|_| Error::Input)?,
+        };
+        let r: KeySignReply = self.call(Command::KeySign, &req)?;
+        Ok((unhex(&r.signature)?, r.uses))
+    }
+
+    /// The TA's raw attestation of a key (see [`crate::keys::verify_attestation`]).
+    pub fn key_attest(
+        &mut self,
+        id: &str,
+        challenge: &[u8],
+        attest_key: Option<&str>,
+    ) -> Result<KeyAttestReply, Error> {
+        if challenge.len() > mfs_proto::CHALLENGE_MAX_LEN {
+            return Err(Error::Input);
+        }
+        let req = KeyAttestRequest {
+            v: PROTOCOL_CURRENT,
+            id: key_id(id)?,
+            challenge: hex_string(challenge).map_err(|_| Error::Input)?,
+            attest_key: attest_key.map(key_id).transpose()?,
+        };
+        self.call(Command::KeyAttest, &req)
+    }
+
+    /// Attests a key and verifies the statement: signature, challenge and
+    /// that it is about the key `id` currently has.
+    pub fn key_attest_verified(
+        &mut self,
+        id: &str,
+        challenge: &[u8],
+        attest_key: Option<&str>,
+        pinned: Option<&crate::keys::EcPublicKey>,
+    ) -> Result<crate::keys::Attestation, Error> {
+        let public = self.key_public(id)?;
+        let reply = self.key_attest(id, challenge, attest_key)?;
+        crate::keys::verify_attestation(&reply, challenge, Some(&public), pinned)
+            .map_err(Error::Attestation)
+    }
+
+    /// A key's sealed blob (opaque; importable only into this TA instance).
+    pub fn key_export(&mut self, id: &str) -> Result<Vec<u8>, Error> {
+        let r: KeyExportReply = self.call(Command::KeyExport, &Self::key_request(id)?)?;
+        unhex(&r.blob)
+    }
+
+    /// Imports a sealed blob from [`Client::key_export`].
+    pub fn key_import(&mut self, blob: &[u8]) -> Result<KeyInfoReply, Error> {
+        let req = KeyImportRequest {
+            v: PROTOCOL_CURRENT,
+            blob: hex_string(blob).map_err(|_| Error::Input)?,
+        };
+        self.call(Command::KeyImport, &req)
+    }
+
+    /// Application deactivation (admin): destroys every key, the PIN, the
+    /// policy and the TA-unique secret. Irreversible.
+    pub fn wipe(&mut self) -> Result<WipeReply, Error> {
+        self.call(
+            Command::Wipe,
+            &EmptyRequest {
+                v: PROTOCOL_CURRENT,
+            },
+        )
     }
 }
 
@@ -407,6 +561,106 @@ mod test {
         let pin = Pin::new("1234").unwrap();
         assert_eq!(c.pin_set(&pin, Some("12ab")), Err(Error::BadPan));
         assert_eq!(c.transport_mut().sent.len(), sent);
+    }
+
+    fn sign_policy() -> KeyPolicy {
+        KeyPolicy {
+            purpose: mfs_proto::Purpose::Sign,
+            pin: mfs_proto::PinRule::None,
+            pin_window_s: 0,
+            max_uses: None,
+            not_after: None,
+            exportable: true,
+        }
+    }
+
+    #[test]
+    fn key_lifecycle_through_the_client() {
+        let mut c = provisioned();
+        let k = c.key_generate("pay", sign_policy()).unwrap();
+        let public = c.key_public(&k.id).unwrap();
+        let (sig, _) = c.key_sign(&k.id, b"pay 10.00 EUR to shop").unwrap();
+        assert!(public.verify(b"pay 10.00 EUR to shop", &sig));
+        assert!(!public.verify(b"pay 99.00 EUR to shop", &sig));
+        // attestation: verified end to end, wrong expectations refused
+        let a = c.key_attest_verified(&k.id, b"chal", None, None).unwrap();
+        assert_eq!(a.statement.label.as_str(), "pay");
+        let reply = c.key_attest(&k.id, b"chal", None).unwrap();
+        assert_eq!(
+            crate::keys::verify_attestation(&reply, b"other", None, None).err(),
+            Some(crate::keys::AttestationError::ChallengeMismatch)
+        );
+        let other = c.key_generate("other", sign_policy()).unwrap();
+        let other_pub = c.key_public(&other.id).unwrap();
+        assert_eq!(
+            crate::keys::verify_attestation(&reply, b"chal", Some(&other_pub), None).err(),
+            Some(crate::keys::AttestationError::KeyMismatch)
+        );
+        assert_eq!(
+            crate::keys::verify_attestation(&reply, b"chal", None, Some(&other_pub)).err(),
+            Some(crate::keys::AttestationError::UntrustedAttestationKey)
+        );
+        // the label's first byte changed from 'p' (0x70) to 'q' (0x71)
+        let mut forged = reply.clone();
+        let at = 2 * (16 + 16 + 8 + 19 + 1) + 1;
+        assert_eq!(&reply.statement[at - 1..=at], "70");
+        let text: String = forged
+            .statement
+            .chars()
+            .enumerate()
+            .map(|(i, ch)| if i == at { '1' } else { ch })
+            .collect();
+        forged.statement = text.as_str().try_into().unwrap();
+        assert_eq!(
+            crate::keys::verify_attestation(&forged, b"chal", None, None).err(),
+            Some(crate::keys::AttestationError::BadSignature)
+        );
+        // export, delete, import
+        let blob = c.key_export(&k.id).unwrap();
+        c.key_delete(&k.id).unwrap();
+        assert_eq!(
+            c.key_sign(&k.id, b"x").unwrap_err().status(),
+            Some(Status::KeyNotFound)
+        );
+        let mut bad = blob.clone();
+        bad[40] ^= 1;
+        assert_eq!(
+            c.key_import(&bad).unwrap_err().status(),
+            Some(Status::BlobRejected)
+        );
+        assert_eq!(c.key_import(&blob).unwrap().id, k.id);
+        assert_eq!(c.key_list().unwrap().len(), 2);
+        // local checks before sending
+        assert_eq!(c.key_sign("nothex", b"x"), Err(Error::Input));
+        assert_eq!(c.key_sign(&k.id, b"mfs-ta/tx"), Err(Error::Input));
+        assert_eq!(
+            c.key_generate("bad label", sign_policy()),
+            Err(Error::Input)
+        );
+        // wipe: nothing left
+        assert!(c.wipe().unwrap().objects_destroyed >= 4);
+        assert_eq!(
+            c.key_sign(&k.id, b"x").unwrap_err().status(),
+            Some(Status::StorageFailure)
+        );
+        assert!(!c.info().unwrap().provisioned);
+    }
+
+    #[test]
+    fn key_list_pages_through_everything() {
+        let mut c = provisioned();
+        for i in 0..30 {
+            c.key_generate(&format!("k{i}"), sign_policy()).unwrap();
+        }
+        let all = c.key_list().unwrap();
+        assert_eq!(all.len(), 30);
+        assert_eq!(all[29].label.as_str(), "k29");
+    }
+
+    #[test]
+    fn wipe_needs_admin() {
+        let mut c = Client::new(InProcess::new(Login::Public, [0; 16]));
+        assert_eq!(c.wipe().unwrap_err().status(), Some(Status::AccessDenied));
     }
 
     struct Scripted(RawReply, &'static [u8]);

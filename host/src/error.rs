@@ -37,6 +37,11 @@ pub enum Error {
     Random,
     /// The issuer key or signature could not be used.
     Issuer,
+    /// Local input unusable: a file, key id, hex text or message (too
+    /// long, or starting with the TA's reserved prefix).
+    Input,
+    /// An attestation did not verify.
+    Attestation(crate::keys::AttestationError),
 }
 
 impl Error {
@@ -61,6 +66,13 @@ impl fmt::Display for Error {
                     Status::RequestTooLarge => write!(f, " (limit {detail} bytes)"),
                     Status::PinIncorrect => write!(f, " ({detail} tries left)"),
                     Status::PinThrottled => write!(f, " (retry in {detail} ms)"),
+                    Status::PolicyViolation => {
+                        match mfs_proto::PolicyReason::from_detail(*detail) {
+                            Some(r) => write!(f, " ({})", r.name()),
+                            None => write!(f, " (reason {detail})"),
+                        }
+                    }
+                    Status::KeyLimit => write!(f, " (at most {detail} keys)"),
                     _ => Ok(()),
                 }
             }
@@ -72,6 +84,8 @@ impl fmt::Display for Error {
             Error::BadTaKey => f.write_str("the TA's PIN session key is invalid"),
             Error::Random => f.write_str("the system random number generator failed"),
             Error::Issuer => f.write_str("issuer key or signature unusable"),
+            Error::Input => f.write_str("input unusable (file, key id, hex or message)"),
+            Error::Attestation(e) => write!(f, "attestation rejected: {e}"),
         }
     }
 }

@@ -9,6 +9,7 @@
 mod client;
 mod error;
 pub mod issuer;
+pub mod keys;
 mod transport;
 
 pub use client::Client;

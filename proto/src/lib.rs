@@ -26,9 +26,11 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod keys;
 pub mod msg;
 pub mod pin;
 
+pub use keys::*;
 pub use msg::*;
 
 /// Default UUID of the TA; an OEM overrides it at build time with the
@@ -87,13 +89,32 @@ pub enum Command {
     PinChange = 0x0000_0014,
     /// Issuer-authorised unblock with a new PIN. Added in v1.
     PinUnblock = 0x0000_0015,
+    /// Generates a P-256 key pair inside the TA under a policy. Added in v1.
+    KeyGenerate = 0x0000_0020,
+    /// Lists keys, one page at a time. Added in v1.
+    KeyList = 0x0000_0021,
+    /// A key's public information (incl. its public key). Added in v1.
+    KeyInfo = 0x0000_0022,
+    /// Deletes a key. Added in v1.
+    KeyDelete = 0x0000_0023,
+    /// Signs a caller message with a key (policy permitting). Added in v1.
+    KeySign = 0x0000_0024,
+    /// A signed attestation statement about a key. Added in v1.
+    KeyAttest = 0x0000_0025,
+    /// Exports a key's sealed blob (policy permitting). Added in v1.
+    KeyExport = 0x0000_0026,
+    /// Imports a sealed blob exported by this TA instance. Added in v1.
+    KeyImport = 0x0000_0027,
     /// One-time provisioning of the TA's policy (admin). Added in v1.
     Provision = 0x0001_0001,
+    /// Application deactivation: destroys every key, the PIN record, the
+    /// policy and the TA-unique secret (admin). Added in v1.
+    Wipe = 0x0001_0002,
 }
 
 impl Command {
     /// Every command, for tests and documentation.
-    pub const ALL: [Command; 9] = [
+    pub const ALL: [Command; 18] = [
         Command::Ping,
         Command::Info,
         Command::PinSession,
@@ -102,7 +123,16 @@ impl Command {
         Command::PinVerify,
         Command::PinChange,
         Command::PinUnblock,
+        Command::KeyGenerate,
+        Command::KeyList,
+        Command::KeyInfo,
+        Command::KeyDelete,
+        Command::KeySign,
+        Command::KeyAttest,
+        Command::KeyExport,
+        Command::KeyImport,
         Command::Provision,
+        Command::Wipe,
     ];
 
     /// The access-control group of the command.
@@ -178,11 +208,24 @@ pub enum Status {
     /// The command needs a fresh PIN session (`PinSession`) in this TA
     /// session; each PIN session serves one PIN command.
     PinSessionRequired = 18,
+    /// The key's policy forbids this use. Detail: a
+    /// [`keys::PolicyReason`] code. Added in v1.
+    PolicyViolation = 19,
+    /// No key with this id. Added in v1.
+    KeyNotFound = 20,
+    /// The TA holds the most keys it may. Detail: the limit. Added in v1.
+    KeyLimit = 21,
+    /// A sealed key blob was refused: altered, of an unknown version, or
+    /// not made by this TA instance (deliberately not more specific).
+    /// Added in v1.
+    BlobRejected = 22,
+    /// A key with this id already exists (import). Added in v1.
+    KeyExists = 23,
 }
 
 impl Status {
     /// Every status, for tests and documentation.
-    pub const ALL: [Status; 19] = [
+    pub const ALL: [Status; 24] = [
         Status::Ok,
         Status::BadRequest,
         Status::UnsupportedVersion,
@@ -202,6 +245,11 @@ impl Status {
         Status::PinBlocked,
         Status::PinThrottled,
         Status::PinSessionRequired,
+        Status::PolicyViolation,
+        Status::KeyNotFound,
+        Status::KeyLimit,
+        Status::BlobRejected,
+        Status::KeyExists,
     ];
 
     /// Short stable name (used in CLI JSON output and docs).
@@ -226,6 +274,11 @@ impl Status {
             Status::PinBlocked => "pin-blocked",
             Status::PinThrottled => "pin-throttled",
             Status::PinSessionRequired => "pin-session-required",
+            Status::PolicyViolation => "policy-violation",
+            Status::KeyNotFound => "key-not-found",
+            Status::KeyLimit => "key-limit",
+            Status::BlobRejected => "blob-rejected",
+            Status::KeyExists => "key-exists",
         }
     }
 }
@@ -269,6 +322,8 @@ mod test {
         assert_eq!(Command::Ping.group(), Group::User);
         assert_eq!(Command::Info.group(), Group::User);
         assert_eq!(Command::Provision.group(), Group::Admin);
+        assert_eq!(Command::Wipe.group(), Group::Admin);
+        assert_eq!(Command::KeyGenerate.group(), Group::User);
         for c in [Command::PinSession, Command::PinSet, Command::PinUnblock] {
             assert_eq!(c.group(), Group::User);
         }
@@ -277,7 +332,7 @@ mod test {
     #[test]
     fn status_codes_are_stable_and_distinct() {
         // Wire values are a contract with deployed clients: never renumber.
-        let expected: [(Status, u32); 19] = [
+        let expected: [(Status, u32); 24] = [
             (Status::Ok, 0),
             (Status::BadRequest, 1),
             (Status::UnsupportedVersion, 2),
@@ -297,6 +352,11 @@ mod test {
             (Status::PinBlocked, 16),
             (Status::PinThrottled, 17),
             (Status::PinSessionRequired, 18),
+            (Status::PolicyViolation, 19),
+            (Status::KeyNotFound, 20),
+            (Status::KeyLimit, 21),
+            (Status::BlobRejected, 22),
+            (Status::KeyExists, 23),
         ];
         for (s, v) in expected {
             assert_eq!(s as u32, v);

@@ -18,8 +18,8 @@ use optee_utee::property::{
     TeeInternalCoreVersion,
 };
 use optee_utee::{
-    DataFlag, ErrorKind, LoginType, ObjectStorageConstants, PersistentObject, Random, Result, Time,
-    Uuid,
+    DataFlag, ErrorKind, LoginType, ObjectEnumHandle, ObjectStorageConstants, PersistentObject,
+    Random, Result, Time, Uuid,
 };
 
 /// The TEE as seen by the portable logic.
@@ -102,6 +102,38 @@ impl Platform for TeePlatform {
         let mut t = Time::new();
         t.system_time();
         u64::from(t.seconds) * 1000 + u64::from(t.millis)
+    }
+
+    fn ree_time_s(&mut self) -> u64 {
+        let mut t = Time::new();
+        t.ree_time();
+        u64::from(t.seconds)
+    }
+
+    fn object_ids(&mut self) -> core::result::Result<Vec<ObjectId>, PlatformError> {
+        let mut e = ObjectEnumHandle::allocate().map_err(storage_err)?;
+        match e.start(self.storage() as u32) {
+            Ok(()) => {}
+            // An empty storage has nothing to enumerate.
+            Err(err) if err.kind() == ErrorKind::ItemNotFound => return Ok(Vec::new()),
+            Err(err) => return Err(storage_err(err)),
+        }
+        let mut ids = Vec::new();
+        loop {
+            let mut buf = [0u8; mfs_core::platform::OBJECT_ID_MAX_LEN];
+            match e.get_next(None, &mut buf) {
+                Ok(n) => {
+                    let id = usize::try_from(n)
+                        .ok()
+                        .and_then(|n| buf.get(..n))
+                        .and_then(ObjectId::new)
+                        .ok_or(PlatformError::Storage)?;
+                    ids.push(id);
+                }
+                Err(err) if err.kind() == ErrorKind::ItemNotFound => return Ok(ids),
+                Err(err) => return Err(storage_err(err)),
+            }
+        }
     }
 
     fn facts(&mut self) -> PlatformFacts {

@@ -7,3 +7,11 @@ expect() { # NAME EXPECTED-EXIT-CODE COMMAND...
     out=$("$@" 2>&1); rc=$?
     if [ "$rc" = "$want" ]; then t_ok "$name"; else t_fail "$name" "exit $rc (want $want): $out"; fi
 }
+# Prints a file as "MFS-ARTIFACT NAME HEX" for checks on the host side
+# (openssl runs there; the guest has none).
+artifact() { echo "MFS-ARTIFACT $1 $(od -An -tx1 -v "$2" | tr -d ' \n')"; }
+# The value of a string field in one-line JSON: json_field FIELD < JSON
+json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+# Persistent test state (on the secure-storage disk, so it survives reboots).
+S=/var/lib/optee-client/mfs-test
+mkdir -p $S

@@ -14,15 +14,17 @@
 //!    state-changing commands are small and always fit `MAX_REPLY_LEN`).
 
 use mfs_proto::{
-    Command, EmptyRequest, Header, InfoReply, MAX_REPLY_LEN, MAX_REQUEST_LEN, PROTOCOL_CURRENT,
-    PROTOCOL_MIN, PinChangeRequest, PinRequest, PinUnblockRequest, PingReply, PingRequest,
-    ProvisionReply, ProvisionRequest, Status, decode, encode, hex_bytes, uuid_string,
+    Command, EmptyRequest, Header, InfoReply, KeyAttestRequest, KeyGenerateRequest,
+    KeyImportRequest, KeyListRequest, KeyRequest, KeySignRequest, MAX_REPLY_LEN, MAX_REQUEST_LEN,
+    PROTOCOL_CURRENT, PROTOCOL_MIN, PinChangeRequest, PinRequest, PinUnblockRequest, PingReply,
+    PingRequest, ProvisionReply, ProvisionRequest, Status, decode, encode, hex_bytes, uuid_string,
 };
 use serde::Serialize;
 
 use crate::Error;
 use crate::access::{AdminPolicy, ClientIdentity, allowed};
 use crate::config::Config;
+use crate::keys;
 use crate::pin::{self, Instance, PinSession};
 use crate::platform::Platform;
 
@@ -129,6 +131,36 @@ pub fn invoke<P: Platform>(
             .and_then(|r| put(&r, &mut buf)),
         Command::PinUnblock => parse::<PinUnblockRequest>(request)
             .and_then(|req| pin::unblock(p, instance, &mut session.pin, &req))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::KeyGenerate => parse::<KeyGenerateRequest>(request)
+            .and_then(|req| keys::generate(p, &req))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::KeyList => parse::<KeyListRequest>(request)
+            .and_then(|req| keys::list(p, req.offset))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::KeyInfo => parse::<KeyRequest>(request)
+            .and_then(|req| keys::info(p, &req.id))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::KeyDelete => parse::<KeyRequest>(request)
+            .and_then(|req| keys::delete(p, &req.id))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::KeySign => parse::<KeySignRequest>(request)
+            .and_then(|req| keys::sign(p, instance, &req))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::KeyAttest => parse::<KeyAttestRequest>(request)
+            .and_then(|req| keys::attest(p, instance, &req))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::KeyExport => parse::<KeyRequest>(request)
+            .and_then(|req| keys::export(p, &req.id))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::KeyImport => parse::<KeyImportRequest>(request)
+            .and_then(|req| keys::import(p, &req))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::Wipe => parse::<EmptyRequest>(request)
+            .and_then(|_| {
+                session.pin = None;
+                crate::wipe::wipe(p, instance)
+            })
             .and_then(|r| put(&r, &mut buf)),
     };
     match result {

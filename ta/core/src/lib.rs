@@ -22,15 +22,17 @@ pub mod access;
 pub mod config;
 pub mod crypto;
 pub mod dispatch;
+pub mod keys;
 pub mod mem;
 pub mod pin;
 pub mod platform;
 pub mod secret;
+pub mod wipe;
 
 pub use dispatch::{Reply, Session, invoke};
 pub use pin::Instance;
 
-use mfs_proto::Status;
+use mfs_proto::{PolicyReason, Status};
 use platform::PlatformError;
 
 /// Errors of the TA logic. Each maps to one wire [`Status`].
@@ -64,6 +66,16 @@ pub enum Error {
     PinThrottled(u32),
     /// No unused PIN session in this TA session.
     PinSessionRequired,
+    /// The key's policy forbids this use.
+    PolicyViolation(PolicyReason),
+    /// No such key.
+    KeyNotFound,
+    /// The key store is full.
+    KeyLimit,
+    /// A sealed blob was refused (one opaque reason for every cause).
+    BlobRejected,
+    /// The key already exists.
+    KeyExists,
 }
 
 impl Error {
@@ -72,6 +84,8 @@ impl Error {
         match self {
             Error::PinIncorrect(left) => u32::from(left),
             Error::PinThrottled(ms) => ms,
+            Error::PolicyViolation(reason) => reason as u32,
+            Error::KeyLimit => u32::from(mfs_proto::MAX_KEYS),
             _ => 0,
         }
     }
@@ -103,6 +117,11 @@ impl From<Error> for Status {
             Error::PinBlocked => Status::PinBlocked,
             Error::PinThrottled(_) => Status::PinThrottled,
             Error::PinSessionRequired => Status::PinSessionRequired,
+            Error::PolicyViolation(_) => Status::PolicyViolation,
+            Error::KeyNotFound => Status::KeyNotFound,
+            Error::KeyLimit => Status::KeyLimit,
+            Error::BlobRejected => Status::BlobRejected,
+            Error::KeyExists => Status::KeyExists,
         }
     }
 }

@@ -14,6 +14,8 @@ use crate::platform::{ObjectId, Platform, PlatformError, PlatformFacts, bounded}
 pub struct MemPlatform {
     objects: BTreeMap<ObjectId, Vec<u8>>,
     writes: u64,
+    reads: u64,
+    ree_time_s: u64,
     cut_at: Option<u64>,
     rng_state: u64,
     now_ms: u64,
@@ -32,6 +34,16 @@ impl MemPlatform {
     /// Number of persistent writes (and deletes) attempted so far.
     pub fn writes(&self) -> u64 {
         self.writes
+    }
+
+    /// Number of persistent reads so far.
+    pub fn reads(&self) -> u64 {
+        self.reads
+    }
+
+    /// Sets the REE clock (UNIX seconds).
+    pub fn set_ree_time_s(&mut self, t: u64) {
+        self.ree_time_s = t;
     }
 
     /// Cuts the power at write number `n` (1-based, counted from now on):
@@ -76,6 +88,7 @@ impl MemPlatform {
 
 impl Platform for MemPlatform {
     fn read(&mut self, id: &ObjectId) -> Result<Option<Vec<u8>>, PlatformError> {
+        self.reads += 1;
         Ok(self.objects.get(id).cloned())
     }
 
@@ -108,6 +121,14 @@ impl Platform for MemPlatform {
 
     fn now_ms(&mut self) -> u64 {
         self.now_ms
+    }
+
+    fn ree_time_s(&mut self) -> u64 {
+        self.ree_time_s
+    }
+
+    fn object_ids(&mut self) -> Result<Vec<ObjectId>, PlatformError> {
+        Ok(self.objects.keys().cloned().collect())
     }
 
     fn facts(&mut self) -> PlatformFacts {

@@ -69,6 +69,26 @@ pub const THROTTLE_AFTER: u8 = 3;
 pub struct Instance {
     /// TEE time of the last failed PIN try since the last success.
     last_failure_ms: Option<u64>,
+    /// TEE time of the last successful PIN verification (for keys whose
+    /// policy accepts a PIN within a time window).
+    last_verified_ms: Option<u64>,
+}
+
+impl Instance {
+    /// TEE time of the last successful PIN verification, if any.
+    pub fn last_verified_ms(&self) -> Option<u64> {
+        self.last_verified_ms
+    }
+
+    /// Records a successful PIN verification at TEE time `now_ms`.
+    pub fn pin_verified(&mut self, now_ms: u64) {
+        self.last_verified_ms = Some(now_ms);
+    }
+
+    /// Forgets everything (after a wipe).
+    pub fn reset(&mut self) {
+        *self = Instance::default();
+    }
 }
 
 /// A PIN session: the TA's ephemeral key pair and nonce, good for one PIN
@@ -351,7 +371,11 @@ pub fn verify(
     check(p, inst, &cfg, &mut rec, &pin)?;
     // Write 2: a match restores the full count.
     rec.tries_left = rec.max_tries;
-    commit(p, inst, &cfg, &rec)
+    let reply = commit(p, inst, &cfg, &rec)?;
+    // Opens the PIN time window of keys that have one.
+    let now = p.now_ms();
+    inst.pin_verified(now);
+    Ok(reply)
 }
 
 /// `PinChange`: the old PIN is checked like a verify; the new PIN replaces
@@ -371,7 +395,10 @@ pub fn change(
     let new = opened.pin(&new_block)?;
     check(p, inst, &cfg, &mut rec, &old)?;
     let fresh = Record::new(p, rec.max_tries, &new)?;
-    commit(p, inst, &cfg, &fresh)
+    let reply = commit(p, inst, &cfg, &fresh)?;
+    let now = p.now_ms();
+    inst.pin_verified(now);
+    Ok(reply)
 }
 
 /// `PinUnblock`: a new PIN with the full count, authorised by the issuer's

@@ -71,8 +71,13 @@ pub trait Platform {
     /// TEE system time in milliseconds: arbitrary origin, never goes back
     /// during the life of the TA instance.
     fn now_ms(&mut self) -> u64;
+    /// The REE (normal-world) clock, UNIX seconds. Not trusted: the
+    /// normal world sets it. Used only for key expiry (documented so).
+    fn ree_time_s(&mut self) -> u64;
     /// Facts about the platform.
     fn facts(&mut self) -> PlatformFacts;
+    /// IDs of every persistent object of this TA (for the wipe).
+    fn object_ids(&mut self) -> Result<Vec<ObjectId>, PlatformError>;
 }
 
 /// `gpd.tee.deviceID` values of platforms whose hardware unique key is a

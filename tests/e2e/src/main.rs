@@ -640,6 +640,181 @@ fn p2_blocked_pin_survives_reboot_until_issuer_unblock() -> TestResult {
     )
 }
 
+fn sign_policy(exportable: bool) -> proto::KeyPolicy {
+    proto::KeyPolicy {
+        purpose: proto::Purpose::Sign,
+        pin: proto::PinRule::None,
+        pin_window_s: 0,
+        max_uses: None,
+        not_after: None,
+        exportable,
+    }
+}
+
+fn refused_with(
+    r: Result<impl std::fmt::Debug, Error>,
+    want: Status,
+    detail: Option<u32>,
+) -> TestResult {
+    match r {
+        Err(Error::Status { status, detail: d })
+            if status == want && detail.is_none_or(|x| x == d) =>
+        {
+            Ok(())
+        }
+        other => Err(format!("want {} {detail:?}, got {other:?}", want.name())),
+    }
+}
+
+fn key_requests_are_checked_and_session_survives() -> TestResult {
+    let mut t =
+        TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
+    let policy = r#""policy":{"purpose":"sign","pin":"none","pin_window_s":0,"max_uses":null,"not_after":null,"exportable":false}"#;
+    let cases: Vec<(Command, String, Status)> = vec![
+        (Command::KeyInfo, r#"{"v":1,"id":"00"}"#.into(), Status::BadRequest),
+        (Command::KeyInfo, r#"{"v":1,"id":"zz00000000000000"}"#.into(), Status::BadRequest),
+        (Command::KeyInfo, r#"{"v":1,"id":"0102030405060708"}"#.into(), Status::KeyNotFound),
+        (Command::KeyDelete, r#"{"v":1,"id":"0102030405060708"}"#.into(), Status::KeyNotFound),
+        (Command::KeySign, r#"{"v":1,"id":"0102030405060708","message":"abc"}"#.into(), Status::BadRequest),
+        (Command::KeyGenerate, format!(r#"{{"v":1,"label":"has space",{policy}}}"#), Status::InvalidArgument),
+        (Command::KeyGenerate, format!(r#"{{"v":1,"label":"",{policy}}}"#), Status::InvalidArgument),
+        (Command::KeyGenerate, r#"{"v":1,"label":"x","policy":{"purpose":"sign"}}"#.into(), Status::BadRequest),
+        (Command::KeyGenerate, r#"{"v":1,"label":"x","policy":{"purpose":"sign","pin":"window","pin_window_s":0,"max_uses":null,"not_after":null,"exportable":false}}"#.into(), Status::InvalidArgument),
+        (Command::KeyGenerate, r#"{"v":1,"label":"x","policy":{"purpose":"sign","pin":"none","pin_window_s":0,"max_uses":3,"not_after":null,"exportable":true}}"#.into(), Status::InvalidArgument),
+        (Command::KeyImport, r#"{"v":1,"blob":"0102"}"#.into(), Status::BlobRejected),
+        (Command::KeyImport, r#"{"v":1,"blob":"xyz"}"#.into(), Status::BadRequest),
+        (Command::KeyAttest, r#"{"v":1,"id":"0102030405060708","challenge":"00","attest_key":null}"#.into(), Status::KeyNotFound),
+        (Command::KeyList, r#"{"v":1,"offset":-1}"#.into(), Status::BadRequest),
+        (Command::Wipe, r#"{"v":1,"confirm":true}"#.into(), Status::BadRequest),
+    ];
+    for (cmd, req, want) in cases {
+        let (r, _) = framed(&mut t, cmd as u32, req.as_bytes(), MAX_REPLY_LEN)?;
+        check(
+            status_of(&r)? == want,
+            format!("{cmd:?} {req} -> {r:?}, want {}", want.name()),
+        )?;
+        still_alive(&mut t)?;
+    }
+    Ok(())
+}
+
+fn key_sign_verifies_and_tampered_blobs_are_rejected() -> TestResult {
+    let mut c = client(LoginMethod::User)?;
+    let e = |e: Error| e.to_string();
+    let k = c.key_generate("e2e-export", sign_policy(true)).map_err(e)?;
+    let public = c.key_public(&k.id).map_err(e)?;
+    let (sig, _) = c.key_sign(&k.id, b"e2e message").map_err(e)?;
+    check(
+        public.verify(b"e2e message", &sig),
+        "TA signature does not verify",
+    )?;
+    check(
+        !public.verify(b"e2e messagf", &sig),
+        "signature verifies another message",
+    )?;
+    let blob = c.key_export(&k.id).map_err(e)?;
+    refused_with(c.key_import(&blob), Status::KeyExists, None)?;
+    c.key_delete(&k.id).map_err(e)?;
+    refused_with(c.key_sign(&k.id, b"x"), Status::KeyNotFound, None)?;
+    // every region of the blob: version, id, policy, label, public key,
+    // nonce, ciphertext, tag
+    for i in (0..blob.len()).step_by(7).chain([blob.len() - 1]) {
+        let mut bad = blob.clone();
+        if let Some(b) = bad.get_mut(i) {
+            *b ^= 0x01;
+        }
+        refused_with(c.key_import(&bad), Status::BlobRejected, None)
+            .map_err(|w| format!("byte {i}: {w}"))?;
+    }
+    refused_with(
+        c.key_import(blob.get(..blob.len() - 1).unwrap_or_default()),
+        Status::BlobRejected,
+        None,
+    )?;
+    let back = c.key_import(&blob).map_err(e)?;
+    check(
+        back.id == k.id && back.public_key == k.public_key,
+        "import changed the key",
+    )?;
+    let (sig, _) = c.key_sign(&k.id, b"after import").map_err(e)?;
+    check(
+        public.verify(b"after import", &sig),
+        "imported key signs differently",
+    )?;
+    c.key_delete(&k.id).map_err(e)?;
+    Ok(())
+}
+
+fn key_policy_refusals_are_distinct_statuses() -> TestResult {
+    let mut c = client(LoginMethod::User)?;
+    let e = |e: Error| e.to_string();
+    let v = |r| Some(r as u32);
+    let per_use = c
+        .key_generate(
+            "e2e-per-use",
+            proto::KeyPolicy {
+                pin: proto::PinRule::PerUse,
+                ..sign_policy(false)
+            },
+        )
+        .map_err(e)?;
+    refused_with(
+        c.key_sign(&per_use.id, b"m"),
+        Status::PolicyViolation,
+        v(proto::PolicyReason::PinPerUse),
+    )?;
+    refused_with(
+        c.key_export(&per_use.id),
+        Status::PolicyViolation,
+        v(proto::PolicyReason::NotExportable),
+    )?;
+    let att = c
+        .key_generate(
+            "e2e-attest",
+            proto::KeyPolicy {
+                purpose: proto::Purpose::Attest,
+                ..sign_policy(false)
+            },
+        )
+        .map_err(e)?;
+    refused_with(
+        c.key_sign(&att.id, b"m"),
+        Status::PolicyViolation,
+        v(proto::PolicyReason::Purpose),
+    )?;
+    refused_with(
+        c.key_attest(&per_use.id, b"c", Some(&per_use.id)),
+        Status::PolicyViolation,
+        v(proto::PolicyReason::Purpose),
+    )?;
+    let a = c
+        .key_attest_verified(&per_use.id, b"c", Some(&att.id), None)
+        .map_err(e)?;
+    check(
+        a.statement.policy.pin == proto::PinRule::PerUse,
+        "statement policy",
+    )?;
+    let lim = c
+        .key_generate(
+            "e2e-limited",
+            proto::KeyPolicy {
+                max_uses: Some(1),
+                ..sign_policy(false)
+            },
+        )
+        .map_err(e)?;
+    c.key_sign(&lim.id, b"1").map_err(e)?;
+    refused_with(
+        c.key_sign(&lim.id, b"2"),
+        Status::PolicyViolation,
+        v(proto::PolicyReason::UsageExhausted),
+    )?;
+    for id in [&per_use.id, &att.id, &lim.id] {
+        c.key_delete(id).map_err(e)?;
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--as-nobody") {
@@ -651,7 +826,7 @@ fn main() -> ExitCode {
     } else {
         args.first().cloned().unwrap_or_default()
     };
-    let tests: [Test; 15] = [
+    let tests: [Test; 18] = [
         ("ping", ping),
         ("info_reports_platform_facts", info_reports_platform_facts),
         ("unknown_command_is_a_status", unknown_command_is_a_status),
@@ -686,6 +861,18 @@ fn main() -> ExitCode {
         (
             "pin_session_is_required_and_keys_checked",
             pin_session_is_required_and_keys_checked,
+        ),
+        (
+            "key_requests_are_checked_and_session_survives",
+            key_requests_are_checked_and_session_survives,
+        ),
+        (
+            "key_sign_verifies_and_tampered_blobs_are_rejected",
+            key_sign_verifies_and_tampered_blobs_are_rejected,
+        ),
+        (
+            "key_policy_refusals_are_distinct_statuses",
+            key_policy_refusals_are_distinct_statuses,
         ),
         (
             "p2_blocked_pin_survives_reboot_until_issuer_unblock",

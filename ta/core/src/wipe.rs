@@ -1,0 +1,95 @@
+//! Application deactivation (ISO/TS 12812-2 7.4.5): every key, the PIN
+//! record and counters, the policy and the TA-unique secret destroyed.
+//!
+//! Order: the TA-unique secret goes **first**. Every key blob (stored or
+//! exported to the normal world) and the PIN hash are keyed by it, so from
+//! that moment nothing of the old state can be used, even if the power
+//! fails before the rest is deleted (crypto-erase). Then every other
+//! persistent object of the TA is enumerated and deleted. A wipe cut short
+//! leaves an unusable TA (storage errors) that a second wipe completes;
+//! provisioning afterwards creates a new secret, so old exported blobs stay
+//! dead.
+//!
+//! In TA memory, the instance state (PIN window, throttle timer) and the
+//! session's PIN session are cleared; all key material in memory is
+//! `ZeroizeOnDrop`. In storage, OP-TEE deletes the objects; REE FS may keep
+//! old encrypted blocks on the normal-world disk until reused, which is why
+//! the secret they would need is destroyed first.
+
+use mfs_proto::WipeReply;
+
+use crate::Error;
+use crate::pin::Instance;
+use crate::platform::{ObjectId, Platform};
+
+/// `Wipe`.
+pub fn wipe(p: &mut impl Platform, inst: &mut Instance) -> Result<WipeReply, Error> {
+    inst.reset();
+    let secret = ObjectId::new(b"secret").ok_or(Error::Internal)?;
+    let had_secret = p.read(&secret)?.is_some();
+    p.delete(&secret)?;
+    let mut destroyed = u32::from(had_secret);
+    for id in p.object_ids()? {
+        p.delete(&id)?;
+        destroyed = destroyed.saturating_add(1);
+    }
+    Ok(WipeReply {
+        objects_destroyed: destroyed,
+    })
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::keys::test::{gen_key, policy, provisioned, sign_req};
+    use crate::keys::{export, import};
+    use crate::{config::Config, keys};
+    use mfs_proto::KeyImportRequest;
+
+    #[test]
+    fn wipe_leaves_nothing_usable() {
+        let mut p = provisioned();
+        let mut inst = Instance::default();
+        inst.pin_verified(5);
+        let k = gen_key(&mut p, "k", policy());
+        let blob = export(&mut p, &k.id).unwrap().blob;
+        let r = wipe(&mut p, &mut inst).unwrap();
+        // secret, cfg, key, index
+        assert_eq!(r.objects_destroyed, 4);
+        assert_eq!(p.object_count(), 0);
+        assert_eq!(inst.last_verified_ms(), None);
+        assert_eq!(
+            keys::sign(&mut p, &inst, &sign_req(&k.id, b"x")).err(),
+            Some(Error::Storage)
+        );
+        // re-provisioned: a new secret; the old exported blob is dead
+        Config::new(5, 0, crate::config::test::G)
+            .unwrap()
+            .provision(&mut p)
+            .unwrap();
+        assert_eq!(
+            import(&mut p, &KeyImportRequest { v: 1, blob }).err(),
+            Some(Error::BlobRejected)
+        );
+        assert_eq!(keys::list(&mut p, 0).unwrap().total, 0);
+        // wiping an empty TA is fine
+        let mut q = crate::mem::MemPlatform::new();
+        assert_eq!(wipe(&mut q, &mut inst).unwrap().objects_destroyed, 0);
+    }
+
+    #[test]
+    fn a_cut_wipe_is_already_a_crypto_erase_and_can_be_finished() {
+        for cut in 1..=4 {
+            let mut p = provisioned();
+            let mut inst = Instance::default();
+            let k = gen_key(&mut p, "k", policy());
+            p.cut_power_at(cut);
+            assert_eq!(wipe(&mut p, &mut inst).err(), Some(Error::Storage));
+            p.power_on();
+            let usable = keys::sign(&mut p, &inst, &sign_req(&k.id, b"x")).is_ok();
+            assert_eq!(usable, cut == 1, "cut at {cut}");
+            wipe(&mut p, &mut inst).unwrap();
+            assert_eq!(p.object_count(), 0);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+# QEMU end-to-end suite, boot 3 (busybox sh): keys after a reboot, sealed
+# blob tampering, and the wipe. Prints "MFS-TEST ok|fail NAME" lines.
+. /usr/share/mfs/tests/lib.sh
+PAY=$(cat $S/pay.id) LIM=$(cat $S/limited.id) WIN=$(cat $S/window.id)
+
+# The key survived the reboot: same public key, still signs.
+expect p3_key_survives_reboot 0 sh -c "mfs key public $PAY --format pem | cmp -s - $S/pay.pem"
+printf 'second payment after reboot' > $S/msg2.bin
+expect p3_key_signs_after_reboot 0 mfs key sign "$PAY" --in $S/msg2.bin --out $S/msg2.sig
+artifact msg2.bin $S/msg2.bin
+artifact msg2.sig $S/msg2.sig
+# The usage count is in secure storage; the PIN window in TA memory only.
+expect p3_usage_count_survives_reboot 1 mfs key sign "$LIM" --in $S/msg2.bin
+# (a one-hour window opened in boot 2 is closed: TEE time restarts)
+expect p3_pin_window_closed_by_reboot 1 mfs key sign "$WIN" --in $S/msg2.bin
+
+# Sealed blob: tampered copies refused, the original restores the key.
+tampered() { # NAME OFFSET BYTE-OCTAL: a copy of the blob with one byte replaced
+    cp $S/pay.blob /tmp/$1.blob
+    printf "\\$3" | dd of=/tmp/$1.blob bs=1 seek=$2 conv=notrunc 2>/dev/null
+    if cmp -s $S/pay.blob /tmp/$1.blob; then printf "\\$4" | dd of=/tmp/$1.blob bs=1 seek=$2 conv=notrunc 2>/dev/null; fi
+}
+expect p3_delete_key 0 mfs key delete "$PAY"
+expect p3_deleted_key_unusable 1 mfs key sign "$PAY" --in $S/msg2.bin
+size=$(wc -c < $S/pay.blob)
+tampered version 0 377 376
+tampered label 29 101 102
+tampered nonce 100 0 1
+tampered tag $((size - 1)) 0 1
+for what in version label nonce tag; do
+    out=$(mfs key import /tmp/$what.blob 2>&1); rc=$?
+    if [ $rc = 1 ] && echo "$out" | grep -q blob-rejected; then t_ok p3_tampered_blob_rejected_$what
+    else t_fail p3_tampered_blob_rejected_$what "exit $rc: $out"; fi
+done
+expect p3_sealed_blob_restores_key 0 mfs key import $S/pay.blob
+expect p3_restored_key_same_public 0 sh -c "mfs key public $PAY --format pem | cmp -s - $S/pay.pem"
+expect p3_import_twice_refused 1 mfs key import $S/pay.blob
+
+# Wipe: admin only; afterwards nothing is usable, old blobs stay dead.
+expect p3_wipe_needs_admin 1 mfs --login public wipe --yes
+expect p3_wipe_needs_confirmation 2 mfs wipe
+expect p3_wipe 0 mfs wipe --yes
+expect p3_after_wipe_not_provisioned 0 sh -c 'mfs info --json | grep -q "\"provisioned\":false"'
+expect p3_after_wipe_key_gone 1 mfs key sign "$PAY" --in $S/msg2.bin
+expect p3_after_wipe_pin_gone 1 mfs pin status
+expect p3_after_wipe_no_keys 0 sh -c 'mfs key list | grep -q "no keys"'
+expect p3_reprovision 0 mfs provision --issuer-key /usr/share/mfs/tests/issuer-test-key.pem
+expect p3_old_blob_dead_after_wipe 0 sh -c "mfs key import $S/pay.blob 2>&1 | grep -q blob-rejected"
