@@ -26,21 +26,28 @@
 //!
 //! # Storage
 //!
-//! * `key/<id hex>`: `[1] ‖ uses (u32 LE) ‖ sealed blob`. `uses` is
-//!   counted (and persisted before the signature is released) only for keys
-//!   with a usage limit; such keys are never exportable, so an old blob can
-//!   never reset the count.
-//! * `keys`: the index, `[1] ‖ n (u16 LE) ‖ n × id`, at most
-//!   [`MAX_KEYS`] ids. Only generate, import, delete and list touch it: a
-//!   signature reads exactly one key object (plus the secret), whatever the
-//!   number of keys.
-//! * `attest`: the TA's own attestation key (a sealed blob with id 0,
-//!   purpose attest), made on first use, never exported or listed.
+//! Keys live in [`BUCKETS`] bucket objects chosen by the first byte of the
+//! key id, not one object per key: OP-TEE's REE FS verifies and searches
+//! its directory file on every object open, so the cost of opening an
+//! object grows with the number of objects the TA owns. With buckets the
+//! TA owns at most 37 objects whatever the number of keys, and a signature
+//! opens exactly two (the secret and one bucket).
 //!
-//! Write order keeps power cuts harmless: generate/import write the key
-//! object before the index (a cut leaves an unreferenced object whose id
-//! was never returned); delete removes the key object before the index (a
-//! cut leaves a dangling index entry that list skips and delete clears).
+//! * `kb/<nn>` (bucket `nn` = id\[0\] mod 32, two hex digits):
+//!   `[1] ‖ n (u8, ≤ 64) ‖ n × (uses (u32 LE) ‖ blob length (u8) ‖ sealed
+//!   blob)`. `uses` is counted (and persisted before the signature is
+//!   released) only for keys with a usage limit; such keys are never
+//!   exportable, so an old blob can never reset the count.
+//! * `keys`: the index, `[1] ‖ n (u16 LE) ‖ n × id`, at most
+//!   [`MAX_KEYS`] ids, for list, paging and the limit. Signing never reads it.
+//! * `attest`: the TA's own attestation key, `[1] ‖ uses (u32 LE) ‖ sealed
+//!   blob` with id 0 and purpose attest, made on first use, never exported
+//!   or listed.
+//!
+//! Write order keeps power cuts harmless: generate/import write the bucket
+//! before the index (a cut leaves an unreferenced key whose id was never
+//! returned); delete writes the bucket before the index (a cut leaves a
+//! dangling index entry that list skips and a second delete clears).
 
 use core::fmt;
 
@@ -69,6 +76,12 @@ use crate::platform::{ObjectId, Platform};
 const BLOB_V1: u8 = 1;
 const STORE_V1: u8 = 1;
 const INDEX_V1: u8 = 1;
+const BUCKET_V1: u8 = 1;
+/// Bucket objects keys are spread over.
+pub const BUCKETS: u8 = 32;
+/// Most keys in one bucket (ids are random: with 1,000 keys a bucket holds
+/// 31 on average; generate draws another id for a full bucket).
+pub const BUCKET_MAX: usize = 64;
 const SEAL_INFO: &[u8] = b"mfs-ta/key-seal/v1";
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
@@ -87,23 +100,6 @@ impl KeyId {
 
     fn hex(&self) -> Result<KeyIdHex, Error> {
         hex_string(&self.0).map_err(|_| Error::Internal)
-    }
-
-    fn object_id(&self) -> Result<ObjectId, Error> {
-        let mut id = [0u8; 4 + 2 * KEY_ID_LEN];
-        let (prefix, rest) = id.split_at_mut(4);
-        prefix.copy_from_slice(b"key/");
-        hex_into_lower(&self.0, rest);
-        ObjectId::new(&id).ok_or(Error::Internal)
-    }
-}
-
-fn hex_into_lower(bytes: &[u8], out: &mut [u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for (b, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
-        for (o, nibble) in pair.iter_mut().zip([b >> 4, b & 0x0f]) {
-            *o = HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
-        }
     }
 }
 
@@ -165,6 +161,11 @@ impl Attributes {
 
 /// A sealed blob (see the module docs).
 pub type Blob = heapless::Vec<u8, SEALED_BLOB_MAX_LEN>;
+
+/// Derives the key-encryption key from the TA-unique secret.
+pub(crate) fn derive_kek(p: &mut impl Platform) -> Result<Key32, Error> {
+    kek(p)
+}
 
 fn kek(p: &mut impl Platform) -> Result<Key32, Error> {
     Ok(crate::secret::load(p)?.derive(SEAL_INFO))
@@ -264,13 +265,104 @@ fn load_object(p: &mut impl Platform, oid: &ObjectId, kek: &Key32) -> Result<Loa
     })
 }
 
-fn load(p: &mut impl Platform, id: KeyId, kek: &Key32) -> Result<Loaded, Error> {
-    let loaded = load_object(p, &id.object_id()?, kek)?;
-    // A blob stored under another key's name is not this key.
-    if loaded.attrs.id != id {
+/// One bucket of keys.
+#[derive(Debug)]
+struct Bucket {
+    no: u8,
+    entries: Vec<(u32, Blob)>,
+}
+
+impl Bucket {
+    fn of(id: KeyId) -> u8 {
+        let [first, ..] = id.0;
+        first % BUCKETS
+    }
+
+    fn object_id(no: u8) -> Result<ObjectId, Error> {
+        let hex: heapless::String<2> = hex_string(&[no]).map_err(|_| Error::Internal)?;
+        let mut oid = [0u8; 5];
+        let (prefix, rest) = oid.split_at_mut(3);
+        prefix.copy_from_slice(b"kb/");
+        rest.copy_from_slice(hex.as_bytes());
+        ObjectId::new(&oid).ok_or(Error::Internal)
+    }
+
+    fn load(p: &mut impl Platform, no: u8) -> Result<Bucket, Error> {
+        let mut b = Bucket {
+            no,
+            entries: Vec::new(),
+        };
+        let Some(bytes) = p.read(&Bucket::object_id(no)?)? else {
+            return Ok(b);
+        };
+        let mut r = Reader::new(&bytes);
+        let (Some(BUCKET_V1), Some(n)) = (r.u8(), r.u8()) else {
+            return Err(Error::Storage);
+        };
+        if usize::from(n) > BUCKET_MAX {
+            return Err(Error::Storage);
+        }
+        for _ in 0..n {
+            let uses = r.array::<4>().map(u32::from_le_bytes);
+            let blob = r.short().and_then(|s| Blob::from_slice(s).ok());
+            match (uses, blob) {
+                (Some(u), Some(blob)) => b.entries.push((u, blob)),
+                _ => return Err(Error::Storage),
+            }
+        }
+        r.finish().ok_or(Error::Storage)?;
+        Ok(b)
+    }
+
+    fn store(&self, p: &mut impl Platform) -> Result<(), Error> {
+        let n = u8::try_from(self.entries.len()).map_err(|_| Error::Internal)?;
+        let mut out = Vec::new();
+        out.try_reserve_exact(2 + self.entries.len() * (5 + SEALED_BLOB_MAX_LEN))
+            .map_err(|_| Error::Internal)?;
+        out.extend_from_slice(&[BUCKET_V1, n]);
+        for (uses, blob) in &self.entries {
+            out.extend_from_slice(&uses.to_le_bytes());
+            out.push(u8::try_from(blob.len()).map_err(|_| Error::Internal)?);
+            out.extend_from_slice(blob);
+        }
+        Ok(p.write(&Bucket::object_id(self.no)?, &out)?)
+    }
+
+    /// The entry whose blob names `id` (found by the unauthenticated
+    /// header; the unseal that follows authenticates it).
+    fn find(&self, id: KeyId) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|(_, blob)| blob.get(1..1 + KEY_ID_LEN) == Some(&id.0[..]))
+    }
+
+    fn full(&self) -> bool {
+        self.entries.len() >= BUCKET_MAX
+    }
+}
+
+/// A key loaded from its bucket, and where it lives.
+struct Stored {
+    key: Loaded,
+    bucket: Bucket,
+    pos: usize,
+}
+
+fn load(p: &mut impl Platform, id: KeyId, kek: &Key32) -> Result<Stored, Error> {
+    let bucket = Bucket::load(p, Bucket::of(id))?;
+    let pos = bucket.find(id).ok_or(Error::KeyNotFound)?;
+    let (uses, blob) = bucket.entries.get(pos).ok_or(Error::Internal)?;
+    let (attrs, secret) = unseal(kek, blob)?;
+    if attrs.id != id {
         return Err(Error::BlobRejected);
     }
-    Ok(loaded)
+    let key = Loaded {
+        attrs,
+        secret,
+        uses: *uses,
+        blob: blob.clone(),
+    };
+    Ok(Stored { key, bucket, pos })
 }
 
 /// The key index.
@@ -329,9 +421,16 @@ impl Index {
     }
 }
 
-/// Stores a new key: object first, then the index.
-fn add(p: &mut impl Platform, index: &mut Index, id: KeyId, blob: &[u8]) -> Result<(), Error> {
-    p.write(&id.object_id()?, &store_record(0, blob)?)?;
+/// Stores a new key: bucket first, then the index.
+fn add(
+    p: &mut impl Platform,
+    index: &mut Index,
+    bucket: &mut Bucket,
+    id: KeyId,
+    blob: Blob,
+) -> Result<(), Error> {
+    bucket.entries.push((0, blob));
+    bucket.store(p)?;
     index.0.push(id);
     index.store(p)
 }
@@ -350,7 +449,7 @@ pub fn generate(p: &mut impl Platform, req: &KeyGenerateRequest) -> Result<KeyIn
     let kek = kek(p)?;
     let mut index = Index::load(p)?;
     index.room()?;
-    let id = fresh_id(p, &index)?;
+    let (id, mut bucket) = fresh_id(p, &index)?;
     let secret = crypto::random_secret_key(p)?;
     let attrs = Attributes {
         id,
@@ -359,32 +458,37 @@ pub fn generate(p: &mut impl Platform, req: &KeyGenerateRequest) -> Result<KeyIn
         public_key: crypto::sec1_uncompressed(&secret.public_key())?,
     };
     let blob = seal(p, &kek, &attrs, &secret)?;
-    add(p, &mut index, id, &blob)?;
+    add(p, &mut index, &mut bucket, id, blob)?;
     attrs.info(0)
 }
 
-fn fresh_id(p: &mut impl Platform, index: &Index) -> Result<KeyId, Error> {
+/// A new random id (never zero, not in use) whose bucket has room.
+fn fresh_id(p: &mut impl Platform, index: &Index) -> Result<(KeyId, Bucket), Error> {
     for _ in 0..8 {
         let mut id = [0u8; KEY_ID_LEN];
         p.random(&mut id)?;
         let id = KeyId(id);
-        if id.0 != [0; KEY_ID_LEN] && !index.contains(id) && p.read(&id.object_id()?)?.is_none() {
-            return Ok(id);
+        if id.0 == [0; KEY_ID_LEN] || index.contains(id) {
+            continue;
+        }
+        let bucket = Bucket::load(p, Bucket::of(id))?;
+        if bucket.find(id).is_none() && !bucket.full() {
+            return Ok((id, bucket));
         }
     }
-    Err(Error::Crypto)
+    Err(Error::KeyLimit)
 }
 
-/// `KeyList`: one page from `offset`; keys whose object is missing (a
+/// `KeyList`: one page from `offset`; index entries without a key (a
 /// delete cut short by a power loss) are left out of the page.
 pub fn list(p: &mut impl Platform, offset: u16) -> Result<KeyListReply, Error> {
     let index = Index::load(p)?;
     let mut keys = heapless::Vec::new();
     for id in index.0.iter().skip(usize::from(offset)).take(KEY_LIST_PAGE) {
-        let Some(bytes) = p.read(&id.object_id()?)? else {
+        let bucket = Bucket::load(p, Bucket::of(*id))?;
+        let Some((_, blob)) = bucket.find(*id).and_then(|i| bucket.entries.get(i)) else {
             continue;
         };
-        let (_, blob) = parse_record(&bytes)?;
         let attrs = Attributes::parse_header(&mut Reader::new(blob)).ok_or(Error::Storage)?;
         keys.push(KeySummary {
             id: id.hex()?,
@@ -403,20 +507,29 @@ pub fn list(p: &mut impl Platform, offset: u16) -> Result<KeyListReply, Error> {
 pub fn info(p: &mut impl Platform, id: &str) -> Result<KeyInfoReply, Error> {
     let id = KeyId::parse(id)?;
     let kek = kek(p)?;
-    let k = load(p, id, &kek)?;
+    let k = load(p, id, &kek)?.key;
     k.attrs.info(k.uses)
 }
 
-/// `KeyDelete`: key object first, then the index entry.
+/// `KeyDelete`: bucket first, then the index entry. Also clears a key
+/// left in only one of them by a power cut.
 pub fn delete(p: &mut impl Platform, id: &str) -> Result<KeyDeleteReply, Error> {
     let id = KeyId::parse(id)?;
     let mut index = Index::load(p)?;
-    let Some(pos) = index.0.iter().position(|k| *k == id) else {
+    let mut bucket = Bucket::load(p, Bucket::of(id))?;
+    let in_index = index.0.iter().position(|k| *k == id);
+    let in_bucket = bucket.find(id);
+    if in_index.is_none() && in_bucket.is_none() {
         return Err(Error::KeyNotFound);
-    };
-    p.delete(&id.object_id()?)?;
-    index.0.remove(pos);
-    index.store(p)?;
+    }
+    if let Some(pos) = in_bucket {
+        bucket.entries.remove(pos);
+        bucket.store(p)?;
+    }
+    if let Some(pos) = in_index {
+        index.0.remove(pos);
+        index.store(p)?;
+    }
     Ok(KeyDeleteReply { id: id.hex()? })
 }
 
@@ -458,10 +571,12 @@ fn authorize(
 
 /// Counts one use of a key with a usage limit, persisted before the
 /// signature it pays for exists.
-fn consume(p: &mut impl Platform, oid: &ObjectId, k: &mut Loaded) -> Result<(), Error> {
-    if k.attrs.policy.max_uses.is_some() {
-        k.uses = k.uses.checked_add(1).ok_or(Error::Internal)?;
-        p.write(oid, &store_record(k.uses, &k.blob)?)?;
+fn consume(p: &mut impl Platform, s: &mut Stored) -> Result<(), Error> {
+    if s.key.attrs.policy.max_uses.is_some() {
+        s.key.uses = s.key.uses.checked_add(1).ok_or(Error::Internal)?;
+        let entry = s.bucket.entries.get_mut(s.pos).ok_or(Error::Internal)?;
+        entry.0 = s.key.uses;
+        s.bucket.store(p)?;
     }
     Ok(())
 }
@@ -480,7 +595,7 @@ fn sig_hex(sig: &DerSignature) -> Result<mfs_proto::SignatureHex, Error> {
 /// `KeySign`: ECDSA P-256/SHA-256 over a caller message.
 pub fn sign(
     p: &mut impl Platform,
-    inst: &Instance,
+    inst: &mut Instance,
     req: &KeySignRequest,
 ) -> Result<KeySignReply, Error> {
     let id = KeyId::parse(&req.id)?;
@@ -492,15 +607,14 @@ pub fn sign(
     if msg.starts_with(RESERVED_PREFIX) {
         return Err(Error::InvalidArgument);
     }
-    let kek = kek(p)?;
-    let oid = id.object_id()?;
-    let mut k = load(p, id, &kek)?;
-    authorize(p, inst, &k, Purpose::Sign)?;
-    consume(p, &oid, &mut k)?;
-    let sig = sign_der(&k.secret, msg)?;
+    let kek = inst.kek(p)?;
+    let mut s = load(p, id, kek)?;
+    authorize(p, inst, &s.key, Purpose::Sign)?;
+    consume(p, &mut s)?;
+    let sig = sign_der(&s.key.secret, msg)?;
     Ok(KeySignReply {
         signature: sig_hex(&sig)?,
-        uses: k.uses,
+        uses: s.key.uses,
     })
 }
 
@@ -542,7 +656,7 @@ fn ta_attestation_key(p: &mut impl Platform, kek: &Key32) -> Result<Loaded, Erro
 /// caller's challenge and the platform facts.
 pub fn attest(
     p: &mut impl Platform,
-    inst: &Instance,
+    inst: &mut Instance,
     req: &KeyAttestRequest,
 ) -> Result<KeyAttestReply, Error> {
     let id = KeyId::parse(&req.id)?;
@@ -552,15 +666,17 @@ pub fn attest(
         .ok_or(Error::BadRequest)?;
     hex_into(&req.challenge, challenge).ok_or(Error::BadRequest)?;
     let signer_id = req.attest_key.as_deref().map(KeyId::parse).transpose()?;
-    let kek = kek(p)?;
-    let subject = load(p, id, &kek)?;
+    let kek = match inst.kek(p) {
+        Ok(k) => Key32(k.0),
+        Err(e) => return Err(e),
+    };
+    let subject = load(p, id, &kek)?.key;
     let signer = match signer_id {
         Some(sid) => {
-            let oid = sid.object_id()?;
-            let mut k = load(p, sid, &kek)?;
-            authorize(p, inst, &k, Purpose::Attest)?;
-            consume(p, &oid, &mut k)?;
-            k
+            let mut s = load(p, sid, &kek)?;
+            authorize(p, inst, &s.key, Purpose::Attest)?;
+            consume(p, &mut s)?;
+            s.key
         }
         None => ta_attestation_key(p, &kek)?,
     };
@@ -593,7 +709,7 @@ pub fn attest(
 pub fn export(p: &mut impl Platform, id: &str) -> Result<KeyExportReply, Error> {
     let id = KeyId::parse(id)?;
     let kek = kek(p)?;
-    let k = load(p, id, &kek)?;
+    let k = load(p, id, &kek)?.key;
     if !k.attrs.policy.exportable {
         return Err(Error::PolicyViolation(PolicyReason::NotExportable));
     }
@@ -618,11 +734,16 @@ pub fn import(p: &mut impl Platform, req: &KeyImportRequest) -> Result<KeyInfoRe
         return Err(Error::BlobRejected);
     }
     let mut index = Index::load(p)?;
-    if index.contains(attrs.id) || p.read(&attrs.id.object_id()?)?.is_some() {
+    let mut bucket = Bucket::load(p, Bucket::of(attrs.id))?;
+    if index.contains(attrs.id) || bucket.find(attrs.id).is_some() {
         return Err(Error::KeyExists);
     }
     index.room()?;
-    add(p, &mut index, attrs.id, blob)?;
+    if bucket.full() {
+        return Err(Error::KeyLimit);
+    }
+    let blob = Blob::from_slice(blob).map_err(|_| Error::BlobRejected)?;
+    add(p, &mut index, &mut bucket, attrs.id, blob)?;
     attrs.info(0)
 }
 
@@ -829,11 +950,11 @@ pub(crate) mod test {
     #[test]
     fn generate_sign_verify_list_delete() {
         let mut p = provisioned();
-        let inst = Instance::default();
+        let mut inst = Instance::default();
         let a = gen_key(&mut p, "a", policy());
         let b = gen_key(&mut p, "b", policy());
         assert_ne!(a.id, b.id);
-        let r = sign(&mut p, &inst, &sign_req(&a.id, b"pay 10 EUR")).unwrap();
+        let r = sign(&mut p, &mut inst, &sign_req(&a.id, b"pay 10 EUR")).unwrap();
         assert!(verify(&a.public_key, b"pay 10 EUR", &r.signature));
         assert!(!verify(&b.public_key, b"pay 10 EUR", &r.signature));
         assert!(!verify(&a.public_key, b"pay 11 EUR", &r.signature));
@@ -846,13 +967,13 @@ pub(crate) mod test {
         assert_eq!(info(&mut p, &a.id).err(), Some(Error::KeyNotFound));
         assert_eq!(delete(&mut p, &a.id).err(), Some(Error::KeyNotFound));
         assert_eq!(
-            sign(&mut p, &inst, &sign_req(&a.id, b"x")).err(),
+            sign(&mut p, &mut inst, &sign_req(&a.id, b"x")).err(),
             Some(Error::KeyNotFound)
         );
         assert_eq!(list(&mut p, 0).unwrap().total, 1);
         // secrets are not printable
         let kk = kek(&mut p).unwrap();
-        let loaded = load(&mut p, KeyId::parse(&b.id).unwrap(), &kk).unwrap();
+        let loaded = load(&mut p, KeyId::parse(&b.id).unwrap(), &kk).unwrap().key;
         let dbg = format!("{loaded:?}");
         assert!(dbg.contains("Loaded") && !dbg.contains("secret"));
     }
@@ -860,7 +981,7 @@ pub(crate) mod test {
     #[test]
     fn bad_inputs_are_refused() {
         let mut p = provisioned();
-        let inst = Instance::default();
+        let mut inst = Instance::default();
         let k = gen_key(&mut p, "k", policy());
         for (req, want) in [
             (sign_req("00", b"x"), Error::BadRequest),
@@ -871,11 +992,11 @@ pub(crate) mod test {
             ),
             (sign_req("0102030405060708", b"x"), Error::KeyNotFound),
         ] {
-            assert_eq!(sign(&mut p, &inst, &req).err(), Some(want));
+            assert_eq!(sign(&mut p, &mut inst, &req).err(), Some(want));
         }
         let mut odd = sign_req(&k.id, b"x");
         odd.message.push('a').unwrap();
-        assert_eq!(sign(&mut p, &inst, &odd).err(), Some(Error::BadRequest));
+        assert_eq!(sign(&mut p, &mut inst, &odd).err(), Some(Error::BadRequest));
         let bad_label = KeyGenerateRequest {
             v: 1,
             label: "no spaces".try_into().unwrap(),
@@ -927,7 +1048,7 @@ pub(crate) mod test {
             },
         );
         assert_eq!(
-            sign(&mut p, &inst, &sign_req(&att.id, b"m")).err(),
+            sign(&mut p, &mut inst, &sign_req(&att.id, b"m")).err(),
             v(PolicyReason::Purpose)
         );
         // PIN per use: never through plain signing
@@ -941,7 +1062,7 @@ pub(crate) mod test {
         );
         inst.pin_verified(0);
         assert_eq!(
-            sign(&mut p, &inst, &sign_req(&per_use.id, b"m")).err(),
+            sign(&mut p, &mut inst, &sign_req(&per_use.id, b"m")).err(),
             v(PolicyReason::PinPerUse)
         );
         // PIN window
@@ -954,18 +1075,18 @@ pub(crate) mod test {
                 ..policy()
             },
         );
-        let fresh = Instance::default();
+        let mut fresh = Instance::default();
         assert_eq!(
-            sign(&mut p, &fresh, &sign_req(&win.id, b"m")).err(),
+            sign(&mut p, &mut fresh, &sign_req(&win.id, b"m")).err(),
             v(PolicyReason::PinWindow)
         );
         p.advance_ms(1_000);
         inst.pin_verified(p.now_ms());
         p.advance_ms(60_000);
-        assert!(sign(&mut p, &inst, &sign_req(&win.id, b"m")).is_ok());
+        assert!(sign(&mut p, &mut inst, &sign_req(&win.id, b"m")).is_ok());
         p.advance_ms(1);
         assert_eq!(
-            sign(&mut p, &inst, &sign_req(&win.id, b"m")).err(),
+            sign(&mut p, &mut inst, &sign_req(&win.id, b"m")).err(),
             v(PolicyReason::PinWindow)
         );
         // usage limit, counted in storage
@@ -979,15 +1100,19 @@ pub(crate) mod test {
             },
         );
         assert_eq!(
-            sign(&mut p, &inst, &sign_req(&lim.id, b"1")).unwrap().uses,
+            sign(&mut p, &mut inst, &sign_req(&lim.id, b"1"))
+                .unwrap()
+                .uses,
             1
         );
         assert_eq!(
-            sign(&mut p, &inst, &sign_req(&lim.id, b"2")).unwrap().uses,
+            sign(&mut p, &mut inst, &sign_req(&lim.id, b"2"))
+                .unwrap()
+                .uses,
             2
         );
         assert_eq!(
-            sign(&mut p, &inst, &sign_req(&lim.id, b"3")).err(),
+            sign(&mut p, &mut inst, &sign_req(&lim.id, b"3")).err(),
             v(PolicyReason::UsageExhausted)
         );
         assert_eq!(info(&mut p, &lim.id).unwrap().uses, 2);
@@ -1005,10 +1130,10 @@ pub(crate) mod test {
             },
         );
         p.set_ree_time_s(1_800_000_010);
-        assert!(sign(&mut p, &inst, &sign_req(&exp.id, b"m")).is_ok());
+        assert!(sign(&mut p, &mut inst, &sign_req(&exp.id, b"m")).is_ok());
         p.set_ree_time_s(1_800_000_011);
         assert_eq!(
-            sign(&mut p, &inst, &sign_req(&exp.id, b"m")).err(),
+            sign(&mut p, &mut inst, &sign_req(&exp.id, b"m")).err(),
             v(PolicyReason::Expired)
         );
     }
@@ -1016,7 +1141,7 @@ pub(crate) mod test {
     #[test]
     fn usage_is_persisted_before_the_signature() {
         let mut p = provisioned();
-        let inst = Instance::default();
+        let mut inst = Instance::default();
         let lim = gen_key(
             &mut p,
             "lim",
@@ -1029,7 +1154,7 @@ pub(crate) mod test {
         // a cut at the counter write: no signature, no use counted
         p.cut_power_at(1);
         assert_eq!(
-            sign(&mut p, &inst, &sign_req(&lim.id, b"1")).err(),
+            sign(&mut p, &mut inst, &sign_req(&lim.id, b"1")).err(),
             Some(Error::Storage)
         );
         p.power_on();
@@ -1037,14 +1162,14 @@ pub(crate) mod test {
         // unlimited keys sign without writing anything
         let free = gen_key(&mut p, "free", policy());
         let before = p.writes();
-        sign(&mut p, &inst, &sign_req(&free.id, b"x")).unwrap();
+        sign(&mut p, &mut inst, &sign_req(&free.id, b"x")).unwrap();
         assert_eq!(p.writes(), before);
     }
 
     #[test]
     fn export_import_same_instance_only() {
         let mut p = provisioned();
-        let inst = Instance::default();
+        let mut inst = Instance::default();
         let k = gen_key(&mut p, "backup", policy());
         let blob = export(&mut p, &k.id).unwrap().blob;
         let imp = KeyImportRequest {
@@ -1054,7 +1179,7 @@ pub(crate) mod test {
         assert_eq!(import(&mut p, &imp).err(), Some(Error::KeyExists));
         delete(&mut p, &k.id).unwrap();
         assert_eq!(import(&mut p, &imp).unwrap(), k);
-        let r = sign(&mut p, &inst, &sign_req(&k.id, b"again")).unwrap();
+        let r = sign(&mut p, &mut inst, &sign_req(&k.id, b"again")).unwrap();
         assert!(verify(&k.public_key, b"again", &r.signature));
         // flipped bits, truncation, garbage
         let raw: Vec<u8> = (0..blob.len() / 2)
@@ -1085,7 +1210,7 @@ pub(crate) mod test {
     #[test]
     fn attestation_statement_verifies() {
         let mut p = provisioned();
-        let inst = Instance::default();
+        let mut inst = Instance::default();
         let k = gen_key(&mut p, "pay", policy());
         let req = KeyAttestRequest {
             v: 1,
@@ -1093,7 +1218,7 @@ pub(crate) mod test {
             challenge: hex_string(b"server-challenge").unwrap(),
             attest_key: None,
         };
-        let a = attest(&mut p, &inst, &req).unwrap();
+        let a = attest(&mut p, &mut inst, &req).unwrap();
         let mut st = vec![0u8; a.statement.len() / 2];
         hex_into(&a.statement, &mut st).unwrap();
         assert!(verify(&a.attestation_key, &st, &a.signature));
@@ -1104,7 +1229,7 @@ pub(crate) mod test {
         assert_eq!(s.hw_unique_key, mfs_proto::HukStatus::NotKnownStub);
         assert!(!s.trusted_ui);
         // the attestation key persists; it is not a listed key
-        let again = attest(&mut p, &inst, &req).unwrap();
+        let again = attest(&mut p, &mut inst, &req).unwrap();
         assert_eq!(again.attestation_key, a.attestation_key);
         assert_eq!(list(&mut p, 0).unwrap().total, 1);
         // an attest-purpose key can sign statements; a sign key cannot
@@ -1121,7 +1246,7 @@ pub(crate) mod test {
             ..req.clone()
         };
         assert_eq!(
-            attest(&mut p, &inst, &with).unwrap().attestation_key,
+            attest(&mut p, &mut inst, &with).unwrap().attestation_key,
             ak.public_key
         );
         let with_sign_key = KeyAttestRequest {
@@ -1129,12 +1254,12 @@ pub(crate) mod test {
             ..req.clone()
         };
         assert_eq!(
-            attest(&mut p, &inst, &with_sign_key).err(),
+            attest(&mut p, &mut inst, &with_sign_key).err(),
             Some(Error::PolicyViolation(PolicyReason::Purpose))
         );
         // attestation statements cannot be forged through KeySign
         assert_eq!(
-            sign(&mut p, &inst, &sign_req(&k.id, &st)).err(),
+            sign(&mut p, &mut inst, &sign_req(&k.id, &st)).err(),
             Some(Error::InvalidArgument)
         );
     }
@@ -1142,42 +1267,58 @@ pub(crate) mod test {
     #[test]
     fn tampered_stored_key_is_rejected() {
         let mut p = provisioned();
-        let inst = Instance::default();
+        let mut inst = Instance::default();
         let k = gen_key(&mut p, "t", policy());
-        let oid = KeyId::parse(&k.id).unwrap().object_id().unwrap();
-        let obj = p.object_mut(&oid).unwrap();
-        let last = obj.len() - 1;
-        obj[last] ^= 1;
+        let id = KeyId::parse(&k.id).unwrap();
+        let oid = Bucket::object_id(Bucket::of(id)).unwrap();
+        let clean = p.object_mut(&oid).unwrap().clone();
+        // the tag (last byte), the label, the policy: each refused
+        for at in [clean.len() - 1, 2 + 5 + 29, 2 + 5 + 12] {
+            let obj = p.object_mut(&oid).unwrap();
+            obj[at] ^= 1;
+            assert_eq!(
+                sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).err(),
+                Some(Error::BlobRejected),
+                "byte {at}"
+            );
+            *p.object_mut(&oid).unwrap() = clean.clone();
+        }
+        // a changed id in the header: the key is no longer found
+        p.object_mut(&oid).unwrap()[2 + 5 + 1] ^= 1;
         assert_eq!(
-            sign(&mut p, &inst, &sign_req(&k.id, b"x")).err(),
-            Some(Error::BlobRejected)
+            sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).err(),
+            Some(Error::KeyNotFound)
         );
-        // a valid blob of another key stored under this key's name
-        let other = gen_key(&mut p, "o", policy());
-        let other_obj = p
-            .object_mut(&KeyId::parse(&other.id).unwrap().object_id().unwrap())
-            .unwrap()
-            .clone();
-        *p.object_mut(&oid).unwrap() = other_obj;
-        assert_eq!(info(&mut p, &k.id).err(), Some(Error::BlobRejected));
+        // a damaged bucket record structure is a storage failure
+        *p.object_mut(&oid).unwrap() = clean[..clean.len() - 1].to_vec();
+        assert_eq!(info(&mut p, &k.id).err(), Some(Error::Storage));
+        *p.object_mut(&oid).unwrap() = clean;
+        assert!(sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).is_ok());
     }
 
     #[test]
     fn key_limit_and_cost_independent_of_count() {
         let mut p = provisioned();
-        let inst = Instance::default();
+        let mut inst = Instance::default();
         let first = gen_key(&mut p, "k0", policy());
-        let reads_for_sign = |p: &mut MemPlatform| {
+        let mut reads_for_sign = |p: &mut MemPlatform| {
             let before = p.reads();
-            sign(p, &inst, &sign_req(&first.id, b"m")).unwrap();
+            sign(p, &mut inst, &sign_req(&first.id, b"m")).unwrap();
             p.reads() - before
         };
+        assert_eq!(
+            reads_for_sign(&mut p),
+            2,
+            "the secret (once) and one bucket"
+        );
         let small = reads_for_sign(&mut p);
         for i in 1..MAX_KEYS {
             gen_key(&mut p, &format!("k{i}"), policy());
         }
         assert_eq!(reads_for_sign(&mut p), small);
-        assert_eq!(small, 2, "the secret and the one key object");
+        assert_eq!(small, 1, "one bucket, the KEK stays in TA memory");
+        // the TA never owns more than cfg, secret, index and the buckets
+        assert!(p.object_count() <= 3 + usize::from(BUCKETS));
         let r = KeyGenerateRequest {
             v: 1,
             label: "one-too-many".try_into().unwrap(),
@@ -1203,7 +1344,7 @@ pub(crate) mod test {
     fn power_cuts_in_generate_and_delete_are_harmless() {
         for cut in 1..=2 {
             let mut p = provisioned();
-            let inst = Instance::default();
+            let mut inst = Instance::default();
             let keep = gen_key(&mut p, "keep", policy());
             p.cut_power_at(cut);
             let r = KeyGenerateRequest {
@@ -1215,25 +1356,25 @@ pub(crate) mod test {
             p.power_on();
             // the index never names a key that does not exist
             assert_eq!(list(&mut p, 0).unwrap().total, 1);
-            assert!(sign(&mut p, &inst, &sign_req(&keep.id, b"x")).is_ok());
+            assert!(sign(&mut p, &mut inst, &sign_req(&keep.id, b"x")).is_ok());
             gen_key(&mut p, "after", policy());
             assert_eq!(list(&mut p, 0).unwrap().total, 2);
         }
         for cut in 1..=2 {
             let mut p = provisioned();
-            let inst = Instance::default();
+            let mut inst = Instance::default();
             let k = gen_key(&mut p, "del", policy());
             p.cut_power_at(cut);
             assert_eq!(delete(&mut p, &k.id).err(), Some(Error::Storage));
             p.power_on();
             // a cut delete either did nothing or made the key unusable
-            let usable = sign(&mut p, &inst, &sign_req(&k.id, b"x")).is_ok();
+            let usable = sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).is_ok();
             assert_eq!(usable, cut == 1);
             // and a second delete always completes it
             delete(&mut p, &k.id).unwrap();
             assert_eq!(list(&mut p, 0).unwrap().total, 0);
             assert_eq!(
-                sign(&mut p, &inst, &sign_req(&k.id, b"x")).err(),
+                sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).err(),
                 Some(Error::KeyNotFound)
             );
         }

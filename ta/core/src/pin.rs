@@ -72,6 +72,8 @@ pub struct Instance {
     /// TEE time of the last successful PIN verification (for keys whose
     /// policy accepts a PIN within a time window).
     last_verified_ms: Option<u64>,
+    /// The key-encryption key, once derived (zeroized on drop and on wipe).
+    kek: Option<crate::crypto::Key32>,
 }
 
 impl Instance {
@@ -83,6 +85,16 @@ impl Instance {
     /// Records a successful PIN verification at TEE time `now_ms`.
     pub fn pin_verified(&mut self, now_ms: u64) {
         self.last_verified_ms = Some(now_ms);
+    }
+
+    /// The key-encryption key: derived from the TA-unique secret on first
+    /// use, then kept in TA memory so signing does not read the secret
+    /// from storage each time.
+    pub fn kek(&mut self, p: &mut impl Platform) -> Result<&crate::crypto::Key32, Error> {
+        if self.kek.is_none() {
+            self.kek = Some(crate::keys::derive_kek(p)?);
+        }
+        self.kek.as_ref().ok_or(Error::Internal)
     }
 
     /// Forgets everything (after a wipe).

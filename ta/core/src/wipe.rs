@@ -59,7 +59,7 @@ mod test {
         assert_eq!(p.object_count(), 0);
         assert_eq!(inst.last_verified_ms(), None);
         assert_eq!(
-            keys::sign(&mut p, &inst, &sign_req(&k.id, b"x")).err(),
+            keys::sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).err(),
             Some(Error::Storage)
         );
         // re-provisioned: a new secret; the old exported blob is dead
@@ -86,7 +86,7 @@ mod test {
             p.cut_power_at(cut);
             assert_eq!(wipe(&mut p, &mut inst).err(), Some(Error::Storage));
             p.power_on();
-            let usable = keys::sign(&mut p, &inst, &sign_req(&k.id, b"x")).is_ok();
+            let usable = keys::sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).is_ok();
             assert_eq!(usable, cut == 1, "cut at {cut}");
             wipe(&mut p, &mut inst).unwrap();
             assert_eq!(p.object_count(), 0);

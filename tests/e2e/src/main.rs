@@ -6,6 +6,8 @@
 //! `mfs-e2e [filter]` runs the tests whose name contains `filter`.
 #![forbid(unsafe_code)]
 
+mod bench;
+
 use std::os::unix::process::CommandExt;
 use std::process::{Command as Proc, ExitCode};
 
@@ -819,6 +821,15 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--as-nobody") {
         return as_nobody();
+    }
+    if args.first().map(String::as_str) == Some("--bench") {
+        return match issuer_pub().and_then(|k| bench::run(&k)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(why) => {
+                println!("MFS-BENCH failed: {why}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let phase2 = args.first().map(String::as_str) == Some("--phase2");
     let filter = if phase2 {

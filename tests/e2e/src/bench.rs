@@ -1,0 +1,77 @@
+//! `mfs-e2e --bench`: key-store scale benchmark inside OP-TEE on QEMU
+//! (run by `scripts/bench` on a fresh in-memory secure storage).
+//!
+//! Measures, at 1, 100 and 1,000 keys in the TA, the median latency of a
+//! `KeySign` with the first key (whose object was written first), of
+//! `KeyInfo`, and of the last generates, against the anchor of an empty
+//! `Ping` measured in the same run. Prints `MFS-BENCH` lines.
+
+use std::time::{Duration, Instant};
+
+use mfs_host::proto::{KeyPolicy, PinRule, Purpose};
+use mfs_host::{Client, LoginMethod, TeecTransport};
+
+const SAMPLES: usize = 25;
+
+fn median(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    v.get(v.len() / 2)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn time<T>(n: usize, mut f: impl FnMut() -> Result<T, String>) -> Result<f64, String> {
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        f()?;
+        v.push(t.elapsed());
+    }
+    Ok(median(v))
+}
+
+fn policy() -> KeyPolicy {
+    KeyPolicy {
+        purpose: Purpose::Sign,
+        pin: PinRule::None,
+        pin_window_s: 0,
+        max_uses: None,
+        not_after: None,
+        exportable: false,
+    }
+}
+
+/// Runs the benchmark; `Err` on any failure.
+pub fn run(issuer_pub: &[u8; 65]) -> Result<(), String> {
+    let e = |e: mfs_host::Error| e.to_string();
+    let mut c = TeecTransport::open(mfs_host::proto::TA_UUID, LoginMethod::User)
+        .map(Client::new)
+        .map_err(e)?;
+    if !c.info().map_err(e)?.provisioned {
+        c.provision(5, 0, issuer_pub).map_err(e)?;
+    }
+    let ping = time(100, || c.ping(1).map_err(e))?;
+    println!("MFS-BENCH anchor ping_ms={ping:.3}");
+    let first = c.key_generate("bench-0", policy()).map_err(e)?;
+    let mut count = 1usize;
+    let msg = b"benchmark payment record";
+    for target in [1usize, 100, 1000] {
+        let mut gens = Vec::new();
+        while count < target {
+            let t = Instant::now();
+            c.key_generate(&format!("bench-{count}"), policy())
+                .map_err(e)?;
+            gens.push(t.elapsed());
+            count += 1;
+        }
+        let last_gens = gens.split_off(gens.len().saturating_sub(SAMPLES));
+        let generate = median(last_gens);
+        let sign = time(SAMPLES, || c.key_sign(&first.id, msg).map_err(e))?;
+        let info = time(SAMPLES, || c.key_info(&first.id).map_err(e))?;
+        println!(
+            "MFS-BENCH keys={target} sign_ms={sign:.2} info_ms={info:.2} generate_ms={generate:.2} sign_per_ping={:.1}",
+            sign / ping
+        );
+    }
+    Ok(())
+}
