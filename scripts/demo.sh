@@ -27,3 +27,27 @@ step mfs pin status
 echo "\$ echo <new PIN> | mfs pin unblock --issuer-key ..."; echo 8642 | mfs pin unblock --issuer-key $K
 echo "\$ echo <new PIN> | mfs pin verify --json"; echo 8642 | mfs pin verify --json
 step mfs info --json
+
+echo
+echo "# Keys: generated in the TA, sealed with AES-256-GCM, bound to a policy."
+echo "# This one signs only within 60 s of a PIN verification (done just above)."
+ID=$(mfs --json key generate --label wallet --pin window --pin-window 60 \
+    | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
+step mfs key info "$ID"
+step mfs key public "$ID" --format pem
+printf 'pay 12.34 EUR to ACME Ltd' > /tmp/msg
+step mfs key sign "$ID" --in /tmp/msg
+echo "# A key good for one signature only:"
+ONE=$(mfs --json key generate --label one-shot --max-uses 1 \
+    | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
+step mfs key sign "$ONE" --in /tmp/msg
+refused mfs key sign "$ONE" --in /tmp/msg
+echo "# A TA-signed statement about the key and the platform, verified here:"
+step mfs key attest "$ID" --challenge 5eed0001c0ffee
+step mfs key list
+
+echo
+echo "# Application deactivation (admin only): keys, PIN, policy and the TA secret destroyed."
+step mfs wipe --yes
+refused mfs key sign "$ID" --in /tmp/msg
+step mfs key list

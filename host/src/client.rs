@@ -641,7 +641,7 @@ mod test {
         assert!(c.wipe().unwrap().objects_destroyed >= 4);
         assert_eq!(
             c.key_sign(&k.id, b"x").unwrap_err().status(),
-            Some(Status::StorageFailure)
+            Some(Status::NotProvisioned)
         );
         assert!(!c.info().unwrap().provisioned);
     }

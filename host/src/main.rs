@@ -485,12 +485,43 @@ fn key_cmd(client: &mut Client<TeecTransport>, json: bool, cmd: &KeyCmd) -> Resu
                 );
             } else {
                 println!("attestation verified: key {} ({})", hex(&s.key_id), s.label);
-                println!("policy       {:?}", s.policy);
+                let p = &s.policy;
+                let pin = match p.pin {
+                    PinRule::None => "no PIN".to_string(),
+                    PinRule::PerUse => "PIN per use".to_string(),
+                    PinRule::Window => format!("PIN within {} s", p.pin_window_s),
+                };
+                let uses = p.max_uses.map_or("unlimited uses".to_string(), |n| {
+                    format!("at most {n} uses")
+                });
+                let expiry = p
+                    .not_after
+                    .map_or("no expiry".to_string(), |t| format!("not after {t}"));
                 println!(
-                    "storage      {:?} (rollback protected: {})",
-                    s.storage, s.rollback_protected
+                    "policy       {:?}, {pin}, {uses}, {expiry}, {}",
+                    p.purpose,
+                    if p.exportable {
+                        "exportable"
+                    } else {
+                        "not exportable"
+                    }
                 );
-                println!("hardware key {:?}", s.hw_unique_key);
+                println!(
+                    "storage      {} (rollback protected: {})",
+                    match s.storage {
+                        StorageKind::ReeFs => "REE FS",
+                        StorageKind::Rpmb => "RPMB",
+                    },
+                    s.rollback_protected
+                );
+                println!(
+                    "hardware key {}",
+                    match s.hw_unique_key {
+                        HukStatus::KnownStub =>
+                            "KNOWN STUB (development platform: derived keys predictable)",
+                        HukStatus::NotKnownStub => "not a known stub",
+                    }
+                );
                 println!("trusted UI   {}", s.trusted_ui);
                 if pinned.is_none() {
                     println!(

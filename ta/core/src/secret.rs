@@ -16,9 +16,11 @@ fn object_id() -> Result<ObjectId, Error> {
     ObjectId::new(b"secret").ok_or(Error::Internal)
 }
 
-/// Loads the secret; `Err(Storage)` if it is missing or malformed.
+/// Loads the secret: `Err(NotProvisioned)` if it is missing (it is made
+/// at provisioning and destroyed first by a wipe), `Err(Storage)` if it is
+/// malformed.
 pub fn load(p: &mut impl Platform) -> Result<Key32, Error> {
-    let bytes = p.read(&object_id()?)?.ok_or(Error::Storage)?;
+    let bytes = p.read(&object_id()?)?.ok_or(Error::NotProvisioned)?;
     decode(&bytes)
 }
 
@@ -53,7 +55,7 @@ mod test {
     #[test]
     fn created_once_then_stable() {
         let mut p = MemPlatform::new();
-        assert_eq!(load(&mut p).err(), Some(Error::Storage));
+        assert_eq!(load(&mut p).err(), Some(Error::NotProvisioned));
         let a = load_or_create(&mut p).unwrap();
         let b = load_or_create(&mut p).unwrap();
         assert_eq!(a.0, b.0);

@@ -60,7 +60,7 @@ mod test {
         assert_eq!(inst.last_verified_ms(), None);
         assert_eq!(
             keys::sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).err(),
-            Some(Error::Storage)
+            Some(Error::NotProvisioned)
         );
         // re-provisioned: a new secret; the old exported blob is dead
         Config::new(5, 0, crate::config::test::G)
