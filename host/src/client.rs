@@ -10,7 +10,7 @@ use mfs_proto::{
     KEY_LIST_PAGE, KeyAttestReply, KeyAttestRequest, KeyDeleteReply, KeyExportReply,
     KeyGenerateRequest, KeyImportRequest, KeyInfoReply, KeyListReply, KeyListRequest, KeyPolicy,
     KeyRequest, KeySignReply, KeySignRequest, KeySummary, RESERVED_PREFIX, SIGN_MESSAGE_MAX_LEN,
-    WipeReply, hex_into,
+    WipeReply,
 };
 use p256::elliptic_curve::sec1::ToSec1Point;
 use p256::{PublicKey, SecretKey};
@@ -213,9 +213,7 @@ fn key_id(id: &str) -> Result<mfs_proto::KeyIdHex, Error> {
 }
 
 fn unhex(s: &str) -> Result<Vec<u8>, Error> {
-    let mut b = vec![0u8; s.len() / 2];
-    hex_into(s, &mut b).ok_or(Error::BadReply)?;
-    Ok(b)
+    crate::keys::hex_decode(s).ok_or(Error::BadReply)
 }
 
 impl<T: Transport> Client<T> {
@@ -565,12 +563,8 @@ mod test {
 
     fn sign_policy() -> KeyPolicy {
         KeyPolicy {
-            purpose: mfs_proto::Purpose::Sign,
-            pin: mfs_proto::PinRule::None,
-            pin_window_s: 0,
-            max_uses: None,
-            not_after: None,
             exportable: true,
+            ..KeyPolicy::plain(mfs_proto::Purpose::Sign)
         }
     }
 

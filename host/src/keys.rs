@@ -11,6 +11,13 @@ use p256::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
 
 use crate::Error;
 
+/// Decodes hex text of any even length (either case).
+pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    let mut b = vec![0u8; s.len() / 2];
+    hex_into(s, &mut b)?;
+    Some(b)
+}
+
 /// A P-256 public key as the TA exports it (SEC1 uncompressed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EcPublicKey(PublicKey);
@@ -118,13 +125,8 @@ pub fn verify_attestation(
     expected_key: Option<&EcPublicKey>,
     pinned: Option<&EcPublicKey>,
 ) -> Result<Attestation, AttestationError> {
-    let hex = |s: &str| -> Result<Vec<u8>, AttestationError> {
-        let mut b = vec![0u8; s.len() / 2];
-        hex_into(s, &mut b).ok_or(AttestationError::Malformed)?;
-        Ok(b)
-    };
-    let statement_bytes = hex(&reply.statement)?;
-    let signature = hex(&reply.signature)?;
+    let statement_bytes = hex_decode(&reply.statement).ok_or(AttestationError::Malformed)?;
+    let signature = hex_decode(&reply.signature).ok_or(AttestationError::Malformed)?;
     let attestation_key = EcPublicKey::from_sec1_hex(&reply.attestation_key)
         .map_err(|_| AttestationError::Malformed)?;
     if pinned.is_some_and(|p| *p != attestation_key) {

@@ -298,9 +298,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn parse_hex(s: &str) -> Result<Vec<u8>, Error> {
-    let mut out = vec![0u8; s.len() / 2];
-    proto::hex_into(s, &mut out).ok_or(Error::Input)?;
-    Ok(out)
+    mfs_host::keys::hex_decode(s).ok_or(Error::Input)
 }
 
 fn now_unix() -> Result<u64, Error> {

@@ -128,6 +128,21 @@ pub struct KeyPolicy {
     pub exportable: bool,
 }
 
+impl KeyPolicy {
+    /// A policy with only a purpose: no PIN, unlimited, no expiry, not
+    /// exportable.
+    pub const fn plain(purpose: Purpose) -> KeyPolicy {
+        KeyPolicy {
+            purpose,
+            pin: PinRule::None,
+            pin_window_s: 0,
+            max_uses: None,
+            not_after: None,
+            exportable: false,
+        }
+    }
+}
+
 /// Why a policy is not acceptable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InvalidPolicy;
@@ -672,12 +687,8 @@ mod test {
     #[test]
     fn policy_consistency() {
         let ok = KeyPolicy {
-            purpose: Purpose::Sign,
-            pin: PinRule::None,
-            pin_window_s: 0,
-            max_uses: None,
-            not_after: None,
             exportable: true,
+            ..KeyPolicy::plain(Purpose::Sign)
         };
         assert!(ok.check().is_ok());
         for bad in [

@@ -318,6 +318,15 @@ pub fn hex_into(s: &str, out: &mut [u8]) -> Option<usize> {
     Some(out.len())
 }
 
+/// Parses hex of any length up to `buf.len()` bytes into the front of
+/// `buf`; returns the filled part. `None` for odd length, a non-hex digit
+/// or more bytes than `buf` holds.
+pub fn hex_prefix<'a>(s: &str, buf: &'a mut [u8]) -> Option<&'a [u8]> {
+    let out = buf.get_mut(..s.len() / 2)?;
+    hex_into(s, out)?;
+    Some(out)
+}
+
 /// Formats a 16-byte UUID (big-endian field order) as canonical text.
 pub fn uuid_string(bytes: &[u8; 16]) -> String<36> {
     let mut s: String<36> = String::new();
@@ -516,6 +525,12 @@ mod test {
         assert_eq!(hex_bytes::<2>("0aFfee"), None);
         assert_eq!(hex_bytes::<2>("0g00"), None);
         assert_eq!(hex_bytes::<0>(""), Some([]));
+        let mut buf = [0u8; 3];
+        assert_eq!(hex_prefix("0aff", &mut buf), Some(&[0x0a, 0xff][..]));
+        assert_eq!(hex_prefix("", &mut buf), Some(&[][..]));
+        assert_eq!(hex_prefix("0af", &mut buf), None);
+        assert_eq!(hex_prefix("0g", &mut buf), None);
+        assert_eq!(hex_prefix("01020304", &mut buf), None);
     }
 
     #[test]

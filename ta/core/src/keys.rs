@@ -60,7 +60,7 @@ use mfs_proto::{
     KeyExportReply, KeyGenerateRequest, KeyIdHex, KeyImportRequest, KeyInfoReply, KeyListReply,
     KeyPolicy, KeySignReply, KeySignRequest, KeySummary, Label, MAX_KEYS, PinRule, PolicyReason,
     Purpose, RESERVED_PREFIX, Reader, SEALED_BLOB_MAX_LEN, SIGN_MESSAGE_MAX_LEN, Statement, Writer,
-    hex_bytes, hex_into, hex_string, valid_label,
+    hex_bytes, hex_prefix, hex_string, valid_label,
 };
 use p256::SecretKey;
 use p256::ecdsa::signature::Signer;
@@ -163,11 +163,7 @@ impl Attributes {
 pub type Blob = heapless::Vec<u8, SEALED_BLOB_MAX_LEN>;
 
 /// Derives the key-encryption key from the TA-unique secret.
-pub(crate) fn derive_kek(p: &mut impl Platform) -> Result<Key32, Error> {
-    kek(p)
-}
-
-fn kek(p: &mut impl Platform) -> Result<Key32, Error> {
+pub(crate) fn kek(p: &mut impl Platform) -> Result<Key32, Error> {
     Ok(crate::secret::load(p)?.derive(SEAL_INFO))
 }
 
@@ -599,11 +595,8 @@ pub fn sign(
     req: &KeySignRequest,
 ) -> Result<KeySignReply, Error> {
     let id = KeyId::parse(&req.id)?;
-    let mut msg = [0u8; SIGN_MESSAGE_MAX_LEN];
-    let msg = msg
-        .get_mut(..req.message.len() / 2)
-        .ok_or(Error::BadRequest)?;
-    hex_into(&req.message, msg).ok_or(Error::BadRequest)?;
+    let mut buf = [0u8; SIGN_MESSAGE_MAX_LEN];
+    let msg = hex_prefix(&req.message, &mut buf).ok_or(Error::BadRequest)?;
     if msg.starts_with(RESERVED_PREFIX) {
         return Err(Error::InvalidArgument);
     }
@@ -631,14 +624,7 @@ fn ta_attestation_key(p: &mut impl Platform, kek: &Key32) -> Result<Loaded, Erro
     let secret = crypto::random_secret_key(p)?;
     let attrs = Attributes {
         id: KeyId([0; KEY_ID_LEN]),
-        policy: KeyPolicy {
-            purpose: Purpose::Attest,
-            pin: PinRule::None,
-            pin_window_s: 0,
-            max_uses: None,
-            not_after: None,
-            exportable: false,
-        },
+        policy: KeyPolicy::plain(Purpose::Attest),
         label: Label::try_from(ATTEST_LABEL).map_err(|_| Error::Internal)?,
         public_key: crypto::sec1_uncompressed(&secret.public_key())?,
     };
@@ -660,16 +646,11 @@ pub fn attest(
     req: &KeyAttestRequest,
 ) -> Result<KeyAttestReply, Error> {
     let id = KeyId::parse(&req.id)?;
-    let mut challenge = [0u8; CHALLENGE_MAX_LEN];
-    let challenge = challenge
-        .get_mut(..req.challenge.len() / 2)
-        .ok_or(Error::BadRequest)?;
-    hex_into(&req.challenge, challenge).ok_or(Error::BadRequest)?;
+    let mut buf = [0u8; CHALLENGE_MAX_LEN];
+    let challenge = hex_prefix(&req.challenge, &mut buf).ok_or(Error::BadRequest)?;
     let signer_id = req.attest_key.as_deref().map(KeyId::parse).transpose()?;
-    let kek = match inst.kek(p) {
-        Ok(k) => Key32(k.0),
-        Err(e) => return Err(e),
-    };
+    // A copy (zeroized on drop): `inst` is borrowed again by `authorize`.
+    let kek = Key32(inst.kek(p)?.0);
     let subject = load(p, id, &kek)?.key;
     let signer = match signer_id {
         Some(sid) => {
@@ -720,11 +701,10 @@ pub fn export(p: &mut impl Platform, id: &str) -> Result<KeyExportReply, Error> 
 
 /// `KeyImport`: a blob exported by this TA instance, back into storage.
 pub fn import(p: &mut impl Platform, req: &KeyImportRequest) -> Result<KeyInfoReply, Error> {
+    // The request's bound is twice SEALED_BLOB_MAX_LEN hex digits, so only
+    // malformed hex fails here.
     let mut buf = [0u8; SEALED_BLOB_MAX_LEN];
-    let blob = buf
-        .get_mut(..req.blob.len() / 2)
-        .ok_or(Error::BlobRejected)?;
-    hex_into(&req.blob, blob).ok_or(Error::BadRequest)?;
+    let blob = hex_prefix(&req.blob, &mut buf).ok_or(Error::BadRequest)?;
     Config::require(p)?;
     let kek = kek(p)?;
     let (attrs, _secret) = unseal(&kek, blob)?;
@@ -752,7 +732,7 @@ pub(crate) mod test {
     use super::*;
     use crate::config::test::G;
     use crate::mem::MemPlatform;
-    use mfs_proto::{PROTOCOL_CURRENT, Statement};
+    use mfs_proto::{PROTOCOL_CURRENT, Statement, hex_into};
     use p256::ecdsa::signature::Verifier;
     use p256::ecdsa::{Signature, VerifyingKey};
 
@@ -765,12 +745,8 @@ pub(crate) mod test {
 
     pub(crate) fn policy() -> KeyPolicy {
         KeyPolicy {
-            purpose: Purpose::Sign,
-            pin: PinRule::None,
-            pin_window_s: 0,
-            max_uses: None,
-            not_after: None,
             exportable: true,
+            ..KeyPolicy::plain(Purpose::Sign)
         }
     }
 

@@ -48,7 +48,7 @@ use mfs_proto::pin::{
 };
 use mfs_proto::{
     DER_SIGNATURE_MAX_LEN, PinChangeRequest, PinRequest, PinSessionReply, PinStatusReply,
-    PinUnblockRequest, hex_bytes, hex_into, hex_string,
+    PinUnblockRequest, hex_bytes, hex_prefix, hex_string,
 };
 use p256::SecretKey;
 use zeroize::Zeroize;
@@ -92,7 +92,7 @@ impl Instance {
     /// from storage each time.
     pub fn kek(&mut self, p: &mut impl Platform) -> Result<&crate::crypto::Key32, Error> {
         if self.kek.is_none() {
-            self.kek = Some(crate::keys::derive_kek(p)?);
+            self.kek = Some(crate::keys::kek(p)?);
         }
         self.kek.as_ref().ok_or(Error::Internal)
     }
@@ -276,6 +276,20 @@ fn commit(
     Ok(status_of(p, inst, cfg, Some(rec)))
 }
 
+/// [`commit`] after the user's PIN matched (verify, change): also opens
+/// the PIN time window of keys that have one.
+fn commit_verified(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    cfg: &Config,
+    rec: &Record,
+) -> Result<PinStatusReply, Error> {
+    let reply = commit(p, inst, cfg, rec)?;
+    let now = p.now_ms();
+    inst.pin_verified(now);
+    Ok(reply)
+}
+
 /// Opens the PIN block(s) of one request with the session's key.
 struct Opened {
     key: TransportKey,
@@ -383,11 +397,7 @@ pub fn verify(
     check(p, inst, &cfg, &mut rec, &pin)?;
     // Write 2: a match restores the full count.
     rec.tries_left = rec.max_tries;
-    let reply = commit(p, inst, &cfg, &rec)?;
-    // Opens the PIN time window of keys that have one.
-    let now = p.now_ms();
-    inst.pin_verified(now);
-    Ok(reply)
+    commit_verified(p, inst, &cfg, &rec)
 }
 
 /// `PinChange`: the old PIN is checked like a verify; the new PIN replaces
@@ -407,10 +417,7 @@ pub fn change(
     let new = opened.pin(&new_block)?;
     check(p, inst, &cfg, &mut rec, &old)?;
     let fresh = Record::new(p, rec.max_tries, &new)?;
-    let reply = commit(p, inst, &cfg, &fresh)?;
-    let now = p.now_ms();
-    inst.pin_verified(now);
-    Ok(reply)
+    commit_verified(p, inst, &cfg, &fresh)
 }
 
 /// `PinUnblock`: a new PIN with the full count, authorised by the issuer's
@@ -424,9 +431,7 @@ pub fn unblock(
     let opened = open(slot, &req.client_key, req.pan.as_deref())?;
     let block = block_of(&req.block)?;
     let mut der = [0u8; DER_SIGNATURE_MAX_LEN];
-    let sig_len = req.signature.len() / 2;
-    let sig = der.get_mut(..sig_len).ok_or(Error::BadRequest)?;
-    hex_into(&req.signature, sig).ok_or(Error::BadRequest)?;
+    let sig = hex_prefix(&req.signature, &mut der).ok_or(Error::BadRequest)?;
     let cfg = Config::require(p)?;
     let rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
     let msg = unblock_message(&opened.nonce, &opened.client_key, &block, &opened.pan);

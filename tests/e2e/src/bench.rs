@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use mfs_host::proto::{KeyPolicy, PinRule, Purpose};
+use mfs_host::proto::{KeyPolicy, Purpose};
 use mfs_host::{Client, LoginMethod, TeecTransport};
 
 const SAMPLES: usize = 25;
@@ -30,17 +30,6 @@ fn time<T>(n: usize, mut f: impl FnMut() -> Result<T, String>) -> Result<f64, St
     Ok(median(v))
 }
 
-fn policy() -> KeyPolicy {
-    KeyPolicy {
-        purpose: Purpose::Sign,
-        pin: PinRule::None,
-        pin_window_s: 0,
-        max_uses: None,
-        not_after: None,
-        exportable: false,
-    }
-}
-
 /// Runs the benchmark; `Err` on any failure.
 pub fn run(issuer_pub: &[u8; 65]) -> Result<(), String> {
     let e = |e: mfs_host::Error| e.to_string();
@@ -52,14 +41,16 @@ pub fn run(issuer_pub: &[u8; 65]) -> Result<(), String> {
     }
     let ping = time(100, || c.ping(1).map_err(e))?;
     println!("MFS-BENCH anchor ping_ms={ping:.3}");
-    let first = c.key_generate("bench-0", policy()).map_err(e)?;
+    let first = c
+        .key_generate("bench-0", KeyPolicy::plain(Purpose::Sign))
+        .map_err(e)?;
     let mut count = 1usize;
     let msg = b"benchmark payment record";
     for target in [1usize, 100, 1000] {
         let mut gens = Vec::new();
         while count < target {
             let t = Instant::now();
-            c.key_generate(&format!("bench-{count}"), policy())
+            c.key_generate(&format!("bench-{count}"), KeyPolicy::plain(Purpose::Sign))
                 .map_err(e)?;
             gens.push(t.elapsed());
             count += 1;

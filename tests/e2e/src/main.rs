@@ -644,12 +644,8 @@ fn p2_blocked_pin_survives_reboot_until_issuer_unblock() -> TestResult {
 
 fn sign_policy(exportable: bool) -> proto::KeyPolicy {
     proto::KeyPolicy {
-        purpose: proto::Purpose::Sign,
-        pin: proto::PinRule::None,
-        pin_window_s: 0,
-        max_uses: None,
-        not_after: None,
         exportable,
+        ..proto::KeyPolicy::plain(proto::Purpose::Sign)
     }
 }
 
