@@ -47,6 +47,35 @@ step mfs key attest "$ID" --challenge 5eed0001c0ffee
 step mfs key list
 
 echo
+echo "# A payment signed with proof of consent: the PIN block travels in the same"
+echo "# TA call as the record, and the TA signs only if the PIN matches. The"
+echo "# signed record carries the TA's anti-replay counter and says how the user"
+echo "# was verified (PIN in the TA; the display is not a trusted UI)."
+PAY=$(mfs --json key generate --label payments --pin per-use \
+    | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
+mfs key public "$PAY" --format pem --out /tmp/pay.pem
+tx() { mfs tx sign "$PAY" --amount 1250 --currency EUR --payee 'ACME Coffee' \
+    --display 'Pay 12.50 EUR to ACME Coffee?' --challenge "$1" --out "$2"; }
+echo "\$ echo <PIN> | mfs tx sign $PAY --amount 1250 --currency EUR --payee 'ACME Coffee' ... --out /tmp/tx1.json"
+echo 8642 | tx 00112233445566778899aabbccddeeff /tmp/tx1.json
+echo "\$ echo <wrong PIN> | mfs tx sign ... (expected to be refused: nothing is signed)"
+if echo 1111 | tx 0102030405060708090a0b0c0d0e0f10 /tmp/tx-bad.json; then exit 1; fi
+echo "\$ echo <PIN> | mfs tx sign ... --out /tmp/tx2.json"
+echo 8642 | tx ffeeddccbbaa99887766554433221100 /tmp/tx2.json
+echo "# Offline verification (no TA): signature, encoding, challenge, counters."
+step mfs tx verify --key /tmp/pay.pem --challenge 00112233445566778899aabbccddeeff /tmp/tx1.json
+refused mfs tx verify --key /tmp/pay.pem /tmp/tx2.json /tmp/tx1.json
+
+echo
+echo "# The change-proof event log: every security event above, hash-chained,"
+echo "# exported with a TA-signed head and verified offline."
+step mfs log export --out /tmp/log.json
+step mfs log verify --list /tmp/log.json
+echo "# An entry edited outside the TA is found:"
+sed 's/"kind": "pin-failed"/"kind": "pin-verified"/' /tmp/log.json > /tmp/log-edited.json
+refused mfs log verify /tmp/log-edited.json
+
+echo
 echo "# Application deactivation (admin only): keys, PIN, policy and the TA secret destroyed."
 step mfs wipe --yes
 refused mfs key sign "$ID" --in /tmp/msg

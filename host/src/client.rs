@@ -12,6 +12,10 @@ use mfs_proto::{
     KeyRequest, KeySignReply, KeySignRequest, KeySummary, RESERVED_PREFIX, SIGN_MESSAGE_MAX_LEN,
     WipeReply,
 };
+use mfs_proto::{
+    LogHeadReply, LogHeadRequest, LogReadReply, LogReadRequest, TxRecord, TxSignReply,
+    TxSignRequest,
+};
 use p256::elliptic_curve::sec1::ToSec1Point;
 use p256::{PublicKey, SecretKey};
 use serde::{Serialize, de::DeserializeOwned};
@@ -349,6 +353,95 @@ impl<T: Transport> Client<T> {
     }
 }
 
+impl<T: Transport> Client<T> {
+    /// Signs a transaction with proof of consent: the PIN travels as a
+    /// format 4 block in the same TA call as the record, and the TA signs
+    /// only if it matches. The reply is checked here (signature over the
+    /// record the caller asked for, key, counter) before it is returned.
+    pub fn tx_sign(
+        &mut self,
+        id: &str,
+        pin: &Pin,
+        pan: Option<&str>,
+        record: &TxRecord,
+    ) -> Result<TxSignReply, Error> {
+        record.check().map_err(|_| Error::Input)?;
+        let id = key_id(id)?;
+        let ch = self.pin_session(pan)?;
+        let req = TxSignRequest {
+            v: PROTOCOL_CURRENT,
+            id: id.clone(),
+            client_key: ch.client_key_hex()?,
+            block: ch.block_hex(pin)?,
+            pan: ch.pan_text.clone(),
+            record: record.clone(),
+        };
+        let reply: TxSignReply = self.call(Command::TxSign, &req)?;
+        let key = crate::keys::EcPublicKey::from_sec1_hex(&reply.public_key)?;
+        let tx = crate::tx::verify(&reply, &key, None).map_err(Error::Tx)?;
+        if &tx.record != record || unhex(&id)? != tx.key_id {
+            return Err(Error::Tx(crate::tx::TxError::Encoding));
+        }
+        Ok(reply)
+    }
+
+    /// The event log's head, signed by the TA.
+    pub fn log_head(&mut self, challenge: &[u8]) -> Result<LogHeadReply, Error> {
+        if challenge.len() > mfs_proto::log::LOG_CHALLENGE_MAX_LEN {
+            return Err(Error::Input);
+        }
+        let req = LogHeadRequest {
+            v: PROTOCOL_CURRENT,
+            challenge: hex_string(challenge).map_err(|_| Error::Input)?,
+        };
+        self.call(Command::LogHead, &req)
+    }
+
+    /// One page of log entries from `from`.
+    pub fn log_read(&mut self, from: u64) -> Result<LogReadReply, Error> {
+        self.call(
+            Command::LogRead,
+            &LogReadRequest {
+                v: PROTOCOL_CURRENT,
+                from,
+            },
+        )
+    }
+
+    /// The whole retained log with a signed head over `challenge`, checked
+    /// (chain and signature) before it is returned.
+    pub fn log_export(&mut self, challenge: &[u8]) -> Result<crate::log::Export, Error> {
+        let head = self.log_head(challenge)?;
+        let h = mfs_proto::log::Head::decode(&unhex(&head.statement)?).ok_or(Error::BadReply)?;
+        let mut entries = Vec::new();
+        let mut prev = h.checkpoint;
+        let mut from = h.first_seq;
+        while from < h.next_seq {
+            let page = self.log_read(from)?;
+            // The log rolled over while being read: the head no longer
+            // describes what the TA holds.
+            if page.first > from || page.entries.is_empty() {
+                return Err(Error::BadReply);
+            }
+            for w in page.entries.iter().take_while(|w| w.seq < h.next_seq) {
+                let kind = mfs_proto::log::EventKind::from_u8(w.kind).ok_or(Error::BadReply)?;
+                let details = unhex(&w.details)?;
+                let e = mfs_proto::log::Entry::new(w.seq, w.time, kind, &details, prev);
+                prev = e.hash();
+                entries.push(crate::log::exported(&e, &details));
+                from = w.seq + 1;
+            }
+        }
+        let x = crate::log::Export {
+            format: crate::log::EXPORT_FORMAT.to_string(),
+            head,
+            entries,
+        };
+        crate::log::verify_export(&x, None, Some(challenge)).map_err(Error::Log)?;
+        Ok(x)
+    }
+}
+
 /// Client side of one PIN session.
 struct PinChannel {
     key: TransportKey,
@@ -566,6 +659,97 @@ mod test {
             exportable: true,
             ..KeyPolicy::plain(mfs_proto::Purpose::Sign)
         }
+    }
+
+    #[test]
+    fn payment_with_consent_and_an_exported_log() {
+        let mut c = provisioned();
+        let pin = Pin::new("2580").unwrap();
+        c.pin_set(&pin, None).unwrap();
+        let policy = KeyPolicy {
+            pin: mfs_proto::PinRule::PerUse,
+            ..sign_policy()
+        };
+        let k = c.key_generate("pay", policy).unwrap();
+        let record = TxRecord {
+            amount: 1250,
+            currency: "EUR".try_into().unwrap(),
+            payee: "ACME".try_into().unwrap(),
+            display: "Pay 12.50 EUR to ACME?".try_into().unwrap(),
+            challenge: "0f".repeat(16).as_str().try_into().unwrap(),
+            time: 1_763_800_000,
+        };
+        let r1 = c.tx_sign(&k.id, &pin, None, &record).unwrap();
+        let r2 = c.tx_sign(&k.id, &pin, None, &record).unwrap();
+        let trusted = c.key_public(&k.id).unwrap();
+        let v = crate::tx::verify_series(&[r1.clone(), r2.clone()], &trusted, None).unwrap();
+        assert_eq!((v[0].counter, v[1].counter), (1, 2));
+        assert!(crate::tx::verify(&r1, &trusted, Some(&[0x0f; 16])).is_ok());
+        // the same signed transaction twice is a replay
+        assert_eq!(
+            crate::tx::verify_series(&[r2.clone(), r2], &trusted, None).err(),
+            Some((
+                1,
+                crate::tx::TxError::Counter {
+                    counter: 2,
+                    previous: 2
+                }
+            ))
+        );
+        // a wrong PIN signs nothing
+        let wrong = Pin::new("0000").unwrap();
+        assert_eq!(
+            c.tx_sign(&k.id, &wrong, None, &record)
+                .err()
+                .and_then(|e| e.status()),
+            Some(Status::PinIncorrect)
+        );
+        // the log: exported, verified, pinned to the attestation key
+        let x = c.log_export(b"audit-1").unwrap();
+        let att = crate::keys::EcPublicKey::from_sec1_hex(&x.head.attestation_key).unwrap();
+        let head = crate::log::verify_export(&x, Some(&att), Some(b"audit-1")).unwrap();
+        assert_eq!(head.next_seq, x.entries.len() as u64);
+        let kinds: Vec<&str> = x.entries.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "provisioned",
+                "pin-set",
+                "key-generated",
+                "pin-verified",
+                "tx-signed",
+                "pin-verified",
+                "tx-signed",
+                "pin-failed"
+            ]
+        );
+        assert_eq!(
+            crate::log::verify_export(&x, Some(&trusted), None).err(),
+            Some(crate::log::LogError::NotPinned)
+        );
+        // edited on the host: the right entry is named
+        let mut edited = x.clone();
+        edited.entries[4].time += 60;
+        assert_eq!(
+            crate::log::verify_export(&edited, None, None).err(),
+            Some(crate::log::LogError::Entry {
+                index: 4,
+                seq: 4,
+                fault: crate::log::EntryFault::Altered
+            })
+        );
+        let mut removed = x.clone();
+        removed.entries.remove(7);
+        assert_eq!(
+            crate::log::verify_export(&removed, None, None).err(),
+            Some(crate::log::LogError::Truncated { expected: 7 })
+        );
+        let mut forged = x;
+        forged.entries[2].details = "00".repeat(27);
+        assert!(matches!(
+            crate::log::verify_export(&forged, None, None).err(),
+            Some(crate::log::LogError::Entry { index: 2, .. })
+        ));
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub enum Error {
     Input,
     /// An attestation did not verify.
     Attestation(crate::keys::AttestationError),
+    /// A signed transaction did not verify.
+    Tx(crate::tx::TxError),
+    /// An event-log export did not verify.
+    Log(crate::log::LogError),
 }
 
 impl Error {
@@ -86,6 +90,8 @@ impl fmt::Display for Error {
             Error::Issuer => f.write_str("issuer key or signature unusable"),
             Error::Input => f.write_str("input unusable (file, key id, hex or message)"),
             Error::Attestation(e) => write!(f, "attestation rejected: {e}"),
+            Error::Tx(e) => write!(f, "signed transaction rejected: {e}"),
+            Error::Log(e) => write!(f, "event log rejected: {e}"),
         }
     }
 }

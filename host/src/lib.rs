@@ -10,7 +10,9 @@ mod client;
 mod error;
 pub mod issuer;
 pub mod keys;
+pub mod log;
 mod transport;
+pub mod tx;
 
 pub use client::Client;
 pub use error::Error;

@@ -8,7 +8,8 @@
 //! the call (no driver, TA not installed, GP error); 4 protocol error
 //! (undecodable reply, unknown status); 5 bad local input (PIN not 4–12
 //! digits, PAN, unreadable file, bad key id or hex, RNG failure); 6 a
-//! verification failed (an attestation that does not check out).
+//! verification failed (an attestation, a signed transaction or an event
+//! log that does not check out).
 #![forbid(unsafe_code)]
 
 use std::io::{BufRead, IsTerminal};
@@ -17,11 +18,16 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use mfs_host::issuer::{IssuerKey, public_key_from_pem};
 use mfs_host::keys::EcPublicKey;
+use mfs_host::log::LogError;
+use mfs_host::proto::log::EventKind;
 use mfs_host::proto::pin::Pin;
+use mfs_host::proto::tx::SignedTx;
 use mfs_host::proto::{
     self, HukStatus, InfoReply, KeyInfoReply, KeyPolicy, PinRule, PinStatusReply, Purpose,
     StorageKind,
 };
+use mfs_host::proto::{TxRecord, TxSignReply};
+use mfs_host::tx::{self, TxError};
 use mfs_host::{Client, Error, LoginMethod, TeecTransport};
 use serde_json::json;
 use zeroize::Zeroizing;
@@ -84,8 +90,16 @@ enum Cmd {
     /// Keys generated and sealed inside the TA.
     #[command(subcommand)]
     Key(KeyCmd),
+    /// Transactions signed with proof of consent (PIN verified in the same
+    /// TA call), and their offline verification.
+    #[command(subcommand)]
+    Tx(TxCmd),
+    /// The TA's change-proof event log: export and offline verification.
+    #[command(subcommand)]
+    Log(LogCmd),
     /// Application deactivation (admin group): destroys every key, the PIN,
-    /// the provisioning and the TA-unique secret. Irreversible.
+    /// the provisioning and the TA-unique secret (the event log and the
+    /// transaction counter are kept). Irreversible.
     Wipe {
         /// Confirm that everything is to be destroyed.
         #[arg(long, required = true)]
@@ -210,6 +224,94 @@ enum KeyCmd {
 }
 
 #[derive(Subcommand)]
+enum TxCmd {
+    /// Sign a transaction: asks for the PIN (terminal without echo, or a
+    /// line of standard input), and the TA signs only if it matches. Writes
+    /// the signed transaction (JSON) to --out or standard output.
+    Sign {
+        /// The signing key (purpose sign).
+        id: String,
+        /// Amount in minor units of the currency (e.g. cents).
+        #[arg(long)]
+        amount: u64,
+        /// ISO 4217 alphabetic currency code, e.g. EUR.
+        #[arg(long)]
+        currency: String,
+        /// Who is paid.
+        #[arg(long)]
+        payee: String,
+        /// The exact text shown to the user (default: generated from the
+        /// amount, currency and payee, and printed before the PIN prompt).
+        #[arg(long)]
+        display: Option<String>,
+        /// The server's challenge, hex (16 to 64 bytes).
+        #[arg(long)]
+        challenge: String,
+        /// The transaction time, UNIX seconds (default: now).
+        #[arg(long)]
+        time: Option<u64>,
+        #[command(flatten)]
+        pan: PanArg,
+        /// Write the signed transaction (JSON) here.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Write the signed bytes here (for `openssl dgst -verify`).
+        #[arg(long)]
+        out_signed: Option<std::path::PathBuf>,
+        /// Write the DER signature here.
+        #[arg(long)]
+        out_signature: Option<std::path::PathBuf>,
+    },
+    /// Verify signed transactions offline (no TA needed): signature,
+    /// encoding, challenge, and counters strictly increasing across the
+    /// files in the order given.
+    Verify {
+        /// Signed transactions (JSON from `mfs tx sign`), in order.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// PEM public key the transactions must be signed with.
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// The challenge issued for each file, hex, in the same order
+        /// (give none, or one per file).
+        #[arg(long)]
+        challenge: Vec<String>,
+        /// The last counter accepted before this series.
+        #[arg(long)]
+        after: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCmd {
+    /// Export the retained log with a TA-signed head (JSON), checked here
+    /// before it is written.
+    Export {
+        /// Challenge for the head, hex (default: 16 random bytes).
+        #[arg(long)]
+        challenge: Option<String>,
+        /// Write the export here (default: standard output).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Verify an export offline: the head's signature, then every entry's
+    /// chain link; names the first bad entry.
+    Verify {
+        file: std::path::PathBuf,
+        /// PEM public key the head must be signed with (the TA's
+        /// attestation key, e.g. from `mfs key attest --out-key`).
+        #[arg(long)]
+        trust: Option<std::path::PathBuf>,
+        /// The challenge the head must carry, hex.
+        #[arg(long)]
+        challenge: Option<String>,
+        /// Also list the entries.
+        #[arg(long)]
+        list: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum PinCmd {
     /// Whether a PIN is set, tries left, blocked, throttle delay.
     Status,
@@ -285,7 +387,7 @@ fn exit_code(e: &Error) -> u8 {
         Error::Tee { .. } => 3,
         Error::UnknownStatus(_) | Error::BadReply | Error::RequestTooLarge | Error::BadTaKey => 4,
         Error::BadPin | Error::BadPan | Error::Issuer | Error::Random | Error::Input => 5,
-        Error::Attestation(_) => 6,
+        Error::Attestation(_) | Error::Tx(_) | Error::Log(_) => 6,
     }
 }
 
@@ -580,7 +682,235 @@ fn print_info(i: &InfoReply) {
     }
 }
 
+fn random_challenge() -> Result<Vec<u8>, Error> {
+    let mut c = vec![0u8; 16];
+    getrandom::fill(&mut c).map_err(|_| Error::Random)?;
+    Ok(c)
+}
+
+fn tx_verify(
+    json: bool,
+    files: &[std::path::PathBuf],
+    key: &std::path::Path,
+    challenges: &[String],
+    after: Option<u64>,
+) -> Result<(), Error> {
+    let trusted = EcPublicKey::from_pem(&read_file(key)?)?;
+    if !challenges.is_empty() && challenges.len() != files.len() {
+        return Err(Error::Input);
+    }
+    let mut series = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).map_err(|_| Error::Input)?;
+        let tx: TxSignReply =
+            serde_json::from_str(&text).map_err(|_| Error::Tx(TxError::Encoding))?;
+        series.push(tx);
+    }
+    let decoded = tx::verify_series(&series, &trusted, after).map_err(|(i, e)| {
+        eprintln!(
+            "mfs: {}: {e}",
+            files
+                .get(i)
+                .map_or(String::new(), |f| f.display().to_string())
+        );
+        Error::Tx(e)
+    })?;
+    for ((c, tx), f) in challenges.iter().zip(&decoded).zip(files) {
+        let want = parse_hex(c)?;
+        if tx.record.challenge_bytes().as_deref() != Some(want.as_slice()) {
+            eprintln!("mfs: {}: challenge does not match", f.display());
+            return Err(Error::Tx(TxError::Challenge));
+        }
+    }
+    if json {
+        let items: Vec<_> = decoded
+            .iter()
+            .map(|t| {
+                json!({
+                    "counter": t.counter, "key_id": hex(&t.key_id), "amount": t.record.amount,
+                    "currency": t.record.currency.as_str(), "payee": t.record.payee.as_str(),
+                    "display": t.record.display.as_str(), "challenge": t.record.challenge.as_str(),
+                    "time": t.record.time,
+                })
+            })
+            .collect();
+        println!("{}", json!({ "verified": true, "transactions": items }));
+    } else {
+        for t in &decoded {
+            print_tx(t);
+        }
+        println!(
+            "verified: {} transaction(s), counters strictly increasing",
+            decoded.len()
+        );
+    }
+    Ok(())
+}
+
+fn print_tx(t: &SignedTx) {
+    let r = &t.record;
+    println!("counter     {}", t.counter);
+    println!("key         {}", hex(&t.key_id));
+    println!("amount      {} {} (minor units)", r.amount, r.currency);
+    println!("payee       {}", r.payee);
+    println!("shown       {:?}", r.display.as_str());
+    println!("challenge   {}", r.challenge);
+    println!("time        {} (UNIX s, as proposed)", r.time);
+    println!("verified by {}", proto::tx::VERIFICATION_STATEMENT);
+}
+
+fn tx_cmd(client: &mut Client<TeecTransport>, json: bool, cmd: &TxCmd) -> Result<(), Error> {
+    let TxCmd::Sign {
+        id,
+        amount,
+        currency,
+        payee,
+        display,
+        challenge,
+        time,
+        pan,
+        out,
+        out_signed,
+        out_signature,
+    } = cmd
+    else {
+        return Err(Error::Input);
+    };
+    let text = display
+        .clone()
+        .unwrap_or_else(|| format!("Pay {amount} (minor units) {currency} to {payee}?"));
+    let record = TxRecord {
+        amount: *amount,
+        currency: currency.as_str().try_into().map_err(|_| Error::Input)?,
+        payee: payee.as_str().try_into().map_err(|_| Error::Input)?,
+        display: text.as_str().try_into().map_err(|_| Error::Input)?,
+        challenge: hex(&parse_hex(challenge)?)
+            .as_str()
+            .try_into()
+            .map_err(|_| Error::Input)?,
+        time: match time {
+            Some(t) => *t,
+            None => now_unix()?,
+        },
+    };
+    record.check().map_err(|_| Error::Input)?;
+    if !json {
+        eprintln!("{text}");
+    }
+    let pin = read_pin("PIN to confirm: ")?;
+    let reply = client.tx_sign(id, &pin, pan.pan.as_deref(), &record)?;
+    let doc = serde_json::to_string(&reply).map_err(|_| Error::BadReply)?;
+    if let Some(p) = out_signed {
+        write_out(p, &parse_hex(&reply.signed)?)?;
+    }
+    if let Some(p) = out_signature {
+        write_out(p, &parse_hex(&reply.signature)?)?;
+    }
+    match out {
+        Some(p) => write_out(p, format!("{doc}\n").as_bytes())?,
+        None => println!("{doc}"),
+    }
+    if !json && out.is_some() {
+        println!("signed: counter {}", reply.counter);
+    }
+    Ok(())
+}
+
+fn log_cmd(
+    client: Option<&mut Client<TeecTransport>>,
+    json: bool,
+    cmd: &LogCmd,
+) -> Result<(), Error> {
+    match cmd {
+        LogCmd::Export { challenge, out } => {
+            let client = client.ok_or(Error::Input)?;
+            let challenge = match challenge {
+                Some(c) => parse_hex(c)?,
+                None => random_challenge()?,
+            };
+            let x = client.log_export(&challenge)?;
+            let doc = serde_json::to_string_pretty(&x).map_err(|_| Error::BadReply)?;
+            match out {
+                Some(p) => {
+                    write_out(p, format!("{doc}\n").as_bytes())?;
+                    if json {
+                        println!("{}", json!({ "entries": x.entries.len() }));
+                    } else {
+                        println!("exported {} entries", x.entries.len());
+                    }
+                }
+                None => println!("{doc}"),
+            }
+        }
+        LogCmd::Verify {
+            file,
+            trust,
+            challenge,
+            list,
+        } => {
+            let text = std::fs::read_to_string(file).map_err(|_| Error::Input)?;
+            let x: mfs_host::log::Export =
+                serde_json::from_str(&text).map_err(|_| Error::Log(LogError::Format))?;
+            let pinned = match trust {
+                Some(p) => Some(EcPublicKey::from_pem(&read_file(p)?)?),
+                None => None,
+            };
+            let challenge = challenge.as_deref().map(parse_hex).transpose()?;
+            let head = mfs_host::log::verify_export(&x, pinned.as_ref(), challenge.as_deref())
+                .map_err(Error::Log)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({
+                        "verified": true, "pinned": pinned.is_some(),
+                        "first_seq": head.first_seq, "next_seq": head.next_seq,
+                        "head": hex(&head.head), "checkpoint": hex(&head.checkpoint),
+                    })
+                );
+                return Ok(());
+            }
+            if *list {
+                for e in &x.entries {
+                    let kind = EventKind::from_name(&e.kind).ok_or(Error::Input)?;
+                    let details = parse_hex(&e.details)?;
+                    println!(
+                        "{:>6}  {}  {:<14} {}",
+                        e.seq,
+                        e.time,
+                        e.kind,
+                        mfs_host::log::describe(kind, &details)
+                    );
+                }
+            }
+            println!(
+                "log verified: entries {}..{} ({} retained), head {}{}",
+                head.first_seq,
+                head.next_seq,
+                x.entries.len(),
+                hex(&head.head),
+                if pinned.is_some() {
+                    ", signed by the pinned key"
+                } else {
+                    " (signer not pinned)"
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
 fn run(cli: &Cli) -> Result<(), Error> {
+    // Offline verifiers need no TA.
+    match &cli.command {
+        Cmd::Tx(TxCmd::Verify {
+            files,
+            key,
+            challenge,
+            after,
+        }) => return tx_verify(cli.json, files, key, challenge, *after),
+        Cmd::Log(cmd @ LogCmd::Verify { .. }) => return log_cmd(None, cli.json, cmd),
+        _ => {}
+    }
     let login = match cli.login {
         Login::Public => LoginMethod::Public,
         Login::User => LoginMethod::User,
@@ -645,6 +975,8 @@ fn run(cli: &Cli) -> Result<(), Error> {
             }
         },
         Cmd::Key(ref k) => key_cmd(&mut client, cli.json, k)?,
+        Cmd::Tx(ref t) => tx_cmd(&mut client, cli.json, t)?,
+        Cmd::Log(ref l) => log_cmd(Some(&mut client), cli.json, l)?,
         Cmd::Wipe { yes } => {
             if !yes {
                 return Err(Error::Input);

@@ -27,11 +27,15 @@
 extern crate std;
 
 pub mod keys;
+pub mod log;
 pub mod msg;
 pub mod pin;
+pub mod tx;
 
 pub use keys::*;
+pub use log::{LogHeadReply, LogHeadRequest, LogReadReply, LogReadRequest};
 pub use msg::*;
+pub use tx::{TxRecord, TxSignReply, TxSignRequest};
 
 /// Default UUID of the TA; an OEM overrides it at build time with the
 /// `MFS_TA_UUID` environment variable (read by both the TA and the client
@@ -105,6 +109,13 @@ pub enum Command {
     KeyExport = 0x0000_0026,
     /// Imports a sealed blob exported by this TA instance. Added in v1.
     KeyImport = 0x0000_0027,
+    /// Verifies a PIN block and, only if it matches, signs one transaction
+    /// with the TA counter (proof of consent). Added in v1.
+    TxSign = 0x0000_0030,
+    /// A page of event-log entries. Added in v1.
+    LogRead = 0x0000_0040,
+    /// The event log's head, signed by the TA. Added in v1.
+    LogHead = 0x0000_0041,
     /// One-time provisioning of the TA's policy (admin). Added in v1.
     Provision = 0x0001_0001,
     /// Application deactivation: destroys every key, the PIN record, the
@@ -114,7 +125,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, for tests and documentation.
-    pub const ALL: [Command; 18] = [
+    pub const ALL: [Command; 21] = [
         Command::Ping,
         Command::Info,
         Command::PinSession,
@@ -131,6 +142,9 @@ impl Command {
         Command::KeyAttest,
         Command::KeyExport,
         Command::KeyImport,
+        Command::TxSign,
+        Command::LogRead,
+        Command::LogHead,
         Command::Provision,
         Command::Wipe,
     ];

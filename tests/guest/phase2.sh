@@ -70,3 +70,40 @@ expect p2_cli_window_key_signs_after_verify 0 mfs key sign "$WIN" --in $S/msg.bi
 expect p2_cli_long_window_key_signs 0 mfs key sign "$LONG" --in $S/msg.bin
 expect p2_cli_key_generate_bad_policy_refused 1 mfs key generate --label x --max-uses 3 --exportable
 expect p2_cli_key_bad_id_is_local_error 5 mfs key info not-a-key-id
+
+# ---- transactions signed with consent, and the event log ----
+TX=$(gen --label payments --pin per-use)
+echo "$TX" > $S/tx.id
+mfs key public "$TX" --format pem --out $S/tx.pem
+C1=000102030405060708090a0b0c0d0e0f C2=101112131415161718191a1b1c1d1e1f C3=202122232425262728292a2b2c2d2e2f
+txsign() { # PIN CHALLENGE NAME: sign a 12.50 EUR payment, output in $S/NAME.*
+    echo "$1" | mfs tx sign "$TX" --amount 1250 --currency EUR --payee 'ACME Coffee' \
+        --display 'Pay 12.50 EUR to ACME Coffee?' --challenge "$2" --time 1763800000 \
+        --out $S/$3.json --out-signed $S/$3.bin --out-signature $S/$3.sig
+}
+expect p2_tx_sign_with_pin 0 txsign 1357 $C1 tx1
+expect p2_tx_verify_offline 0 mfs tx verify --key $S/tx.pem --challenge $C1 $S/tx1.json
+artifact tx.pem $S/tx.pem
+artifact tx1.bin $S/tx1.bin
+artifact tx1.sig $S/tx1.sig
+expect p2_tx_sign_second 0 txsign 1357 $C2 tx2
+counter() { sed -n 's/.*"counter":\([0-9]*\).*/\1/p' "$1"; }
+N1=$(counter $S/tx1.json) N2=$(counter $S/tx2.json)
+if [ -n "$N1" ] && [ "$N2" = $((N1 + 1)) ]; then t_ok p2_tx_counter_rises; else t_fail p2_tx_counter_rises "$N1 then $N2"; fi
+expect p2_tx_series_verifies 0 mfs tx verify --key $S/tx.pem --challenge $C1 --challenge $C2 $S/tx1.json $S/tx2.json
+expect p2_tx_replayed_record_refused 6 mfs tx verify --key $S/tx.pem $S/tx1.json $S/tx2.json $S/tx2.json
+expect p2_tx_series_out_of_order_refused 6 mfs tx verify --key $S/tx.pem $S/tx2.json $S/tx1.json
+expect p2_tx_already_seen_counter_refused 6 mfs tx verify --key $S/tx.pem --after $N2 $S/tx2.json
+expect p2_tx_wrong_challenge_refused 6 mfs tx verify --key $S/tx.pem --challenge $C2 $S/tx1.json
+expect p2_tx_other_key_refused 6 mfs tx verify --key $S/pay.pem $S/tx1.json
+# a wrong PIN makes no signature and is logged; the counter does not move
+expect p2_tx_wrong_pin_refused 1 txsign 9999 $C3 tx-bad
+if [ ! -s $S/tx-bad.json ]; then t_ok p2_tx_wrong_pin_no_signature; else t_fail p2_tx_wrong_pin_no_signature "$(cat $S/tx-bad.json)"; fi
+expect p2_log_export 0 mfs log export --challenge c0ffee --out $S/log2.json
+expect p2_tx_wrong_pin_logged 0 sh -c "mfs log verify --list $S/log2.json | grep -v '^log verified' | tail -n 1 | grep -q 'pin-failed .*tx sign, 4 tries left'"
+expect p2_tx_signature_logged 0 sh -c "mfs log verify --list $S/log2.json | grep -q 'tx-signed .*$TX counter $N2 '"
+txsign 1357 $C3 tx3 >/dev/null 2>&1
+N3=$(counter $S/tx3.json)
+if [ "$N3" = $((N2 + 1)) ]; then t_ok p2_tx_after_wrong_pin_next_counter; else t_fail p2_tx_after_wrong_pin_next_counter "$N2 then $N3"; fi
+# signing records the key's use; a tx key needs its PIN in the same call
+refused p2_tx_key_plain_sign_refused pin-per-use mfs key sign "$TX" --in $S/msg.bin

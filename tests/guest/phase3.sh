@@ -36,6 +36,31 @@ expect p3_sealed_blob_restores_key 0 mfs key import $S/pay.blob
 expect p3_restored_key_same_public 0 sh -c "mfs key public $PAY --format pem | cmp -s - $S/pay.pem"
 expect p3_import_twice_refused 1 mfs key import $S/pay.blob
 
+# The event log after the reboot: exported with a signed head, verified
+# offline and pinned to the TA attestation key from boot 2.
+expect p3_log_export 0 mfs log export --challenge 0123 --out $S/log3.json
+expect p3_log_verifies_pinned 0 mfs log verify --trust $S/att.pem --challenge 0123 $S/log3.json
+expect p3_log_kept_boot2_entries 0 sh -c "mfs log verify --list $S/log3.json | grep -q 'pin-failed .*tx sign, 4 tries left'"
+expect p3_log_wrong_challenge_refused 6 mfs log verify --challenge 4567 $S/log3.json
+expect p3_log_other_signer_refused 6 mfs log verify --trust $S/pay.pem $S/log3.json
+# Edited on this side: the verifier names the edited entry.
+edit_kind() { # FROM TO: the first entry of kind FROM relabelled TO; prints its seq
+    awk -v from="$1" -v to="$2" '
+        /"seq":/ { seq = $2; sub(",", "", seq) }
+        !done && $0 ~ "\"kind\": \"" from "\"" { sub(from, to); done = 1; hit = seq }
+        { print > "/tmp/edited.json" }
+        END { print hit }' $S/log3.json
+}
+SEQ=$(edit_kind pin-failed pin-verified)
+out=$(mfs log verify /tmp/edited.json 2>&1); rc=$?
+if [ $rc = 6 ] && echo "$out" | grep -q "(seq $SEQ): altered"; then t_ok p3_log_edited_entry_pinpointed
+else t_fail p3_log_edited_entry_pinpointed "seq $SEQ, exit $rc: $out"; fi
+SEQ=$(edit_kind tx-signed key-used)
+out=$(mfs log verify /tmp/edited.json 2>&1); rc=$?
+if [ $rc = 6 ] && echo "$out" | grep -q "(seq $SEQ): altered"; then t_ok p3_log_edited_tx_entry_pinpointed
+else t_fail p3_log_edited_tx_entry_pinpointed "seq $SEQ, exit $rc: $out"; fi
+LAST=$(sed -n 's/.*"hash": "\([0-9a-f]*\)".*/\1/p' $S/log3.json | tail -n 1)
+
 # Wipe: admin only; afterwards nothing is usable, old blobs stay dead.
 expect p3_wipe_needs_admin 1 mfs --login public wipe --yes
 expect p3_wipe_needs_confirmation 2 mfs wipe
@@ -46,3 +71,11 @@ expect p3_after_wipe_pin_gone 1 mfs pin status
 expect p3_after_wipe_no_keys 0 sh -c 'mfs key list | grep -q "no keys"'
 expect p3_reprovision 0 mfs provision --issuer-key /usr/share/mfs/tests/issuer-test-key.pem
 expect p3_old_blob_dead_after_wipe 0 sh -c "mfs key import $S/pay.blob 2>&1 | grep -q blob-rejected"
+# The wipe kept the event log (it holds no secret): the chain continues
+# through the wipe, whose entry is there; the head is now signed by the
+# new attestation key.
+expect p3_log_after_wipe_export 0 mfs log export --out $S/log4.json
+expect p3_log_after_wipe_verifies 0 mfs log verify $S/log4.json
+expect p3_log_after_wipe_has_wipe 0 sh -c "mfs log verify --list $S/log4.json | grep -q ' wiped '"
+expect p3_log_after_wipe_same_chain 0 grep -q "\"hash\": \"$LAST\"" $S/log4.json
+expect p3_log_after_wipe_new_signer 6 mfs log verify --trust $S/att.pem $S/log4.json

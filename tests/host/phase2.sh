@@ -15,3 +15,14 @@ expect host_openssl_verifies_attestation 0 openssl dgst -sha256 -verify "$A/att.
 point=$(tail -c 65 "$A/pay.der" | od -An -tx1 -v | tr -d ' \n')
 expect host_attestation_names_the_key 0 sh -c "od -An -tx1 -v '$A/att.bin' | tr -d ' \n' | grep -q '$point'"
 expect host_attestation_has_the_challenge 0 sh -c "od -An -tx1 -v '$A/att.bin' | tr -d ' \n' | grep -q '075eed0001c0ffee'"
+# Signed transactions: OpenSSL verifies the TA's signature over the
+# documented bytes; one changed byte (the amount) fails.
+need tx.pem tx1.bin tx1.sig || exit 0
+expect host_openssl_verifies_tx_signature 0 openssl dgst -sha256 -verify "$A/tx.pem" -signature "$A/tx1.sig" "$A/tx1.bin"
+expect host_tx_bytes_are_v1 0 sh -c "head -c 12 '$A/tx1.bin' | grep -q '^mfs-ta/tx/v1\$'"
+# amount 1250 = 0x4e2 at offset 28 (tag 12 + key id 8 + counter 8), 8 bytes
+expect host_tx_has_amount 0 sh -c "od -An -tx1 -j28 -N8 -v '$A/tx1.bin' | tr -d ' \n' | grep -qx 00000000000004e2"
+expect host_tx_has_challenge_and_statement 0 sh -c "od -An -tx1 -v '$A/tx1.bin' | tr -d ' \n' | grep -q '10000102030405060708090a0b0c0d0e0f0100\$'"
+cp "$A/tx1.bin" "$A/tx1-edited.bin"
+printf '\005' | dd of="$A/tx1-edited.bin" bs=1 seek=34 conv=notrunc 2>/dev/null
+expect host_openssl_rejects_edited_tx 1 openssl dgst -sha256 -verify "$A/tx.pem" -signature "$A/tx1.sig" "$A/tx1-edited.bin"

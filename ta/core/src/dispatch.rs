@@ -17,14 +17,17 @@ use mfs_proto::{
     Command, EmptyRequest, Header, InfoReply, KeyAttestRequest, KeyGenerateRequest,
     KeyImportRequest, KeyListRequest, KeyRequest, KeySignRequest, MAX_REPLY_LEN, MAX_REQUEST_LEN,
     PROTOCOL_CURRENT, PROTOCOL_MIN, PinChangeRequest, PinRequest, PinUnblockRequest, PingReply,
-    PingRequest, ProvisionReply, ProvisionRequest, Status, decode, encode, hex_bytes, uuid_string,
+    PingRequest, ProvisionReply, ProvisionRequest, Status, TxSignRequest, decode, encode,
+    hex_bytes, uuid_string,
 };
+use mfs_proto::{LogHeadRequest, LogReadRequest};
 use serde::Serialize;
 
 use crate::Error;
 use crate::access::{AdminPolicy, ClientIdentity, allowed};
 use crate::config::Config;
 use crate::keys;
+use crate::log::{self as evlog, Event};
 use crate::pin::{self, Instance, PinSession};
 use crate::platform::Platform;
 
@@ -113,7 +116,7 @@ pub fn invoke<P: Platform>(
     let result = match command {
         Command::Ping => ping(request).and_then(|r| put(&r, &mut buf)),
         Command::Info => info(p, session, request).and_then(|r| put(&r, &mut buf)),
-        Command::Provision => provision(p, request).and_then(|r| put(&r, &mut buf)),
+        Command::Provision => provision(p, instance, request).and_then(|r| put(&r, &mut buf)),
         Command::PinSession => parse::<EmptyRequest>(request)
             .and_then(|_| pin::open_session(p, &mut session.pin))
             .and_then(|r| put(&r, &mut buf)),
@@ -133,7 +136,7 @@ pub fn invoke<P: Platform>(
             .and_then(|req| pin::unblock(p, instance, &mut session.pin, &req))
             .and_then(|r| put(&r, &mut buf)),
         Command::KeyGenerate => parse::<KeyGenerateRequest>(request)
-            .and_then(|req| keys::generate(p, &req))
+            .and_then(|req| keys::generate(p, instance, &req))
             .and_then(|r| put(&r, &mut buf)),
         Command::KeyList => parse::<KeyListRequest>(request)
             .and_then(|req| keys::list(p, req.offset))
@@ -142,7 +145,7 @@ pub fn invoke<P: Platform>(
             .and_then(|req| keys::info(p, &req.id))
             .and_then(|r| put(&r, &mut buf)),
         Command::KeyDelete => parse::<KeyRequest>(request)
-            .and_then(|req| keys::delete(p, &req.id))
+            .and_then(|req| keys::delete(p, instance, &req.id))
             .and_then(|r| put(&r, &mut buf)),
         Command::KeySign => parse::<KeySignRequest>(request)
             .and_then(|req| keys::sign(p, instance, &req))
@@ -151,10 +154,19 @@ pub fn invoke<P: Platform>(
             .and_then(|req| keys::attest(p, instance, &req))
             .and_then(|r| put(&r, &mut buf)),
         Command::KeyExport => parse::<KeyRequest>(request)
-            .and_then(|req| keys::export(p, &req.id))
+            .and_then(|req| keys::export(p, instance, &req.id))
             .and_then(|r| put(&r, &mut buf)),
         Command::KeyImport => parse::<KeyImportRequest>(request)
-            .and_then(|req| keys::import(p, &req))
+            .and_then(|req| keys::import(p, instance, &req))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::TxSign => parse::<TxSignRequest>(request)
+            .and_then(|req| crate::tx::sign(p, instance, &mut session.pin, &req))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::LogRead => parse::<LogReadRequest>(request)
+            .and_then(|req| evlog::read_page(p, instance, &req))
+            .and_then(|r| put(&r, &mut buf)),
+        Command::LogHead => parse::<LogHeadRequest>(request)
+            .and_then(|req| evlog::signed_head(p, instance, &req))
             .and_then(|r| put(&r, &mut buf)),
         Command::Wipe => parse::<EmptyRequest>(request)
             .and_then(|_| {
@@ -219,11 +231,16 @@ fn info<P: Platform>(p: &mut P, s: &Session, request: &[u8]) -> Result<InfoReply
     })
 }
 
-fn provision<P: Platform>(p: &mut P, request: &[u8]) -> Result<ProvisionReply, Error> {
+fn provision<P: Platform>(
+    p: &mut P,
+    inst: &mut Instance,
+    request: &[u8],
+) -> Result<ProvisionReply, Error> {
     let req: ProvisionRequest = parse(request)?;
     let issuer_key = hex_bytes(&req.issuer_key).ok_or(Error::InvalidArgument)?;
     let config = Config::new(req.pin_max_tries, req.pin_throttle_ms, issuer_key)?;
     config.provision(p)?;
+    evlog::append(p, inst, &[Event::provisioned(config.pin_max_tries)])?;
     Ok(ProvisionReply {
         pin_max_tries: config.pin_max_tries,
     })

@@ -70,8 +70,10 @@ use zeroize::Zeroizing;
 use crate::Error;
 use crate::config::Config;
 use crate::crypto::{self, Key32};
+use crate::log::{self as evlog, Event};
 use crate::pin::Instance;
 use crate::platform::{ObjectId, Platform};
+use mfs_proto::log::EventKind;
 
 const BLOB_V1: u8 = 1;
 const STORE_V1: u8 = 1;
@@ -338,13 +340,37 @@ impl Bucket {
 }
 
 /// A key loaded from its bucket, and where it lives.
-struct Stored {
+pub(crate) struct Stored {
     key: Loaded,
     bucket: Bucket,
     pos: usize,
 }
 
-fn load(p: &mut impl Platform, id: KeyId, kek: &Key32) -> Result<Stored, Error> {
+impl Stored {
+    /// Checks a use against the key's policy (refusals are logged).
+    pub(crate) fn authorize(
+        &self,
+        p: &mut impl Platform,
+        inst: &mut Instance,
+        purpose: Purpose,
+        proof: PinProof,
+    ) -> Result<(), Error> {
+        authorize(p, inst, &self.key, purpose, proof)
+    }
+
+    /// The key's public key, SEC1 uncompressed.
+    pub(crate) fn public_key(&self) -> &[u8; EC_POINT_LEN] {
+        &self.key.attrs.public_key
+    }
+
+    /// ECDSA P-256/SHA-256 over `msg` (the caller has authorized and
+    /// logged the use).
+    pub(crate) fn sign(&self, msg: &[u8]) -> Result<DerSignature, Error> {
+        sign_der(&self.key.secret, msg)
+    }
+}
+
+pub(crate) fn load(p: &mut impl Platform, id: KeyId, kek: &Key32) -> Result<Stored, Error> {
     let bucket = Bucket::load(p, Bucket::of(id))?;
     let pos = bucket.find(id).ok_or(Error::KeyNotFound)?;
     let (uses, blob) = bucket.entries.get(pos).ok_or(Error::Internal)?;
@@ -432,7 +458,11 @@ fn add(
 }
 
 /// `KeyGenerate`.
-pub fn generate(p: &mut impl Platform, req: &KeyGenerateRequest) -> Result<KeyInfoReply, Error> {
+pub fn generate(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    req: &KeyGenerateRequest,
+) -> Result<KeyInfoReply, Error> {
     if !valid_label(&req.label) || req.policy.check().is_err() {
         return Err(Error::InvalidArgument);
     }
@@ -455,6 +485,8 @@ pub fn generate(p: &mut impl Platform, req: &KeyGenerateRequest) -> Result<KeyIn
     };
     let blob = seal(p, &kek, &attrs, &secret)?;
     add(p, &mut index, &mut bucket, id, blob)?;
+    let ev = Event::key_added(EventKind::KeyGenerated, &id.0, &attrs.policy);
+    evlog::append(p, inst, &[ev])?;
     attrs.info(0)
 }
 
@@ -509,7 +541,11 @@ pub fn info(p: &mut impl Platform, id: &str) -> Result<KeyInfoReply, Error> {
 
 /// `KeyDelete`: bucket first, then the index entry. Also clears a key
 /// left in only one of them by a power cut.
-pub fn delete(p: &mut impl Platform, id: &str) -> Result<KeyDeleteReply, Error> {
+pub fn delete(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    id: &str,
+) -> Result<KeyDeleteReply, Error> {
     let id = KeyId::parse(id)?;
     let mut index = Index::load(p)?;
     let mut bucket = Bucket::load(p, Bucket::of(id))?;
@@ -526,17 +562,44 @@ pub fn delete(p: &mut impl Platform, id: &str) -> Result<KeyDeleteReply, Error> 
         index.0.remove(pos);
         index.store(p)?;
     }
+    evlog::append(p, inst, &[Event::key(EventKind::KeyDeleted, &id.0)])?;
     Ok(KeyDeleteReply { id: id.hex()? })
+}
+
+/// How the user's PIN stands for a use of a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PinProof {
+    /// No PIN in this call (only an earlier verification may count).
+    None,
+    /// The PIN will be verified in this same call before the key is used
+    /// (transaction signing with consent).
+    InThisCall,
+}
+
+/// [`check_policy`], logging a refusal before the caller learns it.
+fn authorize(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    k: &Loaded,
+    purpose: Purpose,
+    proof: PinProof,
+) -> Result<(), Error> {
+    let result = check_policy(p, inst, k, purpose, proof);
+    evlog::record(p, inst, result, |r| match r {
+        Err(Error::PolicyViolation(reason)) => Some(Event::refused(&k.attrs.id.0, *reason)),
+        _ => None,
+    })
 }
 
 /// Checks a use of `k` for `purpose` against its policy, in this order:
 /// purpose, expiry, usage limit, PIN (a key that cannot be used anyway
 /// does not ask for the PIN).
-fn authorize(
+fn check_policy(
     p: &mut impl Platform,
     inst: &Instance,
     k: &Loaded,
     purpose: Purpose,
+    proof: PinProof,
 ) -> Result<(), Error> {
     let policy = &k.attrs.policy;
     if policy.purpose != purpose {
@@ -554,6 +617,7 @@ fn authorize(
     }
     match policy.pin {
         PinRule::None => Ok(()),
+        _ if proof == PinProof::InThisCall => Ok(()),
         PinRule::PerUse => Err(Error::PolicyViolation(PolicyReason::PinPerUse)),
         PinRule::Window => {
             let window = u64::from(policy.pin_window_s) * 1000;
@@ -567,7 +631,7 @@ fn authorize(
 
 /// Counts one use of a key with a usage limit, persisted before the
 /// signature it pays for exists.
-fn consume(p: &mut impl Platform, s: &mut Stored) -> Result<(), Error> {
+pub(crate) fn consume(p: &mut impl Platform, s: &mut Stored) -> Result<(), Error> {
     if s.key.attrs.policy.max_uses.is_some() {
         s.key.uses = s.key.uses.checked_add(1).ok_or(Error::Internal)?;
         let entry = s.bucket.entries.get_mut(s.pos).ok_or(Error::Internal)?;
@@ -577,14 +641,14 @@ fn consume(p: &mut impl Platform, s: &mut Stored) -> Result<(), Error> {
     Ok(())
 }
 
-fn sign_der(secret: &SecretKey, msg: &[u8]) -> Result<DerSignature, Error> {
+pub(crate) fn sign_der(secret: &SecretKey, msg: &[u8]) -> Result<DerSignature, Error> {
     // RFC 6979 deterministic nonce: no RNG on the signing path.
     let key = SigningKey::from(secret);
     let sig: p256::ecdsa::Signature = key.try_sign(msg).map_err(|_| Error::Crypto)?;
     Ok(sig.to_der())
 }
 
-fn sig_hex(sig: &DerSignature) -> Result<mfs_proto::SignatureHex, Error> {
+pub(crate) fn sig_hex(sig: &DerSignature) -> Result<mfs_proto::SignatureHex, Error> {
     hex_string(sig.as_bytes()).map_err(|_| Error::Internal)
 }
 
@@ -602,8 +666,9 @@ pub fn sign(
     }
     let kek = inst.kek(p)?;
     let mut s = load(p, id, kek)?;
-    authorize(p, inst, &s.key, Purpose::Sign)?;
+    authorize(p, inst, &s.key, Purpose::Sign, PinProof::None)?;
     consume(p, &mut s)?;
+    evlog::append(p, inst, &[Event::key_used(&id.0, 1, s.key.uses)])?;
     let sig = sign_der(&s.key.secret, msg)?;
     Ok(KeySignReply {
         signature: sig_hex(&sig)?,
@@ -638,6 +703,18 @@ fn ta_attestation_key(p: &mut impl Platform, kek: &Key32) -> Result<Loaded, Erro
     })
 }
 
+/// Signs a TA statement (which starts with `mfs-ta/`) with the TA's
+/// attestation key; returns the signature and that key's public key.
+pub(crate) fn sign_as_ta(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    statement: &[u8],
+) -> Result<(DerSignature, [u8; EC_POINT_LEN]), Error> {
+    let kek = inst.kek(p)?;
+    let key = ta_attestation_key(p, kek)?;
+    Ok((sign_der(&key.secret, statement)?, key.attrs.public_key))
+}
+
 /// `KeyAttest`: a signed statement over a key's public key, policy, the
 /// caller's challenge and the platform facts.
 pub fn attest(
@@ -655,8 +732,9 @@ pub fn attest(
     let signer = match signer_id {
         Some(sid) => {
             let mut s = load(p, sid, &kek)?;
-            authorize(p, inst, &s.key, Purpose::Attest)?;
+            authorize(p, inst, &s.key, Purpose::Attest, PinProof::None)?;
             consume(p, &mut s)?;
+            evlog::append(p, inst, &[Event::key_used(&sid.0, 2, s.key.uses)])?;
             s.key
         }
         None => ta_attestation_key(p, &kek)?,
@@ -687,20 +765,31 @@ pub fn attest(
 }
 
 /// `KeyExport`: the sealed blob of an exportable key.
-pub fn export(p: &mut impl Platform, id: &str) -> Result<KeyExportReply, Error> {
+pub fn export(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    id: &str,
+) -> Result<KeyExportReply, Error> {
     let id = KeyId::parse(id)?;
     let kek = kek(p)?;
     let k = load(p, id, &kek)?.key;
     if !k.attrs.policy.exportable {
-        return Err(Error::PolicyViolation(PolicyReason::NotExportable));
+        let reason = PolicyReason::NotExportable;
+        evlog::append(p, inst, &[Event::refused(&id.0, reason)])?;
+        return Err(Error::PolicyViolation(reason));
     }
+    evlog::append(p, inst, &[Event::key(EventKind::KeyExported, &id.0)])?;
     Ok(KeyExportReply {
         blob: hex_string(&k.blob).map_err(|_| Error::Internal)?,
     })
 }
 
 /// `KeyImport`: a blob exported by this TA instance, back into storage.
-pub fn import(p: &mut impl Platform, req: &KeyImportRequest) -> Result<KeyInfoReply, Error> {
+pub fn import(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    req: &KeyImportRequest,
+) -> Result<KeyInfoReply, Error> {
     // The request's bound is twice SEALED_BLOB_MAX_LEN hex digits, so only
     // malformed hex fails here.
     let mut buf = [0u8; SEALED_BLOB_MAX_LEN];
@@ -724,6 +813,8 @@ pub fn import(p: &mut impl Platform, req: &KeyImportRequest) -> Result<KeyInfoRe
     }
     let blob = Blob::from_slice(blob).map_err(|_| Error::BlobRejected)?;
     add(p, &mut index, &mut bucket, attrs.id, blob)?;
+    let ev = Event::key_added(EventKind::KeyImported, &attrs.id.0, &attrs.policy);
+    evlog::append(p, inst, &[ev])?;
     attrs.info(0)
 }
 
@@ -753,6 +844,7 @@ pub(crate) mod test {
     pub(crate) fn gen_key(p: &mut MemPlatform, label: &str, policy: KeyPolicy) -> KeyInfoReply {
         generate(
             p,
+            &mut Instance::default(),
             &KeyGenerateRequest {
                 v: PROTOCOL_CURRENT,
                 label: label.try_into().unwrap(),
@@ -939,9 +1031,12 @@ pub(crate) mod test {
         assert_eq!(l.keys[0].id, a.id);
         assert_eq!(l.keys[1].label.as_str(), "b");
         assert_eq!(info(&mut p, &a.id).unwrap(), a);
-        delete(&mut p, &a.id).unwrap();
+        delete(&mut p, &mut Instance::default(), &a.id).unwrap();
         assert_eq!(info(&mut p, &a.id).err(), Some(Error::KeyNotFound));
-        assert_eq!(delete(&mut p, &a.id).err(), Some(Error::KeyNotFound));
+        assert_eq!(
+            delete(&mut p, &mut Instance::default(), &a.id).err(),
+            Some(Error::KeyNotFound)
+        );
         assert_eq!(
             sign(&mut p, &mut inst, &sign_req(&a.id, b"x")).err(),
             Some(Error::KeyNotFound)
@@ -979,7 +1074,7 @@ pub(crate) mod test {
             policy: policy(),
         };
         assert_eq!(
-            generate(&mut p, &bad_label).err(),
+            generate(&mut p, &mut Instance::default(), &bad_label).err(),
             Some(Error::InvalidArgument)
         );
         let expired = KeyGenerateRequest {
@@ -991,13 +1086,14 @@ pub(crate) mod test {
             },
         };
         assert_eq!(
-            generate(&mut p, &expired).err(),
+            generate(&mut p, &mut Instance::default(), &expired).err(),
             Some(Error::InvalidArgument)
         );
         let mut unprov = MemPlatform::new();
         assert_eq!(
             generate(
                 &mut unprov,
+                &mut Instance::default(),
                 &KeyGenerateRequest {
                     v: 1,
                     label: "x".try_into().unwrap(),
@@ -1093,7 +1189,7 @@ pub(crate) mod test {
         );
         assert_eq!(info(&mut p, &lim.id).unwrap().uses, 2);
         assert_eq!(
-            export(&mut p, &lim.id).err(),
+            export(&mut p, &mut Instance::default(), &lim.id).err(),
             v(PolicyReason::NotExportable)
         );
         // expiry on the REE clock
@@ -1135,11 +1231,11 @@ pub(crate) mod test {
         );
         p.power_on();
         assert_eq!(info(&mut p, &lim.id).unwrap().uses, 0);
-        // unlimited keys sign without writing anything
+        // unlimited keys write only their event-log entry
         let free = gen_key(&mut p, "free", policy());
         let before = p.writes();
         sign(&mut p, &mut inst, &sign_req(&free.id, b"x")).unwrap();
-        assert_eq!(p.writes(), before);
+        assert_eq!(p.writes(), before + 1);
     }
 
     #[test]
@@ -1147,21 +1243,26 @@ pub(crate) mod test {
         let mut p = provisioned();
         let mut inst = Instance::default();
         let k = gen_key(&mut p, "backup", policy());
-        let blob = export(&mut p, &k.id).unwrap().blob;
+        let blob = export(&mut p, &mut Instance::default(), &k.id)
+            .unwrap()
+            .blob;
         let imp = KeyImportRequest {
             v: 1,
             blob: blob.clone(),
         };
-        assert_eq!(import(&mut p, &imp).err(), Some(Error::KeyExists));
-        delete(&mut p, &k.id).unwrap();
-        assert_eq!(import(&mut p, &imp).unwrap(), k);
+        assert_eq!(
+            import(&mut p, &mut Instance::default(), &imp).err(),
+            Some(Error::KeyExists)
+        );
+        delete(&mut p, &mut Instance::default(), &k.id).unwrap();
+        assert_eq!(import(&mut p, &mut Instance::default(), &imp).unwrap(), k);
         let r = sign(&mut p, &mut inst, &sign_req(&k.id, b"again")).unwrap();
         assert!(verify(&k.public_key, b"again", &r.signature));
         // flipped bits, truncation, garbage
         let raw: Vec<u8> = (0..blob.len() / 2)
             .map(|i| u8::from_str_radix(&blob[2 * i..2 * i + 2], 16).unwrap())
             .collect();
-        delete(&mut p, &k.id).unwrap();
+        delete(&mut p, &mut Instance::default(), &k.id).unwrap();
         for i in [0, 5, 20, 40, 100, raw.len() - 1] {
             let mut t = raw.clone();
             t[i] ^= 0x10;
@@ -1169,18 +1270,28 @@ pub(crate) mod test {
                 v: 1,
                 blob: hex_string(&t).unwrap(),
             };
-            assert_eq!(import(&mut p, &req).err(), Some(Error::BlobRejected), "{i}");
+            assert_eq!(
+                import(&mut p, &mut Instance::default(), &req).err(),
+                Some(Error::BlobRejected),
+                "{i}"
+            );
         }
         let short = KeyImportRequest {
             v: 1,
             blob: hex_string(&raw[..10]).unwrap(),
         };
-        assert_eq!(import(&mut p, &short).err(), Some(Error::BlobRejected));
+        assert_eq!(
+            import(&mut p, &mut Instance::default(), &short).err(),
+            Some(Error::BlobRejected)
+        );
         // another TA instance (another secret) refuses it
         let mut q = MemPlatform::new();
         q.random(&mut [0u8; 7]).unwrap();
         Config::new(5, 0, G).unwrap().provision(&mut q).unwrap();
-        assert_eq!(import(&mut q, &imp).err(), Some(Error::BlobRejected));
+        assert_eq!(
+            import(&mut q, &mut Instance::default(), &imp).err(),
+            Some(Error::BlobRejected)
+        );
     }
 
     #[test]
@@ -1284,8 +1395,8 @@ pub(crate) mod test {
         };
         assert_eq!(
             reads_for_sign(&mut p),
-            2,
-            "the secret (once) and one bucket"
+            4,
+            "the secret and the event log (once), and one bucket"
         );
         let small = reads_for_sign(&mut p);
         for i in 1..MAX_KEYS {
@@ -1293,14 +1404,19 @@ pub(crate) mod test {
         }
         assert_eq!(reads_for_sign(&mut p), small);
         assert_eq!(small, 1, "one bucket, the KEK stays in TA memory");
-        // the TA never owns more than cfg, secret, index and the buckets
-        assert!(p.object_count() <= 3 + usize::from(BUCKETS));
+        // the TA never owns more than cfg, secret, index, the buckets and
+        // the event log (here rolled over: 1,000 key-generated entries)
+        let log_objects = 1 + crate::log::SEGMENTS;
+        assert_eq!(p.object_count(), 3 + usize::from(BUCKETS) + log_objects);
         let r = KeyGenerateRequest {
             v: 1,
             label: "one-too-many".try_into().unwrap(),
             policy: policy(),
         };
-        assert_eq!(generate(&mut p, &r).err(), Some(Error::KeyLimit));
+        assert_eq!(
+            generate(&mut p, &mut Instance::default(), &r).err(),
+            Some(Error::KeyLimit)
+        );
         // paging covers every key once
         let mut seen = 0;
         let mut off = 0u16;
@@ -1328,7 +1444,10 @@ pub(crate) mod test {
                 label: "new".try_into().unwrap(),
                 policy: policy(),
             };
-            assert_eq!(generate(&mut p, &r).err(), Some(Error::Storage));
+            assert_eq!(
+                generate(&mut p, &mut Instance::default(), &r).err(),
+                Some(Error::Storage)
+            );
             p.power_on();
             // the index never names a key that does not exist
             assert_eq!(list(&mut p, 0).unwrap().total, 1);
@@ -1341,13 +1460,16 @@ pub(crate) mod test {
             let mut inst = Instance::default();
             let k = gen_key(&mut p, "del", policy());
             p.cut_power_at(cut);
-            assert_eq!(delete(&mut p, &k.id).err(), Some(Error::Storage));
+            assert_eq!(
+                delete(&mut p, &mut Instance::default(), &k.id).err(),
+                Some(Error::Storage)
+            );
             p.power_on();
             // a cut delete either did nothing or made the key unusable
             let usable = sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).is_ok();
             assert_eq!(usable, cut == 1);
             // and a second delete always completes it
-            delete(&mut p, &k.id).unwrap();
+            delete(&mut p, &mut Instance::default(), &k.id).unwrap();
             assert_eq!(list(&mut p, 0).unwrap().total, 0);
             assert_eq!(
                 sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).err(),

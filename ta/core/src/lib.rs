@@ -23,10 +23,12 @@ pub mod config;
 pub mod crypto;
 pub mod dispatch;
 pub mod keys;
+pub mod log;
 pub mod mem;
 pub mod pin;
 pub mod platform;
 pub mod secret;
+pub mod tx;
 pub mod wipe;
 
 pub use dispatch::{Reply, Session, invoke};

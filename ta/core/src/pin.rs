@@ -56,7 +56,9 @@ use zeroize::Zeroize;
 use crate::Error;
 use crate::config::Config;
 use crate::crypto::{self, Key32};
+use crate::log::{self as evlog, Event, PinContext};
 use crate::platform::{ObjectId, Platform};
+use mfs_proto::log::EventKind;
 
 const LAYOUT_V1: u8 = 1;
 const RECORD_LEN: usize = 3 + 16 + 32;
@@ -74,6 +76,8 @@ pub struct Instance {
     last_verified_ms: Option<u64>,
     /// The key-encryption key, once derived (zeroized on drop and on wipe).
     kek: Option<crate::crypto::Key32>,
+    /// The event log's newest segment (see `crate::log`).
+    pub(crate) log: Option<crate::log::State>,
 }
 
 impl Instance {
@@ -346,7 +350,9 @@ pub fn set(
     }
     let pin = opened.pin(&block)?;
     let rec = Record::new(p, cfg.pin_max_tries, &pin)?;
-    commit(p, inst, &cfg, &rec)
+    let reply = commit(p, inst, &cfg, &rec)?;
+    evlog::append(p, inst, &[Event::plain(EventKind::PinSet)])?;
+    Ok(reply)
 }
 
 /// Checks `pin` against the record with the power-loss-safe counter; on
@@ -382,6 +388,21 @@ fn check(
     Ok(())
 }
 
+/// [`check`], logging a wrong or blocked PIN before the caller learns it.
+fn checked(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    cfg: &Config,
+    rec: &mut Record,
+    pin: &Pin,
+    ctx: PinContext,
+) -> Result<(), Error> {
+    let result = check(p, inst, cfg, rec, pin);
+    evlog::record(p, inst, result, |r| {
+        r.as_ref().err().and_then(|e| Event::pin_refused(ctx, *e))
+    })
+}
+
 /// `PinVerify`.
 pub fn verify(
     p: &mut impl Platform,
@@ -394,10 +415,52 @@ pub fn verify(
     let cfg = Config::require(p)?;
     let mut rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
     let pin = opened.pin(&block)?;
-    check(p, inst, &cfg, &mut rec, &pin)?;
+    checked(p, inst, &cfg, &mut rec, &pin, PinContext::Verify)?;
     // Write 2: a match restores the full count.
     rec.tries_left = rec.max_tries;
-    commit_verified(p, inst, &cfg, &rec)
+    let reply = commit_verified(p, inst, &cfg, &rec)?;
+    evlog::append(p, inst, &[Event::pin_verified(PinContext::Verify)])?;
+    Ok(reply)
+}
+
+/// A PIN block received with a transaction, its PIN session consumed.
+pub(crate) struct Consent {
+    opened: Opened,
+    block: [u8; PIN_BLOCK_LEN],
+}
+
+impl fmt::Debug for Consent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Consent(..)")
+    }
+}
+
+/// Takes the session's PIN block for a transaction (the session is used
+/// up whatever happens next).
+pub(crate) fn begin_consent(
+    slot: &mut Option<PinSession>,
+    client_key: &str,
+    pan: Option<&str>,
+    block: &str,
+) -> Result<Consent, Error> {
+    let opened = open(slot, client_key, pan)?;
+    Ok(Consent {
+        opened,
+        block: block_of(block)?,
+    })
+}
+
+/// Verifies the PIN of a transaction exactly like `PinVerify` (counter
+/// persisted first, failures logged); on success the full count is
+/// written back. The caller logs the success with what it authorizes.
+pub(crate) fn consent(p: &mut impl Platform, inst: &mut Instance, c: Consent) -> Result<(), Error> {
+    let cfg = Config::require(p)?;
+    let mut rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
+    let pin = c.opened.pin(&c.block)?;
+    checked(p, inst, &cfg, &mut rec, &pin, PinContext::TxSign)?;
+    rec.tries_left = rec.max_tries;
+    commit_verified(p, inst, &cfg, &rec)?;
+    Ok(())
 }
 
 /// `PinChange`: the old PIN is checked like a verify; the new PIN replaces
@@ -415,9 +478,11 @@ pub fn change(
     let mut rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
     let old = opened.pin(&old_block)?;
     let new = opened.pin(&new_block)?;
-    check(p, inst, &cfg, &mut rec, &old)?;
+    checked(p, inst, &cfg, &mut rec, &old, PinContext::Change)?;
     let fresh = Record::new(p, rec.max_tries, &new)?;
-    commit_verified(p, inst, &cfg, &fresh)
+    let reply = commit_verified(p, inst, &cfg, &fresh)?;
+    evlog::append(p, inst, &[Event::plain(EventKind::PinChanged)])?;
+    Ok(reply)
 }
 
 /// `PinUnblock`: a new PIN with the full count, authorised by the issuer's
@@ -438,7 +503,9 @@ pub fn unblock(
     crypto::verify_der(&cfg.issuer_key, &msg, sig)?;
     let pin = opened.pin(&block)?;
     let fresh = Record::new(p, rec.max_tries, &pin)?;
-    commit(p, inst, &cfg, &fresh)
+    let reply = commit(p, inst, &cfg, &fresh)?;
+    evlog::append(p, inst, &[Event::plain(EventKind::PinUnblocked)])?;
+    Ok(reply)
 }
 
 #[cfg(test)]
@@ -569,6 +636,11 @@ pub(crate) mod test {
                 &mut self.slot,
                 &c.unblock(pin, issuer),
             )
+        }
+        /// Whether `pin` is the stored PIN (without using a try).
+        fn is_pin(&mut self, pin: &str) -> bool {
+            let rec = Record::load(&mut self.p).unwrap().unwrap();
+            rec.matches(&pin_key(&mut self.p).unwrap(), &Pin::new(pin).unwrap())
         }
         fn tries_left(&mut self) -> Option<u8> {
             Record::load(&mut self.p).unwrap().map(|r| r.tries_left)
@@ -821,9 +893,15 @@ pub(crate) mod test {
                 break;
             };
             assert_eq!(r, Err(Error::Storage), "cut {n}");
-            // nothing half-set: either no PIN (retry works) or the PIN
-            assert_eq!(ta.tries_left(), None, "cut {n}");
-            assert!(ta.set("1234").is_ok());
+            // nothing half-set: either no PIN (retry works) or the whole
+            // PIN (its event-log append was cut: the reply never left)
+            match n {
+                1 => {
+                    assert_eq!(ta.tries_left(), None);
+                    assert!(ta.set("1234").is_ok());
+                }
+                _ => assert_eq!(ta.tries_left(), Some(5), "cut {n}"),
+            }
             assert!(ta.verify("1234").is_ok());
         }
     }
@@ -843,14 +921,20 @@ pub(crate) mod test {
                     };
                     assert_eq!(r, Err(Error::Storage), "{pin} left {start_left} cut {n}");
                     let left = ta.tries_left().unwrap();
-                    // never gained: at most what it was (a correct PIN whose
+                    // never gained on a wrong PIN (a correct PIN whose
                     // reset was cut costs the try it used)
-                    assert!(left <= start_left, "{pin} cut {n}: {left} > {start_left}");
-                    if n == 1 {
+                    if pin == "0000" {
+                        assert!(left <= start_left, "{pin} cut {n}: {left} > {start_left}");
+                    }
+                    match (n, pin) {
                         // write 1 failed: nothing compared, nothing changed
-                        assert_eq!(left, start_left);
-                    } else {
-                        assert_eq!(left, start_left - 1);
+                        (1, _) => assert_eq!(left, start_left),
+                        // the reset (correct PIN) or the log append (wrong
+                        // PIN) failed: the try stays used
+                        (2, _) | (_, "0000") => assert_eq!(left, start_left - 1),
+                        // the correct PIN's reset landed, its log append
+                        // was cut: the reply never left the TA
+                        _ => assert_eq!(left, 5),
                     }
                     // never bricked: the right PIN still works while tries
                     // are left, and an issuer unblock always does
@@ -875,10 +959,12 @@ pub(crate) mod test {
             assert_eq!(r, Err(Error::Storage), "cut {n}");
             let left = ta.tries_left().unwrap();
             assert!(left <= 5);
-            // the old PIN still works (the new one never half-applies)
+            // the old PIN, or the whole new one once its record landed
+            // (cut at the event-log append), never a mix
+            let want = if n <= 2 { "1234" } else { "5678" };
             assert_eq!(
                 working_pin(&mut ta, &["1234", "5678"]).as_deref(),
-                Some("1234"),
+                Some(want),
                 "cut {n}"
             );
         }
@@ -896,8 +982,10 @@ pub(crate) mod test {
                 break;
             };
             assert_eq!(r, Err(Error::Storage), "cut {n}");
-            // still blocked (no try gained), and unblock can be repeated
-            assert_eq!(ta.tries_left(), Some(0));
+            // still blocked, or unblocked whole (cut at the event-log
+            // append); either way unblock can be repeated
+            let want = if n == 1 { 0 } else { 3 };
+            assert_eq!(ta.tries_left(), Some(want), "cut {n}");
             assert!(ta.unblock("5678", &issuer()).is_ok());
             assert!(ta.verify("5678").is_ok());
         }
@@ -925,7 +1013,9 @@ pub(crate) mod test {
                 2 => {
                     let next = if current == "1234" { "5678" } else { "1234" };
                     let r = ta.change(current, next);
-                    if r.is_ok() {
+                    ta.reboot();
+                    // a change whose log append was cut has still landed
+                    if ta.is_pin(next) {
                         current = next;
                     }
                     (r, true)
@@ -935,8 +1025,10 @@ pub(crate) mod test {
             ta.reboot();
             let after = ta.tries_left().unwrap();
             if after > before {
+                // only an operation that may raise it, and only if it got
+                // as far as its own write (its reply may have been lost)
                 assert!(
-                    r.is_ok() && raised_ok,
+                    raised_ok && r != Err(Error::PinIncorrect(before.saturating_sub(1))),
                     "step {step}: {before} -> {after} by {r:?}"
                 );
             }

@@ -10,6 +10,12 @@
 //! provisioning afterwards creates a new secret, so old exported blobs stay
 //! dead.
 //!
+//! The event log and the transaction counter are kept: they hold no
+//! secret, the evidence must outlive deactivation, and a counter value must
+//! never be used twice. The wipe is logged before anything is deleted; a
+//! log that cannot be loaded (damaged storage) is restarted with the wipe
+//! as its first entry rather than blocking deactivation.
+//!
 //! In TA memory, the instance state (PIN window, throttle timer) and the
 //! session's PIN session are cleared; all key material in memory is
 //! `ZeroizeOnDrop`. In storage, OP-TEE deletes the objects; REE FS may keep
@@ -19,17 +25,28 @@
 use mfs_proto::WipeReply;
 
 use crate::Error;
+use crate::log::{self as evlog, Event};
 use crate::pin::Instance;
 use crate::platform::{ObjectId, Platform};
+use mfs_proto::log::EventKind;
+
+/// Whether a wipe keeps object `id` (the event log and the tx counter).
+pub fn survives_wipe(id: &ObjectId) -> bool {
+    evlog::is_log_object(id) || crate::tx::counter_id().is_ok_and(|c| c == *id)
+}
 
 /// `Wipe`.
 pub fn wipe(p: &mut impl Platform, inst: &mut Instance) -> Result<WipeReply, Error> {
     inst.reset();
+    evlog::append_or_restart(p, inst, &[Event::plain(EventKind::Wiped)])?;
     let secret = ObjectId::new(b"secret").ok_or(Error::Internal)?;
     let had_secret = p.read(&secret)?.is_some();
     p.delete(&secret)?;
     let mut destroyed = u32::from(had_secret);
     for id in p.object_ids()? {
+        if survives_wipe(&id) {
+            continue;
+        }
         p.delete(&id)?;
         destroyed = destroyed.saturating_add(1);
     }
@@ -52,11 +69,17 @@ mod test {
         let mut inst = Instance::default();
         inst.pin_verified(5);
         let k = gen_key(&mut p, "k", policy());
-        let blob = export(&mut p, &k.id).unwrap().blob;
+        let blob = export(&mut p, &mut Instance::default(), &k.id)
+            .unwrap()
+            .blob;
         let r = wipe(&mut p, &mut inst).unwrap();
-        // secret, cfg, key, index
+        // secret, cfg, key, index; the event log stays, and ends with the wipe
         assert_eq!(r.objects_destroyed, 4);
-        assert_eq!(p.object_count(), 0);
+        let left = p.object_ids().unwrap();
+        assert!(!left.is_empty() && left.iter().all(survives_wipe));
+        let (_, next, _) = crate::log::read(&mut p, &mut inst, 0, 0).unwrap();
+        let (_, _, last) = crate::log::read(&mut p, &mut inst, next - 1, 1).unwrap();
+        assert_eq!(last[0].0.kind, EventKind::Wiped);
         assert_eq!(inst.last_verified_ms(), None);
         assert_eq!(
             keys::sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).err(),
@@ -68,18 +91,28 @@ mod test {
             .provision(&mut p)
             .unwrap();
         assert_eq!(
-            import(&mut p, &KeyImportRequest { v: 1, blob }).err(),
+            import(
+                &mut p,
+                &mut Instance::default(),
+                &KeyImportRequest { v: 1, blob }
+            )
+            .err(),
             Some(Error::BlobRejected)
         );
         assert_eq!(keys::list(&mut p, 0).unwrap().total, 0);
         // wiping an empty TA is fine
         let mut q = crate::mem::MemPlatform::new();
-        assert_eq!(wipe(&mut q, &mut inst).unwrap().objects_destroyed, 0);
+        assert_eq!(
+            wipe(&mut q, &mut Instance::default())
+                .unwrap()
+                .objects_destroyed,
+            0
+        );
     }
 
     #[test]
     fn a_cut_wipe_is_already_a_crypto_erase_and_can_be_finished() {
-        for cut in 1..=4 {
+        for cut in 1..=5 {
             let mut p = provisioned();
             let mut inst = Instance::default();
             let k = gen_key(&mut p, "k", policy());
@@ -87,9 +120,10 @@ mod test {
             assert_eq!(wipe(&mut p, &mut inst).err(), Some(Error::Storage));
             p.power_on();
             let usable = keys::sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).is_ok();
-            assert_eq!(usable, cut == 1, "cut at {cut}");
+            // cut 1: the log append, cut 2: the secret's deletion
+            assert_eq!(usable, cut <= 2, "cut at {cut}");
             wipe(&mut p, &mut inst).unwrap();
-            assert_eq!(p.object_count(), 0);
+            assert!(p.object_ids().unwrap().iter().all(survives_wipe));
         }
     }
 }

@@ -642,6 +642,74 @@ fn p2_blocked_pin_survives_reboot_until_issuer_unblock() -> TestResult {
     )
 }
 
+/// One PIN authorization signs one record: the exact `TxSign` request
+/// sent again (same TA session, then a new PIN session) signs nothing.
+fn p2_tx_authorization_cannot_be_replayed() -> TestResult {
+    let mut c = recording_client()?;
+    let policy = proto::KeyPolicy {
+        pin: proto::PinRule::PerUse,
+        ..sign_policy(false)
+    };
+    let k = c
+        .key_generate("e2e-consent", policy)
+        .map_err(|e| e.to_string())?;
+    let record = proto::TxRecord {
+        amount: 4200,
+        currency: "EUR".try_into().map_err(|_| "currency")?,
+        payee: "e2e shop".try_into().map_err(|_| "payee")?,
+        display: "Pay 42.00 EUR to e2e shop?"
+            .try_into()
+            .map_err(|_| "display")?,
+        challenge: "a5"
+            .repeat(16)
+            .as_str()
+            .try_into()
+            .map_err(|_| "challenge")?,
+        time: 1_763_800_000,
+    };
+    let r = c
+        .tx_sign(&k.id, &pin(PIN)?, None, &record)
+        .map_err(|e| e.to_string())?;
+    let sent = c
+        .transport_mut()
+        .sent
+        .last()
+        .cloned()
+        .ok_or("nothing sent")?;
+    let tries = c.pin_status().map_err(|e| e.to_string())?.tries_left;
+    let t = &mut c.transport_mut().inner;
+    let (again, _) = framed(t, Command::TxSign as u32, &sent, MAX_REPLY_LEN)?;
+    check(
+        status_of(&again)? == Status::PinSessionRequired,
+        format!("same session: {again:?}"),
+    )?;
+    let (s, _) = framed(t, Command::PinSession as u32, br#"{"v":1}"#, MAX_REPLY_LEN)?;
+    check(status_of(&s)? == Status::Ok, "pin session")?;
+    let (again, _) = framed(t, Command::TxSign as u32, &sent, MAX_REPLY_LEN)?;
+    // Under the new session key the old block does not decrypt (or, very
+    // rarely, decrypts to another PIN): either way nothing is signed.
+    let st = status_of(&again)?;
+    check(
+        st == Status::CryptoFailure || st == Status::PinIncorrect,
+        format!("new session: {again:?}"),
+    )?;
+    let r2 = c
+        .tx_sign(&k.id, &pin(PIN)?, None, &record)
+        .map_err(|e| e.to_string())?;
+    check(
+        r2.counter == r.counter + 1,
+        format!(
+            "next signature takes the next counter: {} after {}",
+            r2.counter, r.counter
+        ),
+    )?;
+    check(
+        c.pin_status().map_err(|e| e.to_string())?.tries_left >= tries,
+        "tries restored",
+    )?;
+    c.key_delete(&k.id).map(|_| ()).map_err(|e| e.to_string())
+}
+
 fn sign_policy(exportable: bool) -> proto::KeyPolicy {
     proto::KeyPolicy {
         exportable,
@@ -694,6 +762,86 @@ fn key_requests_are_checked_and_session_survives() -> TestResult {
         still_alive(&mut t)?;
     }
     Ok(())
+}
+
+fn tx_and_log_requests_are_checked_and_session_survives() -> TestResult {
+    let mut t =
+        TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
+    let key = "04".repeat(65);
+    let record = r#"{"amount":1,"currency":"EUR","payee":"x","display":"y","challenge":"00112233445566778899aabbccddeeff","time":1}"#;
+    let tx = |extra: &str| {
+        format!(
+            r#"{{"v":1,"id":"0102030405060708","client_key":"{key}","block":"{}","pan":null{extra}}}"#,
+            "00".repeat(16)
+        )
+    };
+    let cases: Vec<(Command, String, Status)> = vec![
+        // no PIN session open in this TA session
+        (
+            Command::TxSign,
+            tx(&format!(r#","record":{record}"#)),
+            Status::PinSessionRequired,
+        ),
+        (Command::TxSign, tx(""), Status::BadRequest),
+        (
+            Command::TxSign,
+            tx(r#","record":{"amount":1}"#),
+            Status::BadRequest,
+        ),
+        (
+            Command::TxSign,
+            tx(&format!(r#","record":{record},"pin":"1234""#)),
+            Status::BadRequest,
+        ),
+        (
+            Command::LogRead,
+            r#"{"v":1,"from":-1}"#.into(),
+            Status::BadRequest,
+        ),
+        (Command::LogRead, r#"{"v":1}"#.into(), Status::BadRequest),
+        (Command::LogRead, r#"{"v":1,"from":0}"#.into(), Status::Ok),
+        (
+            Command::LogRead,
+            r#"{"v":1,"from":18446744073709551615}"#.into(),
+            Status::Ok,
+        ),
+        (
+            Command::LogHead,
+            r#"{"v":1,"challenge":"zz"}"#.into(),
+            Status::BadRequest,
+        ),
+        (
+            Command::LogHead,
+            format!(r#"{{"v":1,"challenge":"{}"}}"#, "00".repeat(65)),
+            Status::BadRequest,
+        ),
+    ];
+    for (cmd, req, want) in cases {
+        let (r, _) = framed(&mut t, cmd as u32, req.as_bytes(), MAX_REPLY_LEN)?;
+        check(
+            status_of(&r)? == want,
+            format!("{cmd:?} {req} -> {r:?}, want {}", want.name()),
+        )?;
+        still_alive(&mut t)?;
+    }
+    // A PIN session opened, then a record out of range: refused before
+    // the PIN is looked at, and the session is used up.
+    let (r, _) = framed(
+        &mut t,
+        Command::PinSession as u32,
+        br#"{"v":1}"#,
+        MAX_REPLY_LEN,
+    )?;
+    check(status_of(&r)? == Status::Ok, "pin session")?;
+    let bad = record.replace(r#""amount":1"#, r#""amount":0"#);
+    let (r, _) = framed(
+        &mut t,
+        Command::TxSign as u32,
+        tx(&format!(r#","record":{bad}"#)).as_bytes(),
+        MAX_REPLY_LEN,
+    )?;
+    check(status_of(&r)? != Status::Ok, format!("amount 0 -> {r:?}"))?;
+    still_alive(&mut t)
 }
 
 fn key_sign_verifies_and_tampered_blobs_are_rejected() -> TestResult {
@@ -833,7 +981,7 @@ fn main() -> ExitCode {
     } else {
         args.first().cloned().unwrap_or_default()
     };
-    let tests: [Test; 18] = [
+    let tests: [Test; 20] = [
         ("ping", ping),
         ("info_reports_platform_facts", info_reports_platform_facts),
         ("unknown_command_is_a_status", unknown_command_is_a_status),
@@ -874,6 +1022,10 @@ fn main() -> ExitCode {
             key_requests_are_checked_and_session_survives,
         ),
         (
+            "tx_and_log_requests_are_checked_and_session_survives",
+            tx_and_log_requests_are_checked_and_session_survives,
+        ),
+        (
             "key_sign_verifies_and_tampered_blobs_are_rejected",
             key_sign_verifies_and_tampered_blobs_are_rejected,
         ),
@@ -884,6 +1036,10 @@ fn main() -> ExitCode {
         (
             "p2_blocked_pin_survives_reboot_until_issuer_unblock",
             p2_blocked_pin_survives_reboot_until_issuer_unblock,
+        ),
+        (
+            "p2_tx_authorization_cannot_be_replayed",
+            p2_tx_authorization_cannot_be_replayed,
         ),
     ];
     let mut failed = 0;

@@ -1,0 +1,436 @@
+//! Transaction signing with proof of consent (ISO/TS 12812-2 7.3.3, 8.1.5,
+//! 11.2.2): one call verifies the user's PIN block and, only if it
+//! matches, makes exactly one signature over exactly the given record
+//! (encoding: `mfs_proto::tx`).
+//!
+//! # Order of a `TxSign` call
+//!
+//! 1. the PIN session is consumed (a PIN block serves one call, so one
+//!    authorization can never sign a second record);
+//! 2. request, record and key are checked, and the key's policy (purpose,
+//!    expiry, usage limit; a PIN rule is met by this call's PIN) — a key
+//!    that cannot sign costs no PIN try; refusals are logged;
+//! 3. the PIN is checked with the power-safe retry counter; a wrong or
+//!    blocked PIN is logged and nothing is signed;
+//! 4. the TA counter is incremented and persisted (**before** any
+//!    signature exists: a power cut may skip a value, never repeat one),
+//!    then a usage-limited key's count;
+//! 5. `pin-verified` and `tx-signed` (key, counter, SHA-256 of the signed
+//!    bytes) are appended to the event log in one write;
+//! 6. the signature is made and returned.
+//!
+//! # Counter
+//!
+//! Object `txctr`: `[1] ‖ last counter used (u64)`. One counter for every
+//! key, starting at 1. It survives a wipe (with the event log), so a
+//! counter value is never used twice by this TA.
+
+use mfs_proto::log::sha256;
+use mfs_proto::tx::{DISPLAY_NOT_TRUSTED_UI, SignedTx, VERIFIED_PIN_IN_TA};
+use mfs_proto::{Purpose, Reader, TxSignReply, TxSignRequest, hex_string};
+
+use crate::Error;
+use crate::crypto::Key32;
+use crate::keys::{self, KeyId, PinProof};
+use crate::log::{self as evlog, Event, PinContext};
+use crate::pin::{self, Instance, PinSession};
+use crate::platform::{ObjectId, Platform};
+
+const COUNTER_V1: u8 = 1;
+
+/// The counter object's id.
+pub(crate) fn counter_id() -> Result<ObjectId, Error> {
+    ObjectId::new(b"txctr").ok_or(Error::Internal)
+}
+
+/// The last counter value used (0: none yet).
+pub fn last_counter(p: &mut impl Platform) -> Result<u64, Error> {
+    let Some(b) = p.read(&counter_id()?)? else {
+        return Ok(0);
+    };
+    let mut r = Reader::new(&b);
+    match (r.u8(), r.u64(), r.finish()) {
+        (Some(COUNTER_V1), Some(n), Some(())) => Ok(n),
+        _ => Err(Error::Storage),
+    }
+}
+
+/// Takes the next counter value, persisted before it is returned.
+fn next_counter(p: &mut impl Platform) -> Result<u64, Error> {
+    let n = last_counter(p)?.checked_add(1).ok_or(Error::Internal)?;
+    let mut b = [0u8; 9];
+    let (version, value) = b.split_at_mut(1);
+    version.copy_from_slice(&[COUNTER_V1]);
+    value.copy_from_slice(&n.to_be_bytes());
+    p.write(&counter_id()?, &b)?;
+    Ok(n)
+}
+
+/// `TxSign`.
+pub fn sign(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    slot: &mut Option<PinSession>,
+    req: &TxSignRequest,
+) -> Result<TxSignReply, Error> {
+    let consent = pin::begin_consent(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
+    let id = KeyId::parse(&req.id)?;
+    req.record.check().map_err(|_| Error::InvalidArgument)?;
+    // Refuse an unprovisioned TA before touching keys.
+    crate::config::Config::require(p)?;
+    // A copy (zeroized on drop): `inst` is borrowed again below.
+    let kek = Key32(inst.kek(p)?.0);
+    let mut key = keys::load(p, id, &kek)?;
+    key.authorize(p, inst, Purpose::Sign, PinProof::InThisCall)?;
+    pin::consent(p, inst, consent)?;
+    let counter = next_counter(p)?;
+    keys::consume(p, &mut key)?;
+    let signed = SignedTx {
+        key_id: id.0,
+        counter,
+        record: req.record.clone(),
+        verification: VERIFIED_PIN_IN_TA,
+        display: DISPLAY_NOT_TRUSTED_UI,
+    }
+    .encode()
+    .ok_or(Error::Internal)?;
+    evlog::append(
+        p,
+        inst,
+        &[
+            Event::pin_verified(PinContext::TxSign),
+            Event::tx_signed(&id.0, counter, &sha256(&[&signed])),
+        ],
+    )?;
+    let sig = key.sign(&signed)?;
+    Ok(TxSignReply {
+        signed: hex_string(&signed).map_err(|_| Error::Internal)?,
+        signature: keys::sig_hex(&sig)?,
+        counter,
+        public_key: hex_string(key.public_key()).map_err(|_| Error::Internal)?,
+    })
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::keys::test::gen_key;
+    use crate::log::test::export;
+    use crate::mem::MemPlatform;
+    use crate::pin::test::client;
+    use alloc::vec::Vec;
+    use mfs_proto::log::{EventKind, verify_chain};
+    use mfs_proto::{KeyPolicy, PinRule, PolicyReason, TxRecord, hex_bytes};
+    use p256::ecdsa::signature::Verifier;
+    use p256::ecdsa::{Signature, VerifyingKey};
+
+    struct Ta {
+        p: MemPlatform,
+        inst: Instance,
+        slot: Option<PinSession>,
+    }
+
+    fn record(n: u64) -> TxRecord {
+        TxRecord {
+            amount: 1000 + n,
+            currency: "EUR".try_into().unwrap(),
+            payee: "ACME Coffee Ltd".try_into().unwrap(),
+            display: "Pay 10.00 EUR to ACME Coffee Ltd?".try_into().unwrap(),
+            challenge: mfs_proto::hex_string(&[n.to_be_bytes()[7]; 16]).unwrap(),
+            time: 1_763_800_000 + n,
+        }
+    }
+
+    impl Ta {
+        fn new() -> Ta {
+            let mut p = crate::pin::test::provisioned(5, 0);
+            p.set_ree_time_s(1_800_000_000);
+            let mut ta = Ta {
+                p,
+                inst: Instance::default(),
+                slot: None,
+            };
+            let c = client(&mut ta.p, &mut ta.slot);
+            crate::pin::set(&mut ta.p, &mut ta.inst, &mut ta.slot, &c.request("2468")).unwrap();
+            ta
+        }
+        fn key(&mut self, pin: PinRule, max_uses: Option<u32>) -> String {
+            let policy = KeyPolicy {
+                pin,
+                pin_window_s: if pin == PinRule::Window { 60 } else { 0 },
+                max_uses,
+                ..KeyPolicy::plain(Purpose::Sign)
+            };
+            String::from(gen_key(&mut self.p, "pay", policy).id.as_str())
+        }
+        fn request(&mut self, id: &str, pin: &str, record: TxRecord) -> TxSignRequest {
+            let c = client(&mut self.p, &mut self.slot);
+            let r = c.request(pin);
+            TxSignRequest {
+                v: 1,
+                id: id.try_into().unwrap(),
+                client_key: r.client_key,
+                block: r.block,
+                pan: None,
+                record,
+            }
+        }
+        fn sign(&mut self, req: &TxSignRequest) -> Result<TxSignReply, Error> {
+            sign(&mut self.p, &mut self.inst, &mut self.slot, req)
+        }
+        fn reboot(&mut self) {
+            self.p.power_on();
+            self.inst = Instance::default();
+            self.slot = None;
+        }
+        fn tries_left(&mut self) -> u8 {
+            crate::pin::status(&mut self.p, &self.inst)
+                .unwrap()
+                .tries_left
+        }
+        fn kinds(&mut self) -> Vec<EventKind> {
+            export(&mut self.p, &mut self.inst)
+                .1
+                .iter()
+                .map(|i| i.0.kind)
+                .collect()
+        }
+    }
+
+    use alloc::string::String;
+
+    /// Checks a reply like the host verifier: the signature over exactly
+    /// the bytes, which decode to the record, key and counter.
+    fn check(reply: &TxSignReply, id: &str, want: &TxRecord) -> SignedTx {
+        let signed = hex_to_vec(&reply.signed);
+        let der = hex_to_vec(&reply.signature);
+        let key: [u8; 65] = hex_bytes(&reply.public_key).unwrap();
+        let vk = VerifyingKey::from_sec1_bytes(&key).unwrap();
+        vk.verify(&signed, &Signature::from_der(&der).unwrap())
+            .unwrap();
+        let tx = SignedTx::decode(&signed).unwrap();
+        assert_eq!(&tx.record, want);
+        assert_eq!(
+            mfs_proto::hex_string::<16>(&tx.key_id).unwrap().as_str(),
+            id
+        );
+        assert_eq!(tx.counter, reply.counter);
+        tx
+    }
+
+    fn hex_to_vec(s: &str) -> Vec<u8> {
+        let mut buf = alloc::vec![0u8; s.len() / 2];
+        mfs_proto::hex_into(s, &mut buf).unwrap();
+        buf
+    }
+
+    #[test]
+    fn correct_pin_makes_exactly_one_signature_over_the_record() {
+        let mut ta = Ta::new();
+        let id = ta.key(PinRule::PerUse, None);
+        let req = ta.request(&id, "2468", record(1));
+        let r = ta.sign(&req).unwrap();
+        let tx = check(&r, &id, &record(1));
+        assert_eq!(tx.counter, 1);
+        assert_eq!(
+            (tx.verification, tx.display),
+            (VERIFIED_PIN_IN_TA, DISPLAY_NOT_TRUSTED_UI)
+        );
+        // the same authorization again: its PIN session is used up
+        assert_eq!(ta.sign(&req).err(), Some(Error::PinSessionRequired));
+        // in a new session the old block does not decrypt: no try used
+        let _ = ta.request(&id, "0000", record(2));
+        let mut replay = req.clone();
+        replay.record = record(2);
+        assert_eq!(ta.sign(&replay).err(), Some(Error::Crypto));
+        assert_eq!(ta.tries_left(), 5);
+        assert_eq!(last_counter(&mut ta.p).unwrap(), 1);
+        // a fresh authorization signs the next record with the next counter
+        let req = ta.request(&id, "2468", record(2));
+        let r2 = ta.sign(&req).unwrap();
+        assert_eq!(check(&r2, &id, &record(2)).counter, 2);
+        // the log: key generated, then per signature pin-verified + tx-signed
+        let (h, items) = export(&mut ta.p, &mut ta.inst);
+        assert_eq!(verify_chain(&h, &items), Ok(()));
+        let tail: Vec<_> = items.iter().rev().take(4).map(|i| i.0.kind).collect();
+        assert_eq!(
+            tail,
+            [
+                EventKind::TxSigned,
+                EventKind::PinVerified,
+                EventKind::TxSigned,
+                EventKind::PinVerified
+            ]
+        );
+        let last = items.last().unwrap();
+        let signed = hex_to_vec(&r2.signed);
+        let mut details = Vec::new();
+        details.extend_from_slice(&hex_to_vec(&id));
+        details.extend_from_slice(&2u64.to_be_bytes());
+        details.extend_from_slice(&sha256(&[&signed]));
+        assert_eq!(last.1.as_slice(), details.as_slice());
+    }
+
+    #[test]
+    fn wrong_pin_signs_nothing_and_is_logged() {
+        let mut ta = Ta::new();
+        let id = ta.key(PinRule::PerUse, None);
+        let req = ta.request(&id, "1111", record(1));
+        assert_eq!(ta.sign(&req).err(), Some(Error::PinIncorrect(4)));
+        assert_eq!(last_counter(&mut ta.p).unwrap(), 0);
+        assert_eq!(ta.kinds().last(), Some(&EventKind::PinFailed));
+        let (_, items) = export(&mut ta.p, &mut ta.inst);
+        assert_eq!(
+            items.last().unwrap().1.as_slice(),
+            &[PinContext::TxSign as u8, 4]
+        );
+        for _ in 0..4 {
+            let req = ta.request(&id, "1111", record(1));
+            assert!(ta.sign(&req).is_err());
+        }
+        assert_eq!(ta.kinds().last(), Some(&EventKind::PinBlocked));
+        // blocked: even the right PIN signs nothing
+        let req = ta.request(&id, "2468", record(1));
+        assert_eq!(ta.sign(&req).err(), Some(Error::PinBlocked));
+        assert_eq!(last_counter(&mut ta.p).unwrap(), 0);
+        assert!(!ta.kinds().contains(&EventKind::TxSigned));
+    }
+
+    #[test]
+    fn refusals_before_the_pin_cost_no_try() {
+        let mut ta = Ta::new();
+        let id = ta.key(PinRule::PerUse, None);
+        let mut bad = record(1);
+        bad.amount = 0;
+        let req = ta.request(&id, "1111", bad);
+        assert_eq!(ta.sign(&req).err(), Some(Error::InvalidArgument));
+        let req = ta.request("0102030405060708", "1111", record(1));
+        assert_eq!(ta.sign(&req).err(), Some(Error::KeyNotFound));
+        let attest = String::from(
+            gen_key(&mut ta.p, "att", KeyPolicy::plain(Purpose::Attest))
+                .id
+                .as_str(),
+        );
+        let req = ta.request(&attest, "1111", record(1));
+        assert_eq!(
+            ta.sign(&req).err(),
+            Some(Error::PolicyViolation(PolicyReason::Purpose))
+        );
+        assert_eq!(ta.kinds().last(), Some(&EventKind::PolicyRefused));
+        assert_eq!(ta.tries_left(), 5);
+        // no PIN session at all
+        let req = ta.request(&id, "2468", record(1));
+        ta.slot = None;
+        assert_eq!(ta.sign(&req).err(), Some(Error::PinSessionRequired));
+    }
+
+    #[test]
+    fn no_secret_enters_the_log() {
+        let mut ta = Ta::new();
+        let id = ta.key(PinRule::PerUse, None);
+        for pin in ["2468", "1357", "2468"] {
+            let req = ta.request(&id, pin, record(1));
+            let _ = ta.sign(&req);
+        }
+        let secret =
+            ta.p.read(&ObjectId::new(b"secret").unwrap())
+                .unwrap()
+                .unwrap();
+        let pin_rec = ta.p.read(&ObjectId::new(b"pin").unwrap()).unwrap().unwrap();
+        let logs: Vec<Vec<u8>> =
+            ta.p.object_ids()
+                .unwrap()
+                .into_iter()
+                .filter(crate::log::is_log_object)
+                .map(|o| ta.p.read(&o).unwrap().unwrap())
+                .collect();
+        assert!(!logs.is_empty());
+        for log in &logs {
+            for needle in [&b"2468"[..], b"1357", &[0x24, 0x68], &[0x13, 0x57]] {
+                assert!(!log.windows(needle.len()).any(|w| w == needle));
+            }
+            // no 16-byte run of the TA secret or the PIN record (salt, hash)
+            for src in [&secret, &pin_rec] {
+                for w in src.windows(16).filter(|w| w.iter().any(|b| *b != 0)) {
+                    assert!(!log.windows(16).any(|l| l == w));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn per_use_keys_sign_only_with_consent_and_every_sign_key_may() {
+        let mut ta = Ta::new();
+        let per_use = ta.key(PinRule::PerUse, None);
+        let msg = crate::keys::test::sign_req(&per_use, b"m");
+        assert_eq!(
+            crate::keys::sign(&mut ta.p, &mut ta.inst, &msg).err(),
+            Some(Error::PolicyViolation(PolicyReason::PinPerUse))
+        );
+        for rule in [PinRule::None, PinRule::Window, PinRule::PerUse] {
+            let id = ta.key(rule, None);
+            let req = ta.request(&id, "2468", record(3));
+            assert!(ta.sign(&req).is_ok(), "{rule:?}");
+        }
+        // a usage limit counts consent signatures too
+        let lim = ta.key(PinRule::PerUse, Some(1));
+        let req = ta.request(&lim, "2468", record(4));
+        ta.sign(&req).unwrap();
+        let req = ta.request(&lim, "2468", record(5));
+        assert_eq!(
+            ta.sign(&req).err(),
+            Some(Error::PolicyViolation(PolicyReason::UsageExhausted))
+        );
+    }
+
+    #[test]
+    fn power_cut_at_every_write_never_repeats_a_counter() {
+        // Cut the power at each write of a consent signature in turn, then
+        // reboot and sign again. Released counters strictly increase, the
+        // log verifies, and every released signature is in the log.
+        let mut ta = Ta::new();
+        let id = ta.key(PinRule::PerUse, Some(1000));
+        let mut released: Vec<(u64, [u8; 32])> = Vec::new();
+        let mut n = 1;
+        loop {
+            let req = ta.request(&id, "2468", record(n));
+            let before = ta.p.writes();
+            ta.p.cut_power_at(n);
+            let r = ta.sign(&req);
+            let used = ta.p.writes() - before;
+            ta.reboot();
+            match r {
+                Ok(reply) => {
+                    // all writes succeeded: every point has been cut once
+                    assert!(used < n);
+                    released.push((reply.counter, sha256(&[&hex_to_vec(&reply.signed)])));
+                    break;
+                }
+                Err(e) => assert_eq!(e, Error::Storage, "cut {n}"),
+            }
+            // the PIN is never left blocked or worse than one try down
+            assert!(ta.tries_left() >= 4, "cut {n}");
+            let req = ta.request(&id, "2468", record(100 + n));
+            let reply = ta.sign(&req).unwrap();
+            released.push((reply.counter, sha256(&[&hex_to_vec(&reply.signed)])));
+            n += 1;
+        }
+        assert!(n >= 5, "PIN write, PIN reset, counter, usage, log: {n}");
+        for pair in released.windows(2) {
+            assert!(
+                pair[0].0 < pair[1].0,
+                "counter repeated or went back: {released:?}"
+            );
+        }
+        let (h, items) = export(&mut ta.p, &mut ta.inst);
+        assert_eq!(verify_chain(&h, &items), Ok(()));
+        for (counter, hash) in &released {
+            assert!(
+                items.iter().any(|i| i.0.kind == EventKind::TxSigned
+                    && i.1.get(8..16) == Some(&counter.to_be_bytes()[..])
+                    && i.1.get(16..) == Some(&hash[..])),
+                "signature {counter} not in the log"
+            );
+        }
+    }
+}
