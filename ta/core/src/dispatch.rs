@@ -425,19 +425,34 @@ mod test {
         // mutated inputs; the cargo-fuzz target does this at scale.
         let mut p = MemPlatform::new();
         let mut seed = 0x1234_5678_u64;
-        let seeds: [&[u8]; 3] = [br#"{"v":1,"echo":1}"#, br#"{"v":1}"#, &prov(5)];
-        for i in 0..3000 {
+        let tx = format!(
+            r#"{{"v":1,"id":"0102030405060708","client_key":"{}","block":"{}","pan":null,"record":{{"amount":1,"currency":"EUR","payee":"p","display":"d","challenge":"{}","time":1}}}}"#,
+            "04".repeat(65),
+            "00".repeat(16),
+            "ab".repeat(16)
+        );
+        let seeds: [&[u8]; 6] = [
+            br#"{"v":1,"echo":1}"#,
+            br#"{"v":1}"#,
+            &prov(5),
+            tx.as_bytes(),
+            br#"{"v":1,"from":0}"#,
+            br#"{"v":1,"challenge":"0011"}"#,
+        ];
+        for i in 0..6000 {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            let mut req = seeds[i % 3].to_vec();
+            let mut req = seeds[i % seeds.len()].to_vec();
             let pos = (seed as usize) % (req.len() + 1);
             match seed % 3 {
                 0 => req.insert(pos, (seed >> 8) as u8),
                 1 if pos < req.len() => req[pos] = (seed >> 16) as u8,
                 _ => req.truncate(pos),
             }
-            let cmd = [1u32, 2, 0x0001_0001, (seed >> 32) as u32][i % 4];
+            // every command with every seed, and unknown ids
+            let known = Command::ALL[(seed >> 40) as usize % Command::ALL.len()] as u32;
+            let cmd = [known, known, known, (seed >> 32) as u32][i % 4];
             let mut out = [0u8; 96];
             let mut s = if i % 2 == 0 { root() } else { public() };
             let r = invoke(
