@@ -3,12 +3,16 @@
 //!
 //! Measures, at 1, 100 and 1,000 keys in the TA, the median latency of a
 //! `KeySign` with the first key (whose object was written first), of
-//! `KeyInfo`, and of the last generates, against the anchor of an empty
-//! `Ping` measured in the same run. Prints `MFS-BENCH` lines.
+//! `KeyInfo`, of a `TxSign` (PIN session, PIN check, counter, event log and
+//! signature) and of the last generates, against the anchor of an empty
+//! `Ping` measured in the same run. Every generate, sign and tx appends to
+//! the event log, so by 1,000 keys the log has rolled over. Prints
+//! `MFS-BENCH` lines.
 
 use std::time::{Duration, Instant};
 
-use mfs_host::proto::{KeyPolicy, Purpose};
+use mfs_host::proto::pin::Pin;
+use mfs_host::proto::{KeyPolicy, Purpose, TxRecord};
 use mfs_host::{Client, LoginMethod, TeecTransport};
 
 const SAMPLES: usize = 25;
@@ -39,6 +43,24 @@ pub fn run(issuer_pub: &[u8; 65]) -> Result<(), String> {
     if !c.info().map_err(e)?.provisioned {
         c.provision(5, 0, issuer_pub).map_err(e)?;
     }
+    let pin = Pin::new("2580").map_err(|_| "pin")?;
+    if !c.pin_status().map_err(e)?.set {
+        c.pin_set(&pin, None).map_err(e)?;
+    }
+    let record = TxRecord {
+        amount: 1250,
+        currency: "EUR".try_into().map_err(|_| "currency")?,
+        payee: "bench shop".try_into().map_err(|_| "payee")?,
+        display: "Pay 12.50 EUR to bench shop?"
+            .try_into()
+            .map_err(|_| "display")?,
+        challenge: "5a"
+            .repeat(16)
+            .as_str()
+            .try_into()
+            .map_err(|_| "challenge")?,
+        time: 1_763_800_000,
+    };
     let ping = time(100, || c.ping(1).map_err(e))?;
     println!("MFS-BENCH anchor ping_ms={ping:.3}");
     let first = c
@@ -59,9 +81,13 @@ pub fn run(issuer_pub: &[u8; 65]) -> Result<(), String> {
         let generate = median(last_gens);
         let sign = time(SAMPLES, || c.key_sign(&first.id, msg).map_err(e))?;
         let info = time(SAMPLES, || c.key_info(&first.id).map_err(e))?;
+        let tx = time(SAMPLES, || {
+            c.tx_sign(&first.id, &pin, None, &record).map_err(e)
+        })?;
         println!(
-            "MFS-BENCH keys={target} sign_ms={sign:.2} info_ms={info:.2} generate_ms={generate:.2} sign_per_ping={:.1}",
-            sign / ping
+            "MFS-BENCH keys={target} sign_ms={sign:.2} info_ms={info:.2} tx_sign_ms={tx:.2} generate_ms={generate:.2} sign_per_ping={:.1} tx_per_ping={:.1}",
+            sign / ping,
+            tx / ping
         );
     }
     Ok(())
