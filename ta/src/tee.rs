@@ -19,7 +19,7 @@ use optee_utee::property::{
 };
 use optee_utee::{
     DataFlag, ErrorKind, LoginType, ObjectEnumHandle, ObjectStorageConstants, PersistentObject,
-    Random, Result, Time, Uuid,
+    Random, Result, Time, Uuid, Whence,
 };
 
 /// The TEE as seen by the portable logic.
@@ -81,6 +81,17 @@ impl Platform for TeePlatform {
         PersistentObject::create(self.storage(), id.as_bytes(), flags, None, data)
             .map(drop)
             .map_err(storage_err)
+    }
+
+    fn append(&mut self, id: &ObjectId, data: &[u8]) -> core::result::Result<(), PlatformError> {
+        // One TEE_WriteObjectData at the end of the stream: atomic in
+        // OP-TEE (REE FS and RPMB commit a write as a whole or not at all),
+        // and cheaper than re-creating the object.
+        let flags = DataFlag::ACCESS_WRITE;
+        let mut obj =
+            PersistentObject::open(self.storage(), id.as_bytes(), flags).map_err(storage_err)?;
+        obj.seek(0, Whence::DataSeekEnd).map_err(storage_err)?;
+        obj.write(data).map_err(storage_err)
     }
 
     fn delete(&mut self, id: &ObjectId) -> core::result::Result<(), PlatformError> {

@@ -18,9 +18,11 @@ fn event(i: u64) -> Event {
 }
 
 fn main() {
-    const WARM: u64 = 5_000;
+    const WARM: u64 = 50_000;
     const COLD: u64 = 500;
-    println!("entries   warm µs/append   cold µs/append   writes/append   largest object B");
+    println!(
+        "entries   warm µs/append    cold µs/append    writes/append  bytes/append  largest object B"
+    );
     let mut anchor = None;
     for n in [10u64, 10_000, 100_000] {
         let mut p = MemPlatform::new();
@@ -28,13 +30,14 @@ fn main() {
         for i in 0..n {
             append(&mut p, &mut inst, &[event(i)]).unwrap();
         }
-        let w0 = p.writes();
+        let (w0, b0) = (p.writes(), p.bytes_written());
         let t = Instant::now();
         for i in 0..WARM {
             append(&mut p, &mut inst, &[event(n + i)]).unwrap();
         }
         let warm = t.elapsed().as_secs_f64() * 1e6 / WARM as f64;
         let writes = (p.writes() - w0) as f64 / WARM as f64;
+        let bytes = (p.bytes_written() - b0) as f64 / WARM as f64;
         let t = Instant::now();
         for i in 0..COLD {
             // a fresh TA instance: the log state is loaded from storage
@@ -52,7 +55,7 @@ fn main() {
             .unwrap_or(0);
         let (aw, ac) = *anchor.get_or_insert((warm, cold));
         println!(
-            "{n:>7}   {warm:>8.2} ({:>4.2}×)   {cold:>8.2} ({:>4.2}×)   {writes:>13.3}   {largest:>16}",
+            "{n:>7}   {warm:>7.2} ({:>4.2}×)   {cold:>7.2} ({:>4.2}×)   {writes:>13.3}  {bytes:>12.1}  {largest:>16}",
             warm / aw,
             cold / ac
         );

@@ -7,8 +7,9 @@
 //! [`SEGMENT_ENTRIES`] entries each; segment number `k` (entries
 //! `k·128 .. k·128+127`) is stored in object `lg/<k mod 8>`:
 //!
-//! `[1] ‖ k (u64) ‖ prev hash of its first entry (32) ‖ n (u8) ‖ n × (time
-//! (u64) ‖ kind (1) ‖ details length (1) ‖ details)`
+//! `[1] ‖ k (u64) ‖ prev hash of its first entry (32) ‖ entries`, each entry
+//! `time (u64) ‖ kind (1) ‖ details length (1) ‖ details`, at most 128 (the
+//! object's length delimits them)
 //!
 //! Object `log` holds `[1] ‖ k of the newest segment (u64)`; it changes only
 //! when a new segment starts. Seqs and hashes are not stored: they follow
@@ -16,10 +17,12 @@
 //!
 //! # Costs
 //!
-//! An append rewrites one segment (at most 128 × 58 bytes), so its cost does
-//! not depend on how long the log is; the TA keeps the newest segment in
-//! instance memory, so a warm append is exactly one storage write (two
-//! when a segment starts). A cold append first reads `log` and one segment.
+//! An append is one atomic `TEE_WriteObjectData` of the new entries (10–58
+//! bytes each) at the end of the newest segment; a new segment is written
+//! whole, then `log`. Its cost does not depend on how long the log is; the
+//! TA keeps the newest segment in instance memory, so a warm append is
+//! exactly one storage write (two when a segment starts). A cold append
+//! first reads `log` and one segment (at most 41 + 128 × 58 bytes).
 //!
 //! # Rollover
 //!
@@ -29,8 +32,8 @@
 //!
 //! # Power cuts
 //!
-//! Each object write is atomic. Within a segment an append is one write:
-//! it lands whole or not at all. Starting a segment is two writes, the new
+//! Each object write and each append is atomic. Within a segment an
+//! append is one write: it lands whole or not at all. Starting a segment is two writes, the new
 //! segment first, then `log`; a cut between them leaves `log` naming the
 //! full segment `k` while segment `k + 1` exists and chains to it. Loading
 //! detects this (number `k + 1`, prev hash = hash of `k`'s last entry) and
@@ -65,6 +68,7 @@ const SEGMENTS_U64: u64 = SEGMENTS as u64;
 const SEGMENT_V1: u8 = 1;
 const HEAD_V1: u8 = 1;
 const ENTRY_STORE_MAX: usize = 8 + 1 + 1 + DETAILS_MAX_LEN;
+const SEGMENT_HEADER_LEN: usize = 1 + 8 + 32;
 
 /// Details of an event (bounded, never secret).
 pub type Details = heapless::Vec<u8, DETAILS_MAX_LEN>;
@@ -212,22 +216,20 @@ impl Segment {
             return Ok(None);
         };
         let mut r = Reader::new(&bytes);
-        let (Some(SEGMENT_V1), Some(stored_k), Some(prev), Some(n)) =
-            (r.u8(), r.u64(), r.array(), r.u8())
-        else {
+        let (Some(SEGMENT_V1), Some(stored_k), Some(prev)) = (r.u8(), r.u64(), r.array()) else {
             return Err(Error::Storage);
         };
         if stored_k != k {
             return Ok(None);
         }
-        if usize::from(n) > SEGMENT_ENTRIES {
-            return Err(Error::Storage);
-        }
         let mut entries = Vec::new();
         entries
             .try_reserve_exact(SEGMENT_ENTRIES)
             .map_err(|_| Error::Internal)?;
-        for _ in 0..n {
+        while !r.rest().is_empty() {
+            if entries.len() >= SEGMENT_ENTRIES {
+                return Err(Error::Storage);
+            }
             let time = r.u64().ok_or(Error::Storage)?;
             let kind = r.u8().and_then(EventKind::from_u8).ok_or(Error::Storage)?;
             let details = r
@@ -240,26 +242,31 @@ impl Segment {
                 details,
             });
         }
-        r.finish().ok_or(Error::Storage)?;
         Ok(Some(Segment { k, prev, entries }))
     }
 
+    /// The whole segment object: header, then every entry.
     fn store(&self, p: &mut impl Platform) -> Result<(), Error> {
-        let n = u8::try_from(self.entries.len()).map_err(|_| Error::Internal)?;
         let mut out = Vec::new();
-        out.try_reserve_exact(42 + self.entries.len() * ENTRY_STORE_MAX)
+        out.try_reserve_exact(SEGMENT_HEADER_LEN + self.entries.len() * ENTRY_STORE_MAX)
             .map_err(|_| Error::Internal)?;
         out.push(SEGMENT_V1);
         out.extend_from_slice(&self.k.to_be_bytes());
         out.extend_from_slice(&self.prev);
-        out.push(n);
         for s in &self.entries {
-            out.extend_from_slice(&s.time.to_be_bytes());
-            out.push(s.kind as u8);
-            out.push(u8::try_from(s.details.len()).map_err(|_| Error::Internal)?);
-            out.extend_from_slice(&s.details);
+            s.encode_into(&mut out)?;
         }
         Ok(p.write(&Segment::object_id(self.k)?, &out)?)
+    }
+}
+
+impl Stored {
+    fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        out.extend_from_slice(&self.time.to_be_bytes());
+        out.push(self.kind as u8);
+        out.push(u8::try_from(self.details.len()).map_err(|_| Error::Internal)?);
+        out.extend_from_slice(&self.details);
+        Ok(())
     }
 }
 
@@ -285,6 +292,8 @@ pub fn is_log_object(id: &ObjectId) -> bool {
 pub struct State {
     current: Segment,
     last: Hash,
+    /// Whether the current segment's object exists (appends go to it).
+    stored: bool,
 }
 
 impl State {
@@ -308,9 +317,9 @@ fn load(p: &mut impl Platform) -> Result<State, Error> {
             }
         }
     };
-    let current = match Segment::load(p, k)? {
-        Some(s) => s,
-        None if k == 0 => Segment::empty(0, [0; 32]),
+    let (current, stored) = match Segment::load(p, k)? {
+        Some(s) => (s, true),
+        None if k == 0 => (Segment::empty(0, [0; 32]), false),
         // `log` names a segment that is not there: not a state any
         // sequence of (cut) writes produces.
         None => return Err(Error::Storage),
@@ -327,10 +336,15 @@ fn load(p: &mut impl Platform) -> Result<State, Error> {
             return Ok(State {
                 current: next,
                 last,
+                stored: true,
             });
         }
     }
-    Ok(State { current, last })
+    Ok(State {
+        current,
+        last,
+        stored,
+    })
 }
 
 /// The cached state, loading it on first use.
@@ -355,33 +369,44 @@ fn append_inner(p: &mut impl Platform, inst: &mut Instance, events: &[Event]) ->
     let time = p.ree_time_s();
     let st = state(p, inst)?;
     // Write order: a full segment's last entries, then the new segment,
-    // then `log` (see the module docs).
+    // then `log` (see the module docs). Entries for a segment that exists
+    // are appended to it in one write; a new segment is written whole.
     let mut rolled = false;
-    let mut dirty = false;
+    let mut pending = Vec::new();
     for ev in events {
         if st.current.full() {
-            if dirty {
-                st.current.store(p)?;
-            }
+            flush(p, st, &mut pending)?;
             let k = st.current.k.checked_add(1).ok_or(Error::Internal)?;
             st.current = Segment::empty(k, st.last);
+            st.stored = false;
             rolled = true;
         }
         let e = Entry::new(st.next_seq(), time, ev.kind, &ev.details, st.last);
         st.last = e.hash();
-        st.current.entries.push(Stored {
+        let stored = Stored {
             time,
             kind: ev.kind,
             details: ev.details.clone(),
-        });
-        dirty = true;
+        };
+        stored.encode_into(&mut pending)?;
+        st.current.entries.push(stored);
     }
-    if dirty {
-        st.current.store(p)?;
-    }
+    flush(p, st, &mut pending)?;
     if rolled {
         store_head(p, st.current.k)?;
     }
+    Ok(())
+}
+
+/// Persists the current segment's new entries (`pending`, encoded).
+fn flush(p: &mut impl Platform, st: &mut State, pending: &mut Vec<u8>) -> Result<(), Error> {
+    if !st.stored {
+        st.current.store(p)?;
+        st.stored = true;
+    } else if !pending.is_empty() {
+        p.append(&Segment::object_id(st.current.k)?, pending)?;
+    }
+    pending.clear();
     Ok(())
 }
 
@@ -405,6 +430,7 @@ pub fn append_or_restart(
                 inst.log = Some(State {
                     current: Segment::empty(0, [0; 32]),
                     last: [0; 32],
+                    stored: false,
                 });
             }
             Err(e) => return Err(e),
@@ -639,15 +665,18 @@ pub(crate) mod test {
         for target in [10u64, 1_000, 10_000] {
             let have = head(&mut p, &mut inst, b"").unwrap().next_seq;
             fill(&mut p, &mut inst, have, target - have);
-            // warm: exactly one write, no read
-            let (r, w) = (p.reads(), p.writes());
+            // warm: exactly one write of just the entry, no read
+            let (r, w, b) = (p.reads(), p.writes(), p.bytes_written());
             append(&mut p, &mut inst, &[ev(target)]).unwrap();
             assert_eq!((p.reads() - r, p.writes() - w), (0, 1), "{target}");
+            assert_eq!(p.bytes_written() - b, 8 + 1 + 1 + 13, "{target}");
             // cold: reads `log`, one segment (and, for a full one, the next)
             let mut cold = Instance::default();
             let r = p.reads();
             append(&mut p, &mut cold, &[ev(target)]).unwrap();
             assert!(p.reads() - r <= 3, "{target}");
+            // (one TA instance only: the warm cache continues from here)
+            inst = cold;
             let largest = (0..SEGMENTS_U64)
                 .filter_map(|k| p.read(&Segment::object_id(k).unwrap()).unwrap())
                 .map(|b| b.len())
@@ -660,7 +689,7 @@ pub(crate) mod test {
         assert!(
             sizes
                 .iter()
-                .all(|s| *s <= 42 + SEGMENT_ENTRIES * ENTRY_STORE_MAX)
+                .all(|s| *s <= SEGMENT_HEADER_LEN + SEGMENT_ENTRIES * ENTRY_STORE_MAX)
         );
     }
 

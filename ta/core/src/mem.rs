@@ -14,6 +14,7 @@ use crate::platform::{ObjectId, Platform, PlatformError, PlatformFacts, bounded}
 pub struct MemPlatform {
     objects: BTreeMap<ObjectId, Vec<u8>>,
     writes: u64,
+    bytes_written: u64,
     reads: u64,
     ree_time_s: u64,
     cut_at: Option<u64>,
@@ -34,6 +35,11 @@ impl MemPlatform {
     /// Number of persistent writes (and deletes) attempted so far.
     pub fn writes(&self) -> u64 {
         self.writes
+    }
+
+    /// Bytes passed to successful writes and appends so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.bytes_written
     }
 
     /// Number of persistent reads so far.
@@ -95,6 +101,15 @@ impl Platform for MemPlatform {
     fn write(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError> {
         self.count_write()?;
         self.objects.insert(id.clone(), data.to_vec());
+        self.bytes_written += data.len() as u64;
+        Ok(())
+    }
+
+    fn append(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError> {
+        self.count_write()?;
+        let obj = self.objects.get_mut(id).ok_or(PlatformError::Storage)?;
+        obj.extend_from_slice(data);
+        self.bytes_written += data.len() as u64;
         Ok(())
     }
 
@@ -155,8 +170,13 @@ mod test {
         p.cut_power_at(1);
         assert_eq!(p.write(&id, b"new"), Err(PlatformError::Storage));
         assert_eq!(p.delete(&id), Err(PlatformError::Storage));
+        assert_eq!(p.append(&id, b"+"), Err(PlatformError::Storage));
         p.power_on();
         assert_eq!(p.read(&id).unwrap().as_deref(), Some(&b"old"[..]));
+        p.append(&id, b"+").unwrap();
+        assert_eq!(p.read(&id).unwrap().as_deref(), Some(&b"old+"[..]));
+        let missing = ObjectId::new(b"y").unwrap();
+        assert_eq!(p.append(&missing, b"+"), Err(PlatformError::Storage));
     }
 
     #[test]

@@ -64,6 +64,10 @@ pub trait Platform {
     /// Creates or atomically replaces a persistent object: after a power
     /// cut the object holds either the old or the new data, never a mix.
     fn write(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError>;
+    /// Appends `data` to the end of an existing object in one atomic write
+    /// (GP `TEE_WriteObjectData`: after a power cut the object holds either
+    /// the old or the longer data). `Storage` if the object does not exist.
+    fn append(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError>;
     /// Deletes a persistent object; deleting a missing object is not an error.
     fn delete(&mut self, id: &ObjectId) -> Result<(), PlatformError>;
     /// Fills `buf` from the TEE's random number generator.
