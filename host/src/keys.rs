@@ -11,6 +11,11 @@ use p256::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
 
 use crate::Error;
 
+/// Lowercase hex text of `bytes`.
+pub fn hex_encode(bytes: &[u8]) -> String {
+    mfs_proto::Hex(bytes).to_string()
+}
+
 /// Decodes hex text of any even length (either case).
 pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
     let mut b = vec![0u8; s.len() / 2];

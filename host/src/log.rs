@@ -12,7 +12,7 @@ use mfs_proto::LogHeadReply;
 use mfs_proto::log::{ChainError, ChainItem, Entry, EventKind, Hash, Head, verify_chain};
 use serde::{Deserialize, Serialize};
 
-use crate::keys::{EcPublicKey, hex_decode};
+use crate::keys::{EcPublicKey, hex_decode, hex_encode as hex};
 
 /// Value of [`Export::format`].
 pub const EXPORT_FORMAT: &str = "mfs-ta event log v1";
@@ -139,10 +139,6 @@ impl ChainItem for Item {
 
 fn hash32(s: &str) -> Option<Hash> {
     hex_decode(s)?.try_into().ok()
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// The exported form of an entry.

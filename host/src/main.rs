@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mfs_host::issuer::{IssuerKey, public_key_from_pem};
-use mfs_host::keys::EcPublicKey;
+use mfs_host::keys::{EcPublicKey, hex_encode as hex};
 use mfs_host::log::LogError;
 use mfs_host::proto::log::EventKind;
 use mfs_host::proto::pin::Pin;
@@ -393,10 +393,6 @@ fn exit_code(e: &Error) -> u8 {
 
 fn write_out(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::write(path, bytes).map_err(|_| Error::Input)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn parse_hex(s: &str) -> Result<Vec<u8>, Error> {

@@ -114,6 +114,7 @@ pub fn verify_series(
 #[cfg(test)]
 mod test {
     use super::*;
+    use crate::keys::hex_encode as hex;
     use mfs_proto::TxRecord;
     use mfs_proto::tx::{DISPLAY_NOT_TRUSTED_UI, VERIFIED_PIN_IN_TA};
     use p256::ecdsa::signature::Signer;
@@ -121,10 +122,6 @@ mod test {
 
     fn key() -> SigningKey {
         SigningKey::from_slice(&[7; 32]).unwrap()
-    }
-
-    fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
     }
 
     fn reply(counter: u64, challenge: u8) -> TxSignReply {

@@ -284,6 +284,17 @@ pub fn encode<T: Serialize>(value: &T, out: &mut [u8]) -> Result<usize, EncodeEr
     serde_json_core::to_slice(value, out).map_err(|_| EncodeError::BufferFull)
 }
 
+/// Lowercase hex text of a byte string, for `Display` (`format!("{}",
+/// Hex(bytes))`, `to_string()` with `alloc`).
+#[derive(Clone, Copy)]
+pub struct Hex<'a>(pub &'a [u8]);
+
+impl core::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
 /// Writes `bytes` as lowercase hex into a bounded string.
 pub fn hex_string<const N: usize>(bytes: &[u8]) -> Result<String<N>, EncodeError> {
     const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -58,7 +58,7 @@ use mfs_proto::{
 
 use crate::Error;
 use crate::pin::Instance;
-use crate::platform::{ObjectId, Platform};
+use crate::platform::{ObjectId, Platform, load_u64, store_u64};
 
 /// Entries per segment.
 pub const SEGMENT_ENTRIES: usize = 128;
@@ -275,11 +275,7 @@ fn head_id() -> Result<ObjectId, Error> {
 }
 
 fn store_head(p: &mut impl Platform, k: u64) -> Result<(), Error> {
-    let mut b = [HEAD_V1, 0, 0, 0, 0, 0, 0, 0, 0];
-    if let Some(dst) = b.get_mut(1..) {
-        dst.copy_from_slice(&k.to_be_bytes());
-    }
-    Ok(p.write(&head_id()?, &b)?)
+    store_u64(p, &head_id()?, HEAD_V1, k)
 }
 
 /// Whether `id` is one of the log's objects (kept by a wipe).
@@ -307,16 +303,7 @@ impl State {
 
 /// Loads the log state from storage, repairing a segment start cut short.
 fn load(p: &mut impl Platform) -> Result<State, Error> {
-    let k = match p.read(&head_id()?)? {
-        None => 0,
-        Some(b) => {
-            let mut r = Reader::new(&b);
-            match (r.u8(), r.u64(), r.finish()) {
-                (Some(HEAD_V1), Some(k), Some(())) => k,
-                _ => return Err(Error::Storage),
-            }
-        }
-    };
+    let k = load_u64(p, &head_id()?, HEAD_V1)?.unwrap_or(0);
     let (current, stored) = match Segment::load(p, k)? {
         Some(s) => (s, true),
         None if k == 0 => (Segment::empty(0, [0; 32]), false),
@@ -472,7 +459,7 @@ fn oldest_k(current_k: u64) -> u64 {
 
 /// The retained extent of the log.
 pub fn extent(p: &mut impl Platform, inst: &mut Instance) -> Result<Extent, Error> {
-    let st = state(p, inst)?.clone();
+    let st = state(p, inst)?;
     let first_k = oldest_k(st.current.k);
     let checkpoint = if first_k == st.current.k {
         st.current.prev
@@ -498,7 +485,7 @@ pub fn read(
     from: u64,
     max: usize,
 ) -> Result<(u64, u64, Page), Error> {
-    let st = state(p, inst)?.clone();
+    let st = state(p, inst)?;
     let first = oldest_k(st.current.k).saturating_mul(SEGMENT_ENTRIES as u64);
     let next = st.next_seq();
     let from = from.max(first);
@@ -507,10 +494,13 @@ pub fn read(
         return Ok((first, next, out));
     }
     let k = from / SEGMENT_ENTRIES as u64;
+    // The newest segment is in memory; an older one is read.
+    let older;
     let seg = if k == st.current.k {
-        st.current
+        &st.current
     } else {
-        Segment::load(p, k)?.ok_or(Error::Storage)?
+        older = Segment::load(p, k)?.ok_or(Error::Storage)?;
+        &older
     };
     for (e, s) in seg.chain().filter(|(e, _)| e.seq >= from).take(max) {
         out.push((e, s.details.clone()));

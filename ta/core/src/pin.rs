@@ -453,13 +453,17 @@ pub(crate) fn begin_consent(
 /// Verifies the PIN of a transaction exactly like `PinVerify` (counter
 /// persisted first, failures logged); on success the full count is
 /// written back. The caller logs the success with what it authorizes.
-pub(crate) fn consent(p: &mut impl Platform, inst: &mut Instance, c: Consent) -> Result<(), Error> {
-    let cfg = Config::require(p)?;
+pub(crate) fn consent(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    cfg: &Config,
+    c: Consent,
+) -> Result<(), Error> {
     let mut rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
     let pin = c.opened.pin(&c.block)?;
-    checked(p, inst, &cfg, &mut rec, &pin, PinContext::TxSign)?;
+    checked(p, inst, cfg, &mut rec, &pin, PinContext::TxSign)?;
     rec.tries_left = rec.max_tries;
-    commit_verified(p, inst, &cfg, &rec)?;
+    commit_verified(p, inst, cfg, &rec)?;
     Ok(())
 }
 

@@ -27,14 +27,14 @@
 
 use mfs_proto::log::sha256;
 use mfs_proto::tx::{DISPLAY_NOT_TRUSTED_UI, SignedTx, VERIFIED_PIN_IN_TA};
-use mfs_proto::{Purpose, Reader, TxSignReply, TxSignRequest, hex_string};
+use mfs_proto::{Purpose, TxSignReply, TxSignRequest, hex_string};
 
 use crate::Error;
 use crate::crypto::Key32;
 use crate::keys::{self, KeyId, PinProof};
 use crate::log::{self as evlog, Event, PinContext};
 use crate::pin::{self, Instance, PinSession};
-use crate::platform::{ObjectId, Platform};
+use crate::platform::{ObjectId, Platform, load_u64, store_u64};
 
 const COUNTER_V1: u8 = 1;
 
@@ -45,24 +45,13 @@ pub(crate) fn counter_id() -> Result<ObjectId, Error> {
 
 /// The last counter value used (0: none yet).
 pub fn last_counter(p: &mut impl Platform) -> Result<u64, Error> {
-    let Some(b) = p.read(&counter_id()?)? else {
-        return Ok(0);
-    };
-    let mut r = Reader::new(&b);
-    match (r.u8(), r.u64(), r.finish()) {
-        (Some(COUNTER_V1), Some(n), Some(())) => Ok(n),
-        _ => Err(Error::Storage),
-    }
+    Ok(load_u64(p, &counter_id()?, COUNTER_V1)?.unwrap_or(0))
 }
 
 /// Takes the next counter value, persisted before it is returned.
 fn next_counter(p: &mut impl Platform) -> Result<u64, Error> {
     let n = last_counter(p)?.checked_add(1).ok_or(Error::Internal)?;
-    let mut b = [0u8; 9];
-    let (version, value) = b.split_at_mut(1);
-    version.copy_from_slice(&[COUNTER_V1]);
-    value.copy_from_slice(&n.to_be_bytes());
-    p.write(&counter_id()?, &b)?;
+    store_u64(p, &counter_id()?, COUNTER_V1, n)?;
     Ok(n)
 }
 
@@ -76,13 +65,14 @@ pub fn sign(
     let consent = pin::begin_consent(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
     let id = KeyId::parse(&req.id)?;
     req.record.check().map_err(|_| Error::InvalidArgument)?;
-    // Refuse an unprovisioned TA before touching keys.
-    crate::config::Config::require(p)?;
+    // Refuse an unprovisioned TA before touching keys (the policy is
+    // needed for the PIN check below).
+    let cfg = crate::config::Config::require(p)?;
     // A copy (zeroized on drop): `inst` is borrowed again below.
     let kek = Key32(inst.kek(p)?.0);
     let mut key = keys::load(p, id, &kek)?;
     key.authorize(p, inst, Purpose::Sign, PinProof::InThisCall)?;
-    pin::consent(p, inst, consent)?;
+    pin::consent(p, inst, &cfg, consent)?;
     let counter = next_counter(p)?;
     keys::consume(p, &mut key)?;
     let signed = SignedTx {

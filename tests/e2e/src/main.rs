@@ -732,6 +732,20 @@ fn refused_with(
     }
 }
 
+/// Sends each raw request, checks its status, and that the session still
+/// answers afterwards.
+fn expect_statuses(t: &mut TeecTransport, cases: Vec<(Command, String, Status)>) -> TestResult {
+    for (cmd, req, want) in cases {
+        let (r, _) = framed(t, cmd as u32, req.as_bytes(), MAX_REPLY_LEN)?;
+        check(
+            status_of(&r)? == want,
+            format!("{cmd:?} {req} -> {r:?}, want {}", want.name()),
+        )?;
+        still_alive(t)?;
+    }
+    Ok(())
+}
+
 fn key_requests_are_checked_and_session_survives() -> TestResult {
     let mut t =
         TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
@@ -753,15 +767,7 @@ fn key_requests_are_checked_and_session_survives() -> TestResult {
         (Command::KeyList, r#"{"v":1,"offset":-1}"#.into(), Status::BadRequest),
         (Command::Wipe, r#"{"v":1,"confirm":true}"#.into(), Status::BadRequest),
     ];
-    for (cmd, req, want) in cases {
-        let (r, _) = framed(&mut t, cmd as u32, req.as_bytes(), MAX_REPLY_LEN)?;
-        check(
-            status_of(&r)? == want,
-            format!("{cmd:?} {req} -> {r:?}, want {}", want.name()),
-        )?;
-        still_alive(&mut t)?;
-    }
-    Ok(())
+    expect_statuses(&mut t, cases)
 }
 
 fn tx_and_log_requests_are_checked_and_session_survives() -> TestResult {
@@ -816,14 +822,7 @@ fn tx_and_log_requests_are_checked_and_session_survives() -> TestResult {
             Status::BadRequest,
         ),
     ];
-    for (cmd, req, want) in cases {
-        let (r, _) = framed(&mut t, cmd as u32, req.as_bytes(), MAX_REPLY_LEN)?;
-        check(
-            status_of(&r)? == want,
-            format!("{cmd:?} {req} -> {r:?}, want {}", want.name()),
-        )?;
-        still_alive(&mut t)?;
-    }
+    expect_statuses(&mut t, cases)?;
     // A PIN session opened, then a record out of range: refused before
     // the PIN is looked at, and the session is used up.
     let (r, _) = framed(
