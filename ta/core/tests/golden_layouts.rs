@@ -1,0 +1,188 @@
+//! Stored layouts pinned byte for byte.
+//!
+//! Drives the TA through its public entry point (`mfs_core::invoke`) on the
+//! deterministic in-memory platform — provisioning, a PIN, a key with a
+//! usage limit, an attestation, a consent signature and enough events to
+//! roll the log into a second segment — then compares every persistent
+//! object with the bytes recorded when the layouts were fixed. Each object
+//! type is covered: `secret`, `cfg`, `pin`, `keys`, `kb/<nn>`, `attest`,
+//! `txctr`, `log`, `lg/<n>`.
+//!
+//! A failure here means a change would alter what is on a device: either
+//! that is a mistake, or it is a new layout version, which needs a migration
+//! and a new golden value (never an edit of the old one).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use mfs_core::access::{AdminPolicy, ClientIdentity, LINUX_ROOT_USER_UUID};
+use mfs_core::mem::MemPlatform;
+use mfs_core::platform::Platform;
+use mfs_core::{Instance, Session, invoke};
+use mfs_proto::pin::{PanField, Pin, TransportKey};
+use mfs_proto::{
+    Command, KeyInfoReply, Login, MAX_REPLY_LEN, PinSessionReply, Status, TxSignReply, decode,
+    hex_bytes,
+};
+use p256::elliptic_curve::sec1::ToSec1Point;
+use p256::{PublicKey, SecretKey};
+
+fn hex(b: &[u8]) -> String {
+    mfs_proto::Hex(b).to_string()
+}
+
+struct Ta {
+    p: MemPlatform,
+    inst: Instance,
+    s: Session,
+}
+
+impl Ta {
+    fn call(&mut self, cmd: Command, req: &str) -> Vec<u8> {
+        let mut out = [0u8; MAX_REPLY_LEN];
+        let r = invoke(
+            &mut self.p,
+            &mut self.inst,
+            &mut self.s,
+            cmd as u32,
+            req.as_bytes(),
+            &mut out,
+        );
+        assert_eq!(r.status, Status::Ok, "{cmd:?} {req}");
+        out[..r.len].to_vec()
+    }
+
+    /// Opens a PIN session and returns `client_key` and `block` fields
+    /// for `pin`, with a fixed client key.
+    fn pin_fields(&mut self, pin: &str) -> String {
+        let reply: PinSessionReply = decode(&self.call(Command::PinSession, r#"{"v":1}"#)).unwrap();
+        let ta_key: [u8; 65] = hex_bytes(&reply.ta_key).unwrap();
+        let secret = SecretKey::from_slice(&[0x11; 32]).unwrap();
+        let client_key = secret.public_key().to_sec1_point(false);
+        let ta = PublicKey::from_sec1_bytes(&ta_key).unwrap();
+        let shared = p256::ecdh::diffie_hellman(secret.to_nonzero_scalar(), ta.as_affine());
+        let shared: [u8; 32] = shared.raw_secret_bytes().as_slice().try_into().unwrap();
+        let key = TransportKey::derive(&shared, &ta_key, client_key.as_bytes().try_into().unwrap());
+        let block = key.encipher(
+            &Pin::new(pin).unwrap(),
+            &PanField::new(None).unwrap(),
+            [5; 8],
+        );
+        format!(
+            r#""client_key":"{}","block":"{}","pan":null"#,
+            hex(client_key.as_bytes()),
+            hex(&block)
+        )
+    }
+}
+
+/// Every object after the scripted run, by id.
+fn run() -> BTreeMap<String, String> {
+    let mut p = MemPlatform::new();
+    p.set_ree_time_s(1_700_000_000);
+    let client = ClientIdentity {
+        login: Login::User,
+        uuid: LINUX_ROOT_USER_UUID,
+    };
+    let mut ta = Ta {
+        p,
+        inst: Instance::default(),
+        s: Session::open(client, &AdminPolicy::ROOT_USER),
+    };
+    let issuer = SecretKey::from_slice(&[0x42; 32]).unwrap();
+    let issuer = hex(issuer.public_key().to_sec1_point(false).as_bytes());
+    ta.call(
+        Command::Provision,
+        &format!(r#"{{"v":1,"pin_max_tries":5,"pin_throttle_ms":250,"issuer_key":"{issuer}"}}"#),
+    );
+    let f = ta.pin_fields("1234");
+    ta.call(Command::PinSet, &format!(r#"{{"v":1,{f}}}"#));
+    let policy = r#"{"purpose":"sign","pin":"none","pin_window_s":0,"max_uses":1000,"not_after":null,"exportable":false}"#;
+    let key: KeyInfoReply = decode(&ta.call(
+        Command::KeyGenerate,
+        &format!(r#"{{"v":1,"label":"golden","policy":{policy}}}"#),
+    ))
+    .unwrap();
+    let id = key.id.as_str().to_owned();
+    ta.call(
+        Command::KeyAttest,
+        &format!(r#"{{"v":1,"id":"{id}","challenge":"00112233","attest_key":null}}"#),
+    );
+    let f = ta.pin_fields("1234");
+    let tx: TxSignReply = decode(&ta.call(
+        Command::TxSign,
+        &format!(
+            r#"{{"v":1,"id":"{id}",{f},"record":{{"amount":1250,"currency":"EUR","payee":"ACME","display":"Pay 12.50 EUR to ACME?","challenge":"{}","time":1700000000}}}}"#,
+            "ab".repeat(16)
+        ),
+    ))
+    .unwrap();
+    assert_eq!(tx.counter, 1);
+    // Enough signatures to start the log's second segment (and so `log`).
+    for _ in 0..130 {
+        ta.call(
+            Command::KeySign,
+            &format!(r#"{{"v":1,"id":"{id}","message":"0102"}}"#),
+        );
+    }
+    let mut out = BTreeMap::new();
+    for oid in ta.p.object_ids().unwrap() {
+        let name = String::from_utf8(oid.as_bytes().to_vec()).unwrap();
+        let bytes = ta.p.read(&oid).unwrap().unwrap();
+        out.insert(name, hex(&bytes));
+    }
+    out
+}
+
+/// SHA-1 is enough to pin long objects (log segments) in a readable test.
+fn digest(hex_text: &str) -> String {
+    use sha1::Digest;
+    let d = sha1::Sha1::digest(hex_text.as_bytes());
+    let mut s = String::new();
+    for b in d {
+        write!(s, "{b:02x}").unwrap();
+    }
+    s
+}
+
+#[test]
+fn every_stored_object_keeps_its_layout() {
+    let objects = run();
+    let mut actual = String::new();
+    for (name, bytes) in &objects {
+        if bytes.len() > 2000 {
+            writeln!(
+                actual,
+                "{name} len={} sha1={}",
+                bytes.len() / 2,
+                digest(bytes)
+            )
+            .unwrap();
+        } else {
+            writeln!(actual, "{name} {bytes}").unwrap();
+        }
+    }
+    let golden = include_str!("golden_layouts.txt");
+    assert_eq!(actual, golden, "stored layouts changed; actual:\n{actual}");
+}
+
+#[test]
+fn short_objects_have_their_documented_shape() {
+    let objects = run();
+    let len = |n: &str| objects[n].len() / 2;
+    let first = |n: &str| &objects[n][..2];
+    // `[version] ‖ secret(32)`
+    assert_eq!((len("secret"), first("secret")), (33, "01"));
+    // `[version] ‖ tries ‖ throttle (u32 LE) ‖ issuer key (65)`
+    assert_eq!((len("cfg"), first("cfg")), (71, "01"));
+    assert_eq!(&objects["cfg"][2..12], "05fa000000");
+    // `[version] ‖ max ‖ left ‖ salt(16) ‖ hash(32)`
+    assert_eq!((len("pin"), &objects["pin"][..6]), (51, "010505"));
+    // `[version] ‖ n (u16 LE) ‖ ids`
+    assert_eq!((len("keys"), &objects["keys"][..6]), (11, "010100"));
+    // `[version] ‖ counter (u64 BE)`
+    assert_eq!(objects["txctr"], "010000000000000001");
+    // `[version] ‖ newest segment number (u64 BE)`
+    assert_eq!(objects["log"], "010000000000000001");
+}
