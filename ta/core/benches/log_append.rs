@@ -3,13 +3,13 @@
 //!
 //! The anchor is the cost at 10 entries measured in the same run: the
 //! claim under test is that appending does not get dearer as the log grows
-//! (one segment rewritten per append, whatever the length).
+//! (one atomic write of just the new entry at the end of the newest
+//! segment per append, whatever the length).
 #![allow(missing_docs, clippy::unwrap_used, clippy::cast_precision_loss)]
 
 use std::time::Instant;
 
-use mfs_core::Instance;
-use mfs_core::log::{Event, append};
+use mfs_core::audit::{Cache, Event, append};
 use mfs_core::mem::MemPlatform;
 use mfs_core::platform::Platform;
 
@@ -26,7 +26,7 @@ fn main() {
     let mut anchor = None;
     for n in [10u64, 10_000, 100_000] {
         let mut p = MemPlatform::new();
-        let mut inst = Instance::default();
+        let mut inst = Cache::default();
         for i in 0..n {
             append(&mut p, &mut inst, &[event(i)]).unwrap();
         }
@@ -41,7 +41,7 @@ fn main() {
         let t = Instant::now();
         for i in 0..COLD {
             // a fresh TA instance: the log state is loaded from storage
-            let mut fresh = Instance::default();
+            let mut fresh = Cache::default();
             append(&mut p, &mut fresh, &[event(i)]).unwrap();
         }
         let cold = t.elapsed().as_secs_f64() * 1e6 / COLD as f64;

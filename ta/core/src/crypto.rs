@@ -7,14 +7,14 @@ use core::fmt;
 
 use hkdf::Hkdf;
 use hmac::{Hmac, KeyInit, Mac};
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{DerSignature, VerifyingKey};
+use p256::ecdsa::signature::{Signer, Verifier};
+use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
 use p256::{PublicKey, SecretKey};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::Error;
+use crate::error::Error;
 use crate::platform::Platform;
 use mfs_proto::pin::EC_POINT_LEN;
 
@@ -97,10 +97,25 @@ pub fn verify_der(key: &[u8; EC_POINT_LEN], msg: &[u8], der: &[u8]) -> Result<()
     vk.verify(msg, &sig).map_err(|_| Error::Crypto)
 }
 
+/// ECDSA P-256/SHA-256 over `msg`, DER-encoded. The nonce is RFC 6979
+/// deterministic: no RNG on the signing path.
+pub fn sign_der(secret: &SecretKey, msg: &[u8]) -> Result<DerSignature, Error> {
+    let key = SigningKey::from(secret);
+    let sig: p256::ecdsa::Signature = key.try_sign(msg).map_err(|_| Error::Crypto)?;
+    Ok(sig.to_der())
+}
+
+/// A DER signature as hex for a reply.
+pub fn sig_hex(sig: &DerSignature) -> Result<mfs_proto::SignatureHex, Error> {
+    mfs_proto::hex_string(sig.as_bytes()).map_err(|_| Error::Internal)
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
     use crate::mem::MemPlatform;
+    use mfs_proto::{hex_bytes, hex_string};
+    use p256::ecdsa::Signature;
 
     /// RFC 4231 test case 2 (HMAC-SHA-256, key "Jefe").
     #[test]
@@ -144,5 +159,38 @@ mod test {
         assert!(ct_eq(b"abc", b"abc"));
         assert!(!ct_eq(b"abc", b"abd"));
         assert!(!ct_eq(b"abc", b"ab"));
+    }
+
+    /// RFC 6979 A.2.5 (P-256, SHA-256, messages "sample" and "test"),
+    /// cross-checked with pyca/cryptography's deterministic ECDSA.
+    #[test]
+    fn ecdsa_rfc6979_known_answers() {
+        let x = hex_bytes::<32>("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721")
+            .unwrap();
+        let secret = SecretKey::from_slice(&x).unwrap();
+        let public = sec1_uncompressed(&secret.public_key()).unwrap();
+        assert_eq!(
+            hex_string::<130>(&public).unwrap().as_str(),
+            "0460fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6\
+             7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299"
+        );
+        for (msg, r, s) in [
+            (
+                &b"sample"[..],
+                "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716",
+                "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8",
+            ),
+            (
+                b"test",
+                "f1abb023518351cd71d881567b1ea663ed3efcf6c5132b354f28d3b0b7d38367",
+                "019f4113742a2b14bd25926b49c649155f267e60d3814b4c0cc84250e46f0083",
+            ),
+        ] {
+            let der = sign_der(&secret, msg).unwrap();
+            let sig = Signature::from_der(der.as_bytes()).unwrap();
+            let (sr, ss) = sig.split_bytes();
+            assert_eq!(hex_string::<64>(&sr).unwrap().as_str(), r);
+            assert_eq!(hex_string::<64>(&ss).unwrap().as_str(), s);
+        }
     }
 }

@@ -14,46 +14,17 @@
 //!    state-changing commands are small and always fit `MAX_REPLY_LEN`).
 
 use mfs_proto::{
-    Command, EmptyRequest, Header, InfoReply, KeyAttestRequest, KeyGenerateRequest,
-    KeyImportRequest, KeyListRequest, KeyRequest, KeySignRequest, MAX_REPLY_LEN, MAX_REQUEST_LEN,
-    PROTOCOL_CURRENT, PROTOCOL_MIN, PinChangeRequest, PinRequest, PinUnblockRequest, PingReply,
-    PingRequest, ProvisionReply, ProvisionRequest, Status, TxSignRequest, decode, encode,
-    hex_bytes, uuid_string,
+    Command, EmptyRequest, Header, KeyListRequest, KeyRequest, MAX_REPLY_LEN, MAX_REQUEST_LEN,
+    PROTOCOL_CURRENT, PROTOCOL_MIN, PingRequest, Status, decode, encode,
 };
-use mfs_proto::{LogHeadRequest, LogReadRequest};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::Error;
-use crate::access::{AdminPolicy, ClientIdentity, allowed};
-use crate::config::Config;
-use crate::keys;
-use crate::log::{self as evlog, Event};
-use crate::pin::{self, Instance, PinSession};
+use crate::access::allowed;
+use crate::error::Error;
 use crate::platform::Platform;
-
-/// Per-session state, created when the session opens.
-#[derive(Debug)]
-pub struct Session {
-    client: ClientIdentity,
-    admin: bool,
-    pin: Option<PinSession>,
-}
-
-impl Session {
-    /// Opens a session for `client` under the TA's admin policy.
-    pub fn open(client: ClientIdentity, policy: &AdminPolicy) -> Self {
-        Session {
-            client,
-            admin: policy.admits(&client),
-            pin: None,
-        }
-    }
-
-    /// Whether this session may use admin-group commands.
-    pub fn is_admin(&self) -> bool {
-        self.admin
-    }
-}
+use crate::session::Session;
+use crate::state::Instance;
+use crate::{keys, log, pin, system, tx, wipe};
 
 /// Result of one call: what goes into GP parameter 0 and how many bytes of
 /// the output buffer hold the reply.
@@ -109,71 +80,38 @@ pub fn invoke<P: Platform>(
     if !(PROTOCOL_MIN..=PROTOCOL_CURRENT).contains(&header.v) {
         return Reply::error(Status::UnsupportedVersion, u32::from(PROTOCOL_CURRENT));
     }
-    if !allowed(command.group(), session.admin) {
+    if !allowed(command.group(), session.is_admin()) {
         return Reply::error(Status::AccessDenied, 0);
     }
     let mut buf = [0u8; MAX_REPLY_LEN];
+    let (p, inst, b) = (p, instance, &mut buf);
     let result = match command {
-        Command::Ping => ping(request).and_then(|r| put(&r, &mut buf)),
-        Command::Info => info(p, session, request).and_then(|r| put(&r, &mut buf)),
-        Command::Provision => provision(p, instance, request).and_then(|r| put(&r, &mut buf)),
-        Command::PinSession => parse::<EmptyRequest>(request)
-            .and_then(|_| pin::open_session(p, &mut session.pin))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::PinStatus => parse::<EmptyRequest>(request)
-            .and_then(|_| pin::status(p, instance))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::PinSet => parse::<PinRequest>(request)
-            .and_then(|req| pin::set(p, instance, &mut session.pin, &req))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::PinVerify => parse::<PinRequest>(request)
-            .and_then(|req| pin::verify(p, instance, &mut session.pin, &req))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::PinChange => parse::<PinChangeRequest>(request)
-            .and_then(|req| pin::change(p, instance, &mut session.pin, &req))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::PinUnblock => parse::<PinUnblockRequest>(request)
-            .and_then(|req| pin::unblock(p, instance, &mut session.pin, &req))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::KeyGenerate => parse::<KeyGenerateRequest>(request)
-            .and_then(|req| keys::generate(p, instance, &req))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::KeyList => parse::<KeyListRequest>(request)
-            .and_then(|req| keys::list(p, req.offset))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::KeyInfo => parse::<KeyRequest>(request)
-            .and_then(|req| keys::info(p, &req.id))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::KeyDelete => parse::<KeyRequest>(request)
-            .and_then(|req| keys::delete(p, instance, &req.id))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::KeySign => parse::<KeySignRequest>(request)
-            .and_then(|req| keys::sign(p, instance, &req))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::KeyAttest => parse::<KeyAttestRequest>(request)
-            .and_then(|req| keys::attest(p, instance, &req))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::KeyExport => parse::<KeyRequest>(request)
-            .and_then(|req| keys::export(p, instance, &req.id))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::KeyImport => parse::<KeyImportRequest>(request)
-            .and_then(|req| keys::import(p, instance, &req))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::TxSign => parse::<TxSignRequest>(request)
-            .and_then(|req| crate::tx::sign(p, instance, &mut session.pin, &req))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::LogRead => parse::<LogReadRequest>(request)
-            .and_then(|req| evlog::read_page(p, instance, &req))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::LogHead => parse::<LogHeadRequest>(request)
-            .and_then(|req| evlog::signed_head(p, instance, &req))
-            .and_then(|r| put(&r, &mut buf)),
-        Command::Wipe => parse::<EmptyRequest>(request)
-            .and_then(|_| {
-                session.pin = None;
-                crate::wipe::wipe(p, instance)
-            })
-            .and_then(|r| put(&r, &mut buf)),
+        Command::Ping => handle(request, b, |r: PingRequest| Ok(system::ping(&r))),
+        Command::Info => handle(request, b, |_: EmptyRequest| system::info(p, session)),
+        Command::Provision => handle(request, b, |r| system::provision(p, inst, &r)),
+        Command::PinSession => handle(request, b, |_: EmptyRequest| {
+            pin::open_session(p, &mut session.pin)
+        }),
+        Command::PinStatus => handle(request, b, |_: EmptyRequest| pin::status(p, &inst.pin)),
+        Command::PinSet => handle(request, b, |r| pin::set(p, inst, &mut session.pin, &r)),
+        Command::PinVerify => handle(request, b, |r| pin::verify(p, inst, &mut session.pin, &r)),
+        Command::PinChange => handle(request, b, |r| pin::change(p, inst, &mut session.pin, &r)),
+        Command::PinUnblock => handle(request, b, |r| pin::unblock(p, inst, &mut session.pin, &r)),
+        Command::KeyGenerate => handle(request, b, |r| keys::generate(p, inst, &r)),
+        Command::KeyList => handle(request, b, |r: KeyListRequest| keys::list(p, r.offset)),
+        Command::KeyInfo => handle(request, b, |r: KeyRequest| keys::info(p, inst, &r.id)),
+        Command::KeyDelete => handle(request, b, |r: KeyRequest| keys::delete(p, inst, &r.id)),
+        Command::KeySign => handle(request, b, |r| keys::sign(p, inst, &r)),
+        Command::KeyAttest => handle(request, b, |r| keys::attest(p, inst, &r)),
+        Command::KeyExport => handle(request, b, |r: KeyRequest| keys::export(p, inst, &r.id)),
+        Command::KeyImport => handle(request, b, |r| keys::import(p, inst, &r)),
+        Command::TxSign => handle(request, b, |r| tx::sign(p, inst, &mut session.pin, &r)),
+        Command::LogRead => handle(request, b, |r| log::read_page(p, inst, &r)),
+        Command::LogHead => handle(request, b, |r| log::signed_head(p, inst, &r)),
+        Command::Wipe => handle(request, b, |_: EmptyRequest| {
+            session.pin = None;
+            wipe::wipe(p, inst)
+        }),
     };
     match result {
         Err(e) => Reply::error(e.into(), e.detail()),
@@ -191,72 +129,37 @@ pub fn invoke<P: Platform>(
     }
 }
 
-fn put<T: Serialize>(reply: &T, buf: &mut [u8]) -> Result<usize, Error> {
+/// The one request path every command shares: strict parse of the
+/// command's request type (unknown fields, wrong types and trailing bytes
+/// are `BadRequest`), the handler, then the reply encoded into `buf`.
+fn handle<'a, Req, Rep>(
+    request: &'a [u8],
+    buf: &mut [u8],
+    handler: impl FnOnce(Req) -> Result<Rep, Error>,
+) -> Result<usize, Error>
+where
+    Req: Deserialize<'a>,
+    Rep: Serialize,
+{
+    let req: Req = decode(request).map_err(|_| Error::BadRequest)?;
+    let reply = handler(req)?;
     // Every reply type is bounded and proven to fit MAX_REPLY_LEN by tests;
     // failing here is an internal error, not the caller's.
-    encode(reply, buf).map_err(|_| Error::Internal)
-}
-
-fn parse<'a, T: serde::Deserialize<'a>>(request: &'a [u8]) -> Result<T, Error> {
-    decode(request).map_err(|_| Error::BadRequest)
-}
-
-fn ping(request: &[u8]) -> Result<PingReply, Error> {
-    let req: PingRequest = parse(request)?;
-    Ok(PingReply { echo: req.echo })
-}
-
-fn info<P: Platform>(p: &mut P, s: &Session, request: &[u8]) -> Result<InfoReply, Error> {
-    let _: EmptyRequest = parse(request)?;
-    let facts = p.facts();
-    let config = Config::load(p)?;
-    Ok(InfoReply {
-        ta_version: crate::platform::bounded(env!("CARGO_PKG_VERSION")),
-        proto_min: PROTOCOL_MIN,
-        proto_max: PROTOCOL_CURRENT,
-        storage: facts.storage,
-        rollback_protected: facts.storage == mfs_proto::StorageKind::Rpmb,
-        hw_unique_key: facts.hw_unique_key,
-        // No GlobalPlatform trusted UI is used (none exists on OP-TEE QEMU).
-        trusted_ui: false,
-        tee_description: facts.tee_description,
-        tee_api_version: facts.tee_api_version,
-        tee_internal_core_version: facts.tee_internal_core_version,
-        tee_device_id: uuid_string(&facts.tee_device_id),
-        client_login: s.client.login,
-        client_id: uuid_string(&s.client.uuid),
-        admin: s.admin,
-        provisioned: config.is_some(),
-        pin_max_tries: config.map(|c| c.pin_max_tries),
-    })
-}
-
-fn provision<P: Platform>(
-    p: &mut P,
-    inst: &mut Instance,
-    request: &[u8],
-) -> Result<ProvisionReply, Error> {
-    let req: ProvisionRequest = parse(request)?;
-    let issuer_key = hex_bytes(&req.issuer_key).ok_or(Error::InvalidArgument)?;
-    let config = Config::new(req.pin_max_tries, req.pin_throttle_ms, issuer_key)?;
-    config.provision(p)?;
-    evlog::append(p, inst, &[Event::provisioned(config.pin_max_tries)])?;
-    Ok(ProvisionReply {
-        pin_max_tries: config.pin_max_tries,
-    })
+    encode(&reply, buf).map_err(|_| Error::Internal)
 }
 
 #[cfg(test)]
 #[allow(clippy::cast_possible_truncation)] // test inputs derived from a PRNG
 mod test {
     use super::*;
-    use crate::access::LINUX_ROOT_USER_UUID;
+    use crate::access::{AdminPolicy, ClientIdentity, LINUX_ROOT_USER_UUID};
     use crate::mem::MemPlatform;
     use mfs_proto::Login;
+    use mfs_proto::{InfoReply, PingReply, ProvisionReply};
 
     /// A provisioning request with a valid issuer key (the generator G).
     fn prov(tries: u32) -> alloc::vec::Vec<u8> {
-        let g = mfs_proto::hex_string::<130>(&crate::config::test::G).unwrap();
+        let g = mfs_proto::hex_string::<130>(&crate::testkit::G).unwrap();
         alloc::format!(
             r#"{{"v":1,"pin_max_tries":{tries},"pin_throttle_ms":0,"issuer_key":"{g}"}}"#
         )
@@ -422,7 +325,7 @@ mod test {
     #[test]
     fn arbitrary_bytes_never_panic() {
         // A cheap deterministic fuzz over every command with random and
-        // mutated inputs; the cargo-fuzz target does this at scale.
+        // mutated inputs (there is no coverage-guided cargo-fuzz target yet).
         let mut p = MemPlatform::new();
         let mut seed = 0x1234_5678_u64;
         let tx = format!(

@@ -106,53 +106,6 @@ pub fn huk_status(device_id: &[u8; 16]) -> HukStatus {
     }
 }
 
-/// Concatenates `parts` into exactly `N` bytes (`Internal` error if they
-/// do not add up: a layout bug, never input-dependent).
-pub fn concat<const N: usize>(parts: &[&[u8]]) -> Result<[u8; N], crate::Error> {
-    let mut out = [0u8; N];
-    let mut at = 0usize;
-    for part in parts {
-        let end = at.checked_add(part.len()).ok_or(crate::Error::Internal)?;
-        out.get_mut(at..end)
-            .ok_or(crate::Error::Internal)?
-            .copy_from_slice(part);
-        at = end;
-    }
-    if at == N {
-        Ok(out)
-    } else {
-        Err(crate::Error::Internal)
-    }
-}
-
-/// Reads an object holding `[version] ‖ u64 (big-endian)`; `Ok(None)` when
-/// it does not exist, `Storage` for any other content.
-pub fn load_u64(
-    p: &mut impl Platform,
-    id: &ObjectId,
-    version: u8,
-) -> Result<Option<u64>, crate::Error> {
-    let Some(b) = p.read(id)? else {
-        return Ok(None);
-    };
-    let mut r = mfs_proto::Reader::new(&b);
-    match (r.u8(), r.u64(), r.finish()) {
-        (Some(v), Some(n), Some(())) if v == version => Ok(Some(n)),
-        _ => Err(crate::Error::Storage),
-    }
-}
-
-/// Writes `[version] ‖ value (u64 big-endian)` (the form [`load_u64`] reads).
-pub fn store_u64(
-    p: &mut impl Platform,
-    id: &ObjectId,
-    version: u8,
-    value: u64,
-) -> Result<(), crate::Error> {
-    let b: [u8; 9] = concat(&[&[version], &value.to_be_bytes()])?;
-    Ok(p.write(id, &b)?)
-}
-
 /// Truncates `s` to at most `N` bytes on a character boundary.
 pub fn bounded<const N: usize>(s: &str) -> String<N> {
     let mut out = String::new();

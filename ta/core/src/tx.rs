@@ -21,39 +21,25 @@
 //!
 //! # Counter
 //!
-//! Object `txctr`: `[1] ‖ last counter used (u64)`. One counter for every
-//! key, starting at 1. It survives a wipe (with the event log), so a
-//! counter value is never used twice by this TA.
+//! `crate::store::counter` (object `txctr`): one counter for every key,
+//! starting at 1. It survives a wipe (with the event log), so a counter
+//! value is never used twice by this TA.
 
 use mfs_proto::log::sha256;
 use mfs_proto::tx::{DISPLAY_NOT_TRUSTED_UI, SignedTx, VERIFIED_PIN_IN_TA};
 use mfs_proto::{Purpose, TxSignReply, TxSignRequest, hex_string};
 
-use crate::Error;
-use crate::crypto::Key32;
-use crate::keys::{self, KeyId, PinProof};
-use crate::log::{self as evlog, Event, PinContext};
-use crate::pin::{self, Instance, PinSession};
-use crate::platform::{ObjectId, Platform, load_u64, store_u64};
-
-const COUNTER_V1: u8 = 1;
-
-/// The counter object's id.
-pub(crate) fn counter_id() -> Result<ObjectId, Error> {
-    ObjectId::new(b"txctr").ok_or(Error::Internal)
-}
-
-/// The last counter value used (0: none yet).
-pub fn last_counter(p: &mut impl Platform) -> Result<u64, Error> {
-    Ok(load_u64(p, &counter_id()?, COUNTER_V1)?.unwrap_or(0))
-}
-
-/// Takes the next counter value, persisted before it is returned.
-fn next_counter(p: &mut impl Platform) -> Result<u64, Error> {
-    let n = last_counter(p)?.checked_add(1).ok_or(Error::Internal)?;
-    store_u64(p, &counter_id()?, COUNTER_V1, n)?;
-    Ok(n)
-}
+use crate::audit::{self, Event, PinContext};
+use crate::crypto::{sig_hex, sign_der};
+use crate::error::Error;
+use crate::keys::authorize;
+use crate::pin::{self, PinSession};
+use crate::platform::Platform;
+use crate::policy::PinProof;
+use crate::seal::KeyId;
+use crate::state::Instance;
+use crate::store::config::Config;
+use crate::store::{counter, keys};
 
 /// `TxSign`.
 pub fn sign(
@@ -67,14 +53,20 @@ pub fn sign(
     req.record.check().map_err(|_| Error::InvalidArgument)?;
     // Refuse an unprovisioned TA before touching keys (the policy is
     // needed for the PIN check below).
-    let cfg = crate::config::Config::require(p)?;
-    // A copy (zeroized on drop): `inst` is borrowed again below.
-    let kek = Key32(inst.kek(p)?.0);
-    let mut key = keys::load(p, id, &kek)?;
-    key.authorize(p, inst, Purpose::Sign, PinProof::InThisCall)?;
+    let cfg = Config::require(p)?;
+    let kek = inst.kek.get(p)?;
+    let mut key = keys::load(p, id, kek)?;
+    let refusals = (&inst.pin, &mut inst.log);
+    authorize(
+        p,
+        refusals,
+        key.key(),
+        Purpose::Sign,
+        Some(PinProof::InThisCall),
+    )?;
     pin::consent(p, inst, &cfg, consent)?;
-    let counter = next_counter(p)?;
-    keys::consume(p, &mut key)?;
+    let counter = counter::next(p)?;
+    key.consume(p)?;
     let signed = SignedTx {
         key_id: id.0,
         counter,
@@ -84,30 +76,28 @@ pub fn sign(
     }
     .encode()
     .ok_or(Error::Internal)?;
-    evlog::append(
+    audit::append(
         p,
-        inst,
+        &mut inst.log,
         &[
             Event::pin_verified(PinContext::TxSign),
             Event::tx_signed(&id.0, counter, &sha256(&[&signed])),
         ],
     )?;
-    let sig = key.sign(&signed)?;
+    let sig = sign_der(&key.key().secret, &signed)?;
     Ok(TxSignReply {
         signed: hex_string(&signed).map_err(|_| Error::Internal)?,
-        signature: keys::sig_hex(&sig)?,
+        signature: sig_hex(&sig)?,
         counter,
-        public_key: hex_string(key.public_key()).map_err(|_| Error::Internal)?,
+        public_key: hex_string(&key.key().attrs.public_key).map_err(|_| Error::Internal)?,
     })
 }
 
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::keys::test::gen_key;
-    use crate::log::test::export;
     use crate::mem::MemPlatform;
-    use crate::pin::test::client;
+    use crate::testkit::{client, export, gen_key};
     use alloc::vec::Vec;
     use mfs_proto::log::{EventKind, verify_chain};
     use mfs_proto::{KeyPolicy, PinRule, PolicyReason, TxRecord, hex_bytes};
@@ -133,7 +123,7 @@ mod test {
 
     impl Ta {
         fn new() -> Ta {
-            let mut p = crate::pin::test::provisioned(5, 0);
+            let mut p = crate::testkit::provisioned(5, 0);
             p.set_ree_time_s(1_800_000_000);
             let mut ta = Ta {
                 p,
@@ -174,12 +164,12 @@ mod test {
             self.slot = None;
         }
         fn tries_left(&mut self) -> u8 {
-            crate::pin::status(&mut self.p, &self.inst)
+            crate::pin::status(&mut self.p, &self.inst.pin)
                 .unwrap()
                 .tries_left
         }
         fn kinds(&mut self) -> Vec<EventKind> {
-            export(&mut self.p, &mut self.inst)
+            export(&mut self.p, &mut self.inst.log)
                 .1
                 .iter()
                 .map(|i| i.0.kind)
@@ -234,13 +224,13 @@ mod test {
         replay.record = record(2);
         assert_eq!(ta.sign(&replay).err(), Some(Error::Crypto));
         assert_eq!(ta.tries_left(), 5);
-        assert_eq!(last_counter(&mut ta.p).unwrap(), 1);
+        assert_eq!(counter::last(&mut ta.p).unwrap(), 1);
         // a fresh authorization signs the next record with the next counter
         let req = ta.request(&id, "2468", record(2));
         let r2 = ta.sign(&req).unwrap();
         assert_eq!(check(&r2, &id, &record(2)).counter, 2);
         // the log: key generated, then per signature pin-verified + tx-signed
-        let (h, items) = export(&mut ta.p, &mut ta.inst);
+        let (h, items) = export(&mut ta.p, &mut ta.inst.log);
         assert_eq!(verify_chain(&h, &items), Ok(()));
         let tail: Vec<_> = items.iter().rev().take(4).map(|i| i.0.kind).collect();
         assert_eq!(
@@ -267,9 +257,9 @@ mod test {
         let id = ta.key(PinRule::PerUse, None);
         let req = ta.request(&id, "1111", record(1));
         assert_eq!(ta.sign(&req).err(), Some(Error::PinIncorrect(4)));
-        assert_eq!(last_counter(&mut ta.p).unwrap(), 0);
+        assert_eq!(counter::last(&mut ta.p).unwrap(), 0);
         assert_eq!(ta.kinds().last(), Some(&EventKind::PinFailed));
-        let (_, items) = export(&mut ta.p, &mut ta.inst);
+        let (_, items) = export(&mut ta.p, &mut ta.inst.log);
         assert_eq!(
             items.last().unwrap().1.as_slice(),
             &[PinContext::TxSign as u8, 4]
@@ -282,7 +272,7 @@ mod test {
         // blocked: even the right PIN signs nothing
         let req = ta.request(&id, "2468", record(1));
         assert_eq!(ta.sign(&req).err(), Some(Error::PinBlocked));
-        assert_eq!(last_counter(&mut ta.p).unwrap(), 0);
+        assert_eq!(counter::last(&mut ta.p).unwrap(), 0);
         assert!(!ta.kinds().contains(&EventKind::TxSigned));
     }
 
@@ -323,15 +313,15 @@ mod test {
             let _ = ta.sign(&req);
         }
         let secret =
-            ta.p.read(&ObjectId::new(b"secret").unwrap())
+            ta.p.read(&crate::objects::secret().unwrap())
                 .unwrap()
                 .unwrap();
-        let pin_rec = ta.p.read(&ObjectId::new(b"pin").unwrap()).unwrap().unwrap();
+        let pin_rec = ta.p.read(&crate::objects::pin().unwrap()).unwrap().unwrap();
         let logs: Vec<Vec<u8>> =
             ta.p.object_ids()
                 .unwrap()
                 .into_iter()
-                .filter(crate::log::is_log_object)
+                .filter(crate::objects::is_log_object)
                 .map(|o| ta.p.read(&o).unwrap().unwrap())
                 .collect();
         assert!(!logs.is_empty());
@@ -352,7 +342,7 @@ mod test {
     fn per_use_keys_sign_only_with_consent_and_every_sign_key_may() {
         let mut ta = Ta::new();
         let per_use = ta.key(PinRule::PerUse, None);
-        let msg = crate::keys::test::sign_req(&per_use, b"m");
+        let msg = crate::testkit::sign_req(&per_use, b"m");
         assert_eq!(
             crate::keys::sign(&mut ta.p, &mut ta.inst, &msg).err(),
             Some(Error::PolicyViolation(PolicyReason::PinPerUse))
@@ -412,7 +402,7 @@ mod test {
                 "counter repeated or went back: {released:?}"
             );
         }
-        let (h, items) = export(&mut ta.p, &mut ta.inst);
+        let (h, items) = export(&mut ta.p, &mut ta.inst.log);
         assert_eq!(verify_chain(&h, &items), Ok(()));
         for (counter, hash) in &released {
             assert!(

@@ -23,23 +23,19 @@
 //! the secret they would need is destroyed first.
 
 use mfs_proto::WipeReply;
-
-use crate::Error;
-use crate::log::{self as evlog, Event};
-use crate::pin::Instance;
-use crate::platform::{ObjectId, Platform};
 use mfs_proto::log::EventKind;
 
-/// Whether a wipe keeps object `id` (the event log and the tx counter).
-pub fn survives_wipe(id: &ObjectId) -> bool {
-    evlog::is_log_object(id) || crate::tx::counter_id().is_ok_and(|c| c == *id)
-}
+use crate::audit::{self, Event};
+use crate::error::Error;
+use crate::objects::{self, survives_wipe};
+use crate::platform::Platform;
+use crate::state::Instance;
 
 /// `Wipe`.
 pub fn wipe(p: &mut impl Platform, inst: &mut Instance) -> Result<WipeReply, Error> {
     inst.reset();
-    evlog::append_or_restart(p, inst, &[Event::plain(EventKind::Wiped)])?;
-    let secret = ObjectId::new(b"secret").ok_or(Error::Internal)?;
+    audit::append_or_restart(p, &mut inst.log, &[Event::plain(EventKind::Wiped)])?;
+    let secret = objects::secret()?;
     let had_secret = p.read(&secret)?.is_some();
     p.delete(&secret)?;
     let mut destroyed = u32::from(had_secret);
@@ -58,16 +54,16 @@ pub fn wipe(p: &mut impl Platform, inst: &mut Instance) -> Result<WipeReply, Err
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::keys::test::{gen_key, policy, provisioned, sign_req};
-    use crate::keys::{export, import};
-    use crate::{config::Config, keys};
+    use crate::keys::{self, export, import};
+    use crate::store::config::Config;
+    use crate::testkit::{gen_key, key_platform as provisioned, sign_policy as policy, sign_req};
     use mfs_proto::KeyImportRequest;
 
     #[test]
     fn wipe_leaves_nothing_usable() {
         let mut p = provisioned();
         let mut inst = Instance::default();
-        inst.pin_verified(5);
+        inst.pin.last_verified_ms = Some(5);
         let k = gen_key(&mut p, "k", policy());
         let blob = export(&mut p, &mut Instance::default(), &k.id)
             .unwrap()
@@ -77,16 +73,16 @@ mod test {
         assert_eq!(r.objects_destroyed, 4);
         let left = p.object_ids().unwrap();
         assert!(!left.is_empty() && left.iter().all(survives_wipe));
-        let (_, next, _) = crate::log::read(&mut p, &mut inst, 0, 0).unwrap();
-        let (_, _, last) = crate::log::read(&mut p, &mut inst, next - 1, 1).unwrap();
+        let (_, next, _) = crate::audit::read(&mut p, &mut inst.log, 0, 0).unwrap();
+        let (_, _, last) = crate::audit::read(&mut p, &mut inst.log, next - 1, 1).unwrap();
         assert_eq!(last[0].0.kind, EventKind::Wiped);
-        assert_eq!(inst.last_verified_ms(), None);
+        assert_eq!(inst.pin.last_verified_ms, None);
         assert_eq!(
             keys::sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).err(),
             Some(Error::NotProvisioned)
         );
         // re-provisioned: a new secret; the old exported blob is dead
-        Config::new(5, 0, crate::config::test::G)
+        Config::new(5, 0, crate::testkit::G)
             .unwrap()
             .provision(&mut p)
             .unwrap();

@@ -18,10 +18,10 @@
 use mfs_proto::pin::EC_POINT_LEN;
 use mfs_proto::{PIN_THROTTLE_MAX_MS, PIN_TRIES_MAX, PIN_TRIES_MIN};
 
-use crate::Error;
+use crate::error::Error;
+use crate::objects::{self, LAYOUT_V1, concat};
 use crate::platform::{ObjectId, Platform};
-
-const LAYOUT_V1: u8 = 1;
+use crate::store::secret;
 const RECORD_LEN: usize = 6 + EC_POINT_LEN;
 
 /// The provisioned policy.
@@ -36,7 +36,7 @@ pub struct Config {
 }
 
 fn object_id() -> Result<ObjectId, Error> {
-    ObjectId::new(b"cfg").ok_or(Error::Internal)
+    objects::config()
 }
 
 impl Config {
@@ -61,7 +61,7 @@ impl Config {
     }
 
     fn encode(&self) -> Result<[u8; RECORD_LEN], Error> {
-        crate::platform::concat(&[
+        concat(&[
             &[LAYOUT_V1, self.pin_max_tries],
             &self.pin_throttle_ms.to_le_bytes(),
             &self.issuer_key,
@@ -94,25 +94,18 @@ impl Config {
         if Config::load(p)?.is_some() {
             return Err(Error::AlreadyProvisioned);
         }
-        crate::secret::load_or_create(p)?;
+        secret::load_or_create(p)?;
         p.write(&object_id()?, &self.encode()?)?;
         Ok(())
     }
 }
 
 #[cfg(test)]
-pub(crate) mod test {
+mod test {
     use super::*;
     use crate::mem::MemPlatform;
 
-    /// A valid issuer key for tests: the P-256 generator G.
-    pub(crate) const G: [u8; 65] = [
-        0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4,
-        0x40, 0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8,
-        0x98, 0xc2, 0x96, 0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb, 0x4a,
-        0x7c, 0x0f, 0x9e, 0x16, 0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40,
-        0x68, 0x37, 0xbf, 0x51, 0xf5,
-    ];
+    use crate::testkit::G;
 
     #[test]
     fn bounds() {
@@ -142,7 +135,7 @@ pub(crate) mod test {
             Err(Error::AlreadyProvisioned)
         );
         assert_eq!(Config::require(&mut p), Ok(c));
-        assert!(crate::secret::load(&mut p).is_ok());
+        assert!(crate::store::secret::load(&mut p).is_ok());
     }
 
     #[test]
@@ -182,11 +175,11 @@ pub(crate) mod test {
             assert_eq!(c.provision(&mut p), Err(Error::Storage));
             p.power_on();
             assert_eq!(Config::load(&mut p), Ok(None));
-            let secret_before = crate::secret::load(&mut p).ok().map(|k| k.0);
+            let secret_before = crate::store::secret::load(&mut p).ok().map(|k| k.0);
             c.provision(&mut p).unwrap();
             // a secret created before the cut is kept, never replaced
             if let Some(s) = secret_before {
-                assert_eq!(crate::secret::load(&mut p).unwrap().0, s);
+                assert_eq!(crate::store::secret::load(&mut p).unwrap().0, s);
             }
         }
     }

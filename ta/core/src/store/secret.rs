@@ -1,19 +1,18 @@
 //! The TA-unique secret: 32 random bytes from the TEE's RNG, created once
 //! (at provisioning) in secure storage and never replaced, the root of the
-//! TA's own keys (PIN hashing now; key sealing later). It never leaves the
+//! TA's own keys (PIN hashing and key sealing). It never leaves the
 //! TA. On QEMU the storage itself is encrypted under a stub hardware key,
 //! see `docs/threat-model.md`.
 //!
 //! Object `secret`, layout v1: `[1] ‖ secret(32)`.
 
-use crate::Error;
 use crate::crypto::Key32;
-use crate::platform::{ObjectId, Platform};
+use crate::error::Error;
+use crate::objects::{self, LAYOUT_V1, concat};
+use crate::platform::Platform;
 
-const LAYOUT_V1: u8 = 1;
-
-fn object_id() -> Result<ObjectId, Error> {
-    ObjectId::new(b"secret").ok_or(Error::Internal)
+fn object_id() -> Result<crate::platform::ObjectId, Error> {
+    objects::secret()
 }
 
 /// Loads the secret: `Err(NotProvisioned)` if it is missing (it is made
@@ -39,10 +38,7 @@ pub fn load_or_create(p: &mut impl Platform) -> Result<Key32, Error> {
     }
     let mut secret = zeroize::Zeroizing::new([0u8; 32]);
     p.random(secret.as_mut_slice())?;
-    let record = zeroize::Zeroizing::new(crate::platform::concat::<33>(&[
-        &[LAYOUT_V1],
-        secret.as_slice(),
-    ])?);
+    let record = zeroize::Zeroizing::new(concat::<33>(&[&[LAYOUT_V1], secret.as_slice()])?);
     p.write(&object_id()?, record.as_slice())?;
     decode(record.as_slice())
 }

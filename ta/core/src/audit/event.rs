@@ -1,0 +1,86 @@
+//! Security events as plain values: what kind, and bounded details that
+//! are ids, policies, counts and hashes — never secrets.
+
+use mfs_proto::log::{DETAILS_MAX_LEN, EventKind, Hash};
+use mfs_proto::{KEY_ID_LEN, KeyPolicy, PolicyReason};
+
+/// Details of an event (bounded, never secret).
+pub type Details = heapless::Vec<u8, DETAILS_MAX_LEN>;
+
+/// Where a PIN check happened (the "context" of PIN events).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum PinContext {
+    /// `PinVerify`.
+    Verify = 1,
+    /// `PinChange`.
+    Change = 2,
+    /// `TxSign`.
+    TxSign = 3,
+}
+
+/// A security event to append.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// Its details (see [`EventKind`] for the layout of each kind).
+    pub details: Details,
+}
+
+impl Event {
+    fn of(kind: EventKind, parts: &[&[u8]]) -> Event {
+        let mut details = Details::new();
+        for p in parts {
+            // Every caller's parts fit DETAILS_MAX_LEN (48 at most: tx).
+            let _ = details.extend_from_slice(p);
+        }
+        Event { kind, details }
+    }
+    /// The TA was provisioned.
+    pub fn provisioned(tries: u8) -> Event {
+        Event::of(EventKind::Provisioned, &[&[tries]])
+    }
+    /// An event with no details.
+    pub fn plain(kind: EventKind) -> Event {
+        Event::of(kind, &[])
+    }
+    /// A PIN matched.
+    pub fn pin_verified(ctx: PinContext) -> Event {
+        Event::of(EventKind::PinVerified, &[&[ctx as u8]])
+    }
+    /// The event for a failed PIN check (`PinIncorrect` / `PinBlocked`).
+    pub fn pin_failed(ctx: PinContext, tries_left: u8) -> Event {
+        Event::of(EventKind::PinFailed, &[&[ctx as u8, tries_left]])
+    }
+
+    /// A PIN try refused because the PIN is (now) blocked.
+    pub fn pin_blocked(ctx: PinContext) -> Event {
+        Event::of(EventKind::PinBlocked, &[&[ctx as u8]])
+    }
+    /// A key was generated or imported.
+    pub fn key_added(kind: EventKind, id: &[u8; KEY_ID_LEN], policy: &KeyPolicy) -> Event {
+        Event::of(kind, &[id, &policy.to_bytes()])
+    }
+    /// An event naming one key.
+    pub fn key(kind: EventKind, id: &[u8; KEY_ID_LEN]) -> Event {
+        Event::of(kind, &[id])
+    }
+    /// A key signed (operation 1) or attested (operation 2).
+    pub fn key_used(id: &[u8; KEY_ID_LEN], operation: u8, uses: u32) -> Event {
+        Event::of(EventKind::KeyUsed, &[id, &[operation], &uses.to_be_bytes()])
+    }
+    /// A key's policy refused a use.
+    pub fn refused(id: &[u8; KEY_ID_LEN], reason: PolicyReason) -> Event {
+        // Reason codes are small (append-only enum of a few values).
+        let code = u8::try_from(reason as u32).unwrap_or(u8::MAX);
+        Event::of(EventKind::PolicyRefused, &[id, &[code]])
+    }
+    /// A transaction was signed.
+    pub fn tx_signed(id: &[u8; KEY_ID_LEN], counter: u64, signed_hash: &Hash) -> Event {
+        Event::of(
+            EventKind::TxSigned,
+            &[id, &counter.to_be_bytes(), signed_hash],
+        )
+    }
+}

@@ -1,0 +1,331 @@
+//! The event-log engine: append, read, extent and head of the
+//! hash-chained log in secure storage (entry encoding and chain rules:
+//! `mfs_proto::log`; the commands that read it and sign its head:
+//! `crate::log`). Events are plain values ([`Event`], in `event`); this
+//! layer knows nothing of the commands that produce them.
+//!
+//! # Storage
+//!
+//! Entries live in a ring of [`SEGMENTS`] segment objects of at most
+//! [`SEGMENT_ENTRIES`] entries each; segment number `k` (entries
+//! `k·128 .. k·128+127`) is stored in object `lg/<k mod 8>`:
+//!
+//! `[1] ‖ k (u64) ‖ prev hash of its first entry (32) ‖ entries`, each entry
+//! `time (u64) ‖ kind (1) ‖ details length (1) ‖ details`, at most 128 (the
+//! object's length delimits them)
+//!
+//! Object `log` holds `[1] ‖ k of the newest segment (u64)`; it changes only
+//! when a new segment starts. Seqs and hashes are not stored: they follow
+//! from `k` and the segment's prev hash.
+//!
+//! # Costs
+//!
+//! An append is one atomic `TEE_WriteObjectData` of the new entries (10–58
+//! bytes each) at the end of the newest segment; a new segment is written
+//! whole, then `log`. Its cost does not depend on how long the log is; the
+//! TA keeps the newest segment in instance memory, so a warm append is
+//! exactly one storage write (two when a segment starts). A cold append
+//! first reads `log` and one segment (at most 41 + 128 × 58 bytes).
+//!
+//! # Rollover
+//!
+//! Starting segment `k` overwrites segment `k − 8`: the TA retains the last
+//! 897–1024 entries. The chain is unbroken: the oldest retained segment's
+//! prev hash is the checkpoint the signed head reports.
+//!
+//! # Power cuts
+//!
+//! Each object write and each append is atomic. Within a segment an
+//! append is one write: it lands whole or not at all. Starting a segment is two writes, the new
+//! segment first, then `log`; a cut between them leaves `log` naming the
+//! full segment `k` while segment `k + 1` exists and chains to it. Loading
+//! detects this (number `k + 1`, prev hash = hash of `k`'s last entry) and
+//! repairs `log`; anything else that does not chain is reported as a
+//! storage failure and never appended to, so the chain cannot fork.
+//!
+//! # What is logged, and when
+//!
+//! Every outcome the normal world learns is logged first: commands append
+//! their event after their own state change and before their reply; if the
+//! append fails the command reports `storage-failure` instead of its result.
+//! A power cut between a state change and its append loses that event, but
+//! then its outcome was never released either.
+
+use alloc::vec::Vec;
+use mfs_proto::log::{Entry, Hash, Head};
+
+use crate::error::Error;
+use crate::facts::TaFacts;
+use crate::objects::{self, LAYOUT_V1, load_u64, store_u64};
+use crate::platform::{ObjectId, Platform};
+
+mod event;
+mod segment;
+#[cfg(test)]
+mod test;
+
+pub use event::{Details, Event, PinContext};
+pub use segment::{SEGMENT_ENTRIES, SEGMENTS};
+use segment::{SEGMENTS_U64, Segment, Stored};
+
+const HEAD_V1: u8 = LAYOUT_V1;
+
+fn head_id() -> Result<ObjectId, Error> {
+    objects::log_head()
+}
+
+fn store_head(p: &mut impl Platform, k: u64) -> Result<(), Error> {
+    store_u64(p, &head_id()?, HEAD_V1, k)
+}
+
+/// The log's newest segment, kept in TA instance memory (`None` until first
+/// use, and again after a failed append so that storage is re-read).
+#[derive(Debug, Default)]
+pub struct Cache(Option<State>);
+
+impl Cache {
+    /// Forgets the cached state (after a wipe).
+    pub fn clear(&mut self) {
+        self.0 = None;
+    }
+}
+
+/// The log's newest segment, as kept in instance memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct State {
+    current: Segment,
+    last: Hash,
+    /// Whether the current segment's object exists (appends go to it).
+    stored: bool,
+}
+
+impl State {
+    /// Entries ever appended.
+    pub fn next_seq(&self) -> u64 {
+        self.current
+            .first_seq()
+            .saturating_add(self.current.entries.len() as u64)
+    }
+}
+
+/// Loads the log state from storage, repairing a segment start cut short.
+fn load(p: &mut impl Platform) -> Result<State, Error> {
+    let k = load_u64(p, &head_id()?, HEAD_V1)?.unwrap_or(0);
+    let (current, stored) = match Segment::load(p, k)? {
+        Some(s) => (s, true),
+        None if k == 0 => (Segment::empty(0, [0; 32]), false),
+        // `log` names a segment that is not there: not a state any
+        // sequence of (cut) writes produces.
+        None => return Err(Error::Storage),
+    };
+    let last = current.last_hash();
+    if current.full() {
+        let next_k = k.checked_add(1).ok_or(Error::Internal)?;
+        if let Some(next) = Segment::load(p, next_k)?
+            && next.prev == last
+        {
+            // A new segment was written but `log` was not: repair.
+            store_head(p, next_k)?;
+            let last = next.last_hash();
+            return Ok(State {
+                current: next,
+                last,
+                stored: true,
+            });
+        }
+    }
+    Ok(State {
+        current,
+        last,
+        stored,
+    })
+}
+
+/// The cached state, loading it on first use.
+fn state<'a>(p: &mut impl Platform, log: &'a mut Cache) -> Result<&'a mut State, Error> {
+    if log.0.is_none() {
+        log.0 = Some(load(p)?);
+    }
+    log.0.as_mut().ok_or(Error::Internal)
+}
+
+/// Appends `events` in order. On any failure the cached state is dropped
+/// (storage is re-read next time) and `Storage` is returned.
+pub fn append(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Result<(), Error> {
+    let result = append_inner(p, log, events);
+    if result.is_err() {
+        log.0 = None;
+    }
+    result
+}
+
+fn append_inner(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Result<(), Error> {
+    let time = p.ree_time_s();
+    let st = state(p, log)?;
+    // Write order: a full segment's last entries, then the new segment,
+    // then `log` (see the module docs). Entries for a segment that exists
+    // are appended to it in one write; a new segment is written whole.
+    let mut rolled = false;
+    let mut pending = Vec::new();
+    for ev in events {
+        if st.current.full() {
+            flush(p, st, &mut pending)?;
+            let k = st.current.k.checked_add(1).ok_or(Error::Internal)?;
+            st.current = Segment::empty(k, st.last);
+            st.stored = false;
+            rolled = true;
+        }
+        let e = Entry::new(st.next_seq(), time, ev.kind, &ev.details, st.last);
+        st.last = e.hash();
+        let stored = Stored {
+            time,
+            kind: ev.kind,
+            details: ev.details.clone(),
+        };
+        stored.encode_into(&mut pending)?;
+        st.current.entries.push(stored);
+    }
+    flush(p, st, &mut pending)?;
+    if rolled {
+        store_head(p, st.current.k)?;
+    }
+    Ok(())
+}
+
+/// Persists the current segment's new entries (`pending`, encoded).
+fn flush(p: &mut impl Platform, st: &mut State, pending: &mut Vec<u8>) -> Result<(), Error> {
+    if !st.stored {
+        st.current.store(p)?;
+        st.stored = true;
+    } else if !pending.is_empty() {
+        p.append(&Segment::object_id(st.current.k)?, pending)?;
+    }
+    pending.clear();
+    Ok(())
+}
+
+/// [`append`], but a log that cannot be loaded (damaged storage) is
+/// deleted and restarted first, so that a wipe is never blocked. The new
+/// log starts at seq 0 after the all-zero checkpoint, which a verifier
+/// holding an older export sees as a restart.
+pub fn append_or_restart(
+    p: &mut impl Platform,
+    log: &mut Cache,
+    events: &[Event],
+) -> Result<(), Error> {
+    if log.0.is_none() {
+        match load(p) {
+            Ok(st) => log.0 = Some(st),
+            Err(Error::Storage) => {
+                for k in 0..SEGMENTS_U64 {
+                    p.delete(&Segment::object_id(k)?)?;
+                }
+                p.delete(&head_id()?)?;
+                log.0 = Some(State {
+                    current: Segment::empty(0, [0; 32]),
+                    last: [0; 32],
+                    stored: false,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    append(p, log, events)
+}
+
+/// Appends `events` unless `result` is an error that needs none; returns
+/// `result`, or `Storage` if the append failed.
+pub fn record<T>(
+    p: &mut impl Platform,
+    log: &mut Cache,
+    result: Result<T, Error>,
+    events: impl FnOnce(&Result<T, Error>) -> Option<Event>,
+) -> Result<T, Error> {
+    if let Some(ev) = events(&result) {
+        append(p, log, &[ev])?;
+    }
+    result
+}
+
+/// What the head statement covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extent {
+    /// Seq of the oldest retained entry.
+    pub first_seq: u64,
+    /// Its prev hash.
+    pub checkpoint: Hash,
+    /// Entries ever appended.
+    pub next_seq: u64,
+    /// Hash of the newest entry.
+    pub head: Hash,
+}
+
+fn oldest_k(current_k: u64) -> u64 {
+    current_k.saturating_sub(SEGMENTS_U64 - 1)
+}
+
+/// The retained extent of the log.
+pub fn extent(p: &mut impl Platform, log: &mut Cache) -> Result<Extent, Error> {
+    let st = state(p, log)?;
+    let first_k = oldest_k(st.current.k);
+    let checkpoint = if first_k == st.current.k {
+        st.current.prev
+    } else {
+        Segment::load(p, first_k)?.ok_or(Error::Storage)?.prev
+    };
+    Ok(Extent {
+        first_seq: first_k.saturating_mul(SEGMENT_ENTRIES as u64),
+        checkpoint,
+        next_seq: st.next_seq(),
+        head: st.last,
+    })
+}
+
+/// Entries with their details, in order.
+pub type Page = Vec<(Entry, Details)>;
+
+/// Up to `max` entries from seq `from` (or the oldest retained, if later),
+/// with their details; stops at a segment end.
+pub fn read(
+    p: &mut impl Platform,
+    log: &mut Cache,
+    from: u64,
+    max: usize,
+) -> Result<(u64, u64, Page), Error> {
+    let st = state(p, log)?;
+    let first = oldest_k(st.current.k).saturating_mul(SEGMENT_ENTRIES as u64);
+    let next = st.next_seq();
+    let from = from.max(first);
+    let mut out = Vec::new();
+    if from >= next {
+        return Ok((first, next, out));
+    }
+    let k = from / SEGMENT_ENTRIES as u64;
+    // The newest segment is in memory; an older one is read.
+    let older;
+    let seg = if k == st.current.k {
+        &st.current
+    } else {
+        older = Segment::load(p, k)?.ok_or(Error::Storage)?;
+        &older
+    };
+    for (e, s) in seg.chain().filter(|(e, _)| e.seq >= from).take(max) {
+        out.push((e, s.details.clone()));
+    }
+    Ok((first, next, out))
+}
+
+/// The head statement for `challenge` (signed by the caller).
+pub fn head(p: &mut impl Platform, log: &mut Cache, challenge: &[u8]) -> Result<Head, Error> {
+    let x = extent(p, log)?;
+    let ta = TaFacts::of(p)?;
+    Ok(Head {
+        ta_uuid: ta.ta_uuid,
+        tee_device_id: ta.tee_device_id,
+        first_seq: x.first_seq,
+        checkpoint: x.checkpoint,
+        next_seq: x.next_seq,
+        head: x.head,
+        challenge: heapless::Vec::from_slice(challenge).map_err(|_| Error::BadRequest)?,
+    })
+}

@@ -1,0 +1,221 @@
+//! Tests of the parent module.
+
+use super::segment::{ENTRY_STORE_MAX, SEGMENT_HEADER_LEN};
+use super::*;
+use crate::mem::MemPlatform;
+use crate::testkit::{Item, export};
+use mfs_proto::log::{ChainError, verify_chain};
+use mfs_proto::log::{EventKind, LOG_PAGE};
+
+fn ev(i: u64) -> Event {
+    Event::key_used(&i.to_be_bytes(), 1, 7)
+}
+
+fn fill(p: &mut MemPlatform, inst: &mut Cache, from: u64, n: u64) {
+    for i in from..from + n {
+        append(p, inst, &[ev(i)]).unwrap();
+    }
+}
+
+#[test]
+fn chain_verifies_across_rollover() {
+    let mut p = MemPlatform::new();
+    let mut inst = Cache::default();
+    let mut archived: alloc::vec::Vec<Item> = alloc::vec::Vec::new();
+    for (n, step) in [
+        (0u64, 0u64),
+        (1, 1),
+        (127, 126),
+        (128, 1),
+        (129, 1),
+        (1024, 895),
+        (1025, 1),
+        (2500, 1475),
+    ] {
+        fill(&mut p, &mut inst, n - step, step);
+        let (h, items) = export(&mut p, &mut inst);
+        assert_eq!(h.next_seq, n);
+        assert_eq!(verify_chain(&h, &items), Ok(()), "{n} entries");
+        let retained = items.len() as u64;
+        assert!(
+            retained == n || (897..=1024).contains(&retained),
+            "{n}: {retained}"
+        );
+        // an older export links to a newer one at the checkpoint
+        if h.first_seq > 0
+            && let Some(old) = archived.iter().find(|i| i.0.seq == h.first_seq - 1)
+        {
+            assert_eq!(old.0.hash(), h.checkpoint);
+        }
+        archived = items;
+        // a cold start (fresh instance) sees the same head
+        let mut cold = Cache::default();
+        assert_eq!(head(&mut p, &mut cold, b"c").unwrap(), h);
+    }
+}
+
+#[test]
+fn warm_append_is_one_write_and_cost_does_not_grow() {
+    let mut p = MemPlatform::new();
+    let mut inst = Cache::default();
+    let mut sizes = alloc::vec::Vec::new();
+    for target in [10u64, 1_000, 10_000] {
+        let have = head(&mut p, &mut inst, b"").unwrap().next_seq;
+        fill(&mut p, &mut inst, have, target - have);
+        // warm: exactly one write of just the entry, no read
+        let (r, w, b) = (p.reads(), p.writes(), p.bytes_written());
+        append(&mut p, &mut inst, &[ev(target)]).unwrap();
+        assert_eq!((p.reads() - r, p.writes() - w), (0, 1), "{target}");
+        assert_eq!(p.bytes_written() - b, 8 + 1 + 1 + 13, "{target}");
+        // cold: reads `log`, one segment (and, for a full one, the next)
+        let mut cold = Cache::default();
+        let r = p.reads();
+        append(&mut p, &mut cold, &[ev(target)]).unwrap();
+        assert!(p.reads() - r <= 3, "{target}");
+        // (one TA instance only: the warm cache continues from here)
+        inst = cold;
+        let largest = (0..SEGMENTS_U64)
+            .filter_map(|k| p.read(&Segment::object_id(k).unwrap()).unwrap())
+            .map(|b| b.len())
+            .max()
+            .unwrap();
+        sizes.push(largest);
+        assert!(p.object_count() <= 1 + SEGMENTS);
+    }
+    // the largest object written is bounded by one segment whatever the length
+    assert!(
+        sizes
+            .iter()
+            .all(|s| *s <= SEGMENT_HEADER_LEN + SEGMENT_ENTRIES * ENTRY_STORE_MAX)
+    );
+}
+
+#[test]
+fn torn_rollover_is_repaired_never_forked() {
+    let mut p = MemPlatform::new();
+    let mut inst = Cache::default();
+    fill(&mut p, &mut inst, 0, 128);
+    let (h0, before) = export(&mut p, &mut inst);
+    // the next append starts segment 1: write the segment, then `log`
+    p.cut_power_at(2);
+    assert_eq!(append(&mut p, &mut inst, &[ev(128)]), Err(Error::Storage));
+    p.power_on();
+    let mut inst = Cache::default();
+    let (h1, after) = export(&mut p, &mut inst);
+    // the new segment landed (with the event) and `log` was repaired
+    assert_eq!(h1.next_seq, 129);
+    assert_eq!(verify_chain(&h1, &after), Ok(()));
+    assert_eq!(
+        after[..128]
+            .iter()
+            .map(|i| i.0)
+            .collect::<alloc::vec::Vec<_>>(),
+        before.iter().map(|i| i.0).collect::<alloc::vec::Vec<_>>()
+    );
+    assert_eq!(after[127].0.hash(), h0.head);
+    let log = p.read(&head_id().unwrap()).unwrap().unwrap();
+    assert_eq!(log, [1, 0, 0, 0, 0, 0, 0, 0, 1]);
+    // and appends continue the same chain
+    fill(&mut p, &mut inst, 129, 3);
+    let (h2, all) = export(&mut p, &mut inst);
+    assert_eq!(verify_chain(&h2, &all), Ok(()));
+    assert_eq!(all[128].0, after[128].0);
+}
+
+#[test]
+fn power_cuts_at_every_append_never_fork_the_chain() {
+    // A long walk of appends (batches of 1–3 events) with a power cut
+    // at a pseudo-random write every few steps. After every reboot the
+    // log verifies and every entry seen before is unchanged.
+    let mut p = MemPlatform::new();
+    let mut inst = Cache::default();
+    let mut seen: alloc::collections::BTreeMap<u64, Hash> = Default::default();
+    let mut seed = 99u32;
+    let mut i = 0u64;
+    for step in 0..400 {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let batch = 1 + (seed >> 20) % 3;
+        let events: alloc::vec::Vec<Event> = (0..batch).map(|j| ev(i + u64::from(j))).collect();
+        i += u64::from(batch);
+        let cut = (seed >> 8).is_multiple_of(3);
+        if cut {
+            p.cut_power_at(u64::from(1 + (seed >> 12) % 3));
+        }
+        let r = append(&mut p, &mut inst, &events);
+        if cut {
+            p.power_on();
+            inst = Cache::default();
+        } else {
+            assert_eq!(r, Ok(()));
+        }
+        let (h, items) = export(&mut p, &mut inst);
+        assert_eq!(verify_chain(&h, &items), Ok(()), "step {step}");
+        for it in &items {
+            let hash = it.0.hash();
+            assert_eq!(
+                *seen.entry(it.0.seq).or_insert(hash),
+                hash,
+                "step {step}: fork at {}",
+                it.0.seq
+            );
+        }
+        if r.is_ok() {
+            assert!(h.next_seq >= items.last().map_or(0, |e| e.0.seq + 1));
+        }
+    }
+    assert!(head(&mut p, &mut inst, b"").unwrap().next_seq > 600);
+}
+
+#[test]
+fn damaged_log_fails_closed_and_only_wipe_restarts_it() {
+    let mut p = MemPlatform::new();
+    let mut inst = Cache::default();
+    fill(&mut p, &mut inst, 0, 200);
+    // `log` names segment 1; remove it
+    p.delete(&Segment::object_id(1).unwrap()).unwrap();
+    let mut inst = Cache::default();
+    assert_eq!(append(&mut p, &mut inst, &[ev(0)]), Err(Error::Storage));
+    assert_eq!(head(&mut p, &mut inst, b"").err(), Some(Error::Storage));
+    // a garbled segment is refused too
+    let mut q = MemPlatform::new();
+    fill(&mut q, &mut Cache::default(), 0, 3);
+    q.object_mut(&Segment::object_id(0).unwrap())
+        .unwrap()
+        .push(0);
+    assert_eq!(
+        append(&mut q, &mut Cache::default(), &[ev(0)]),
+        Err(Error::Storage)
+    );
+    // the wipe path restarts the log with its own entry first
+    append_or_restart(&mut p, &mut inst, &[Event::plain(EventKind::Wiped)]).unwrap();
+    let (h, items) = export(&mut p, &mut inst);
+    assert_eq!((h.first_seq, h.next_seq, h.checkpoint), (0, 1, [0; 32]));
+    assert_eq!(items[0].0.kind, EventKind::Wiped);
+    assert_eq!(verify_chain(&h, &items), Ok(()));
+}
+
+#[test]
+fn pages_and_bounds() {
+    let mut p = MemPlatform::new();
+    let mut inst = Cache::default();
+    assert_eq!(
+        read(&mut p, &mut inst, 0, LOG_PAGE).unwrap(),
+        (0, 0, alloc::vec::Vec::new())
+    );
+    fill(&mut p, &mut inst, 0, 130);
+    let (_, _, page) = read(&mut p, &mut inst, 124, LOG_PAGE).unwrap();
+    // a page stops at a segment end
+    assert_eq!(
+        page.iter().map(|e| e.0.seq).collect::<alloc::vec::Vec<_>>(),
+        [124, 125, 126, 127]
+    );
+    let (_, _, page) = read(&mut p, &mut inst, 128, LOG_PAGE).unwrap();
+    assert_eq!(page.len(), 2);
+    assert!(
+        read(&mut p, &mut inst, u64::MAX, LOG_PAGE)
+            .unwrap()
+            .2
+            .is_empty()
+    );
+    let _ = ChainError::Start;
+}

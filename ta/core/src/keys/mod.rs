@@ -1,0 +1,300 @@
+//! Key commands (ISO/TS 12812-2 7.4.2, 8.1.3, 8.2; ISO 11568): generate,
+//! list, info, delete, sign, attest, export and import. Keys are generated
+//! inside the TA, sealed by `crate::seal`, stored by `crate::store::keys`,
+//! and every use is decided by `crate::policy` and logged by
+//! `crate::audit` before its result leaves the TA.
+//!
+//! Write order keeps power cuts harmless: generate/import write the bucket
+//! before the index (a cut leaves an unreferenced key whose id was never
+//! returned); delete writes the bucket before the index (a cut leaves a
+//! dangling index entry that list skips and a second delete clears).
+
+use mfs_proto::log::EventKind;
+use mfs_proto::{
+    CHALLENGE_MAX_LEN, KEY_ID_LEN, KEY_LIST_PAGE, KeyAttestReply, KeyAttestRequest, KeyDeleteReply,
+    KeyExportReply, KeyGenerateRequest, KeyImportRequest, KeyInfoReply, KeyListReply, KeySignReply,
+    KeySignRequest, KeySummary, PolicyReason, Purpose, RESERVED_PREFIX, Reader,
+    SEALED_BLOB_MAX_LEN, SIGN_MESSAGE_MAX_LEN, Statement, hex_prefix, hex_string, valid_label,
+};
+
+use crate::audit::{self, Event};
+use crate::crypto::{self, sig_hex, sign_der};
+use crate::error::Error;
+use crate::facts::TaFacts;
+use crate::platform::Platform;
+use crate::policy::{self, Clocks, PinProof};
+use crate::seal::{self, Attributes, Blob, KeyId};
+use crate::signer;
+use crate::state::{Instance, PinTimers};
+use crate::store::config::Config;
+use crate::store::keys::{Bucket, Index, Loaded, add, load};
+
+#[cfg(test)]
+mod test;
+
+/// `KeyGenerate`.
+pub fn generate(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    req: &KeyGenerateRequest,
+) -> Result<KeyInfoReply, Error> {
+    if !valid_label(&req.label) || req.policy.check().is_err() {
+        return Err(Error::InvalidArgument);
+    }
+    if let Some(t) = req.policy.not_after
+        && t <= p.ree_time_s()
+    {
+        return Err(Error::InvalidArgument);
+    }
+    Config::require(p)?;
+    let kek = inst.kek.get(p)?;
+    let mut index = Index::load(p)?;
+    index.room()?;
+    let (id, mut bucket) = fresh_id(p, &index)?;
+    let secret = crypto::random_secret_key(p)?;
+    let attrs = Attributes {
+        id,
+        policy: req.policy,
+        label: req.label.clone(),
+        public_key: crypto::sec1_uncompressed(&secret.public_key())?,
+    };
+    let blob = seal::seal(p, kek, &attrs, &secret)?;
+    add(p, &mut index, &mut bucket, id, blob)?;
+    let ev = Event::key_added(EventKind::KeyGenerated, &id.0, &attrs.policy);
+    audit::append(p, &mut inst.log, &[ev])?;
+    attrs.info(0)
+}
+
+/// A new random id (never zero, not in use) whose bucket has room.
+fn fresh_id(p: &mut impl Platform, index: &Index) -> Result<(KeyId, Bucket), Error> {
+    for _ in 0..8 {
+        let mut id = [0u8; KEY_ID_LEN];
+        p.random(&mut id)?;
+        let id = KeyId(id);
+        if id.0 == [0; KEY_ID_LEN] || index.contains(id) {
+            continue;
+        }
+        let bucket = Bucket::load(p, Bucket::of(id))?;
+        if bucket.find(id).is_none() && !bucket.full() {
+            return Ok((id, bucket));
+        }
+    }
+    Err(Error::KeyLimit)
+}
+
+/// `KeyList`: one page from `offset`; index entries without a key (a
+/// delete cut short by a power loss) are left out of the page.
+pub fn list(p: &mut impl Platform, offset: u16) -> Result<KeyListReply, Error> {
+    let index = Index::load(p)?;
+    let mut keys = heapless::Vec::new();
+    for id in index.0.iter().skip(usize::from(offset)).take(KEY_LIST_PAGE) {
+        let bucket = Bucket::load(p, Bucket::of(*id))?;
+        let Some((_, blob)) = bucket.find(*id).and_then(|i| bucket.entries.get(i)) else {
+            continue;
+        };
+        let attrs = Attributes::parse_header(&mut Reader::new(blob)).ok_or(Error::Storage)?;
+        keys.push(KeySummary {
+            id: id.hex()?,
+            label: attrs.label,
+            purpose: attrs.policy.purpose,
+        })
+        .map_err(|_| Error::Internal)?;
+    }
+    Ok(KeyListReply {
+        total: u16::try_from(index.0.len()).map_err(|_| Error::Internal)?,
+        keys,
+    })
+}
+
+/// `KeyInfo`: unseals the key (so a tampered key shows as such).
+pub fn info(p: &mut impl Platform, inst: &mut Instance, id: &str) -> Result<KeyInfoReply, Error> {
+    let id = KeyId::parse(id)?;
+    let kek = inst.kek.get(p)?;
+    let s = load(p, id, kek)?;
+    s.key().attrs.info(s.key().uses)
+}
+
+/// `KeyDelete`: bucket first, then the index entry. Also clears a key
+/// left in only one of them by a power cut.
+pub fn delete(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    id: &str,
+) -> Result<KeyDeleteReply, Error> {
+    let id = KeyId::parse(id)?;
+    let mut index = Index::load(p)?;
+    let mut bucket = Bucket::load(p, Bucket::of(id))?;
+    let in_index = index.0.iter().position(|k| *k == id);
+    let in_bucket = bucket.find(id);
+    if in_index.is_none() && in_bucket.is_none() {
+        return Err(Error::KeyNotFound);
+    }
+    if let Some(pos) = in_bucket {
+        bucket.entries.remove(pos);
+        bucket.store(p)?;
+    }
+    if let Some(pos) = in_index {
+        index.0.remove(pos);
+        index.store(p)?;
+    }
+    audit::append(
+        p,
+        &mut inst.log,
+        &[Event::key(EventKind::KeyDeleted, &id.0)],
+    )?;
+    Ok(KeyDeleteReply { id: id.hex()? })
+}
+
+/// [`policy::check`] for one use of `k`, logging a refusal before the
+/// caller learns it.
+pub fn authorize(
+    p: &mut impl Platform,
+    (timers, log): (&PinTimers, &mut audit::Cache),
+    k: &Loaded,
+    purpose: Purpose,
+    proof: Option<PinProof>,
+) -> Result<(), Error> {
+    let proof = proof.unwrap_or(PinProof::Earlier(timers.last_verified_ms));
+    let clocks = Clocks {
+        now_ms: p.now_ms(),
+        ree_time_s: p.ree_time_s(),
+    };
+    let result = policy::check(&k.attrs.policy, k.uses, purpose, proof, clocks);
+    audit::record(p, log, result, |r| match r {
+        Err(Error::PolicyViolation(reason)) => Some(Event::refused(&k.attrs.id.0, *reason)),
+        _ => None,
+    })
+}
+
+/// `KeySign`: ECDSA P-256/SHA-256 over a caller message.
+pub fn sign(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    req: &KeySignRequest,
+) -> Result<KeySignReply, Error> {
+    let id = KeyId::parse(&req.id)?;
+    let mut buf = [0u8; SIGN_MESSAGE_MAX_LEN];
+    let msg = hex_prefix(&req.message, &mut buf).ok_or(Error::BadRequest)?;
+    if msg.starts_with(RESERVED_PREFIX) {
+        return Err(Error::InvalidArgument);
+    }
+    let kek = inst.kek.get(p)?;
+    let mut s = load(p, id, kek)?;
+    authorize(p, (&inst.pin, &mut inst.log), s.key(), Purpose::Sign, None)?;
+    s.consume(p)?;
+    let uses = s.key().uses;
+    audit::append(p, &mut inst.log, &[Event::key_used(&id.0, 1, uses)])?;
+    let sig = sign_der(&s.key().secret, msg)?;
+    Ok(KeySignReply {
+        signature: sig_hex(&sig)?,
+        uses,
+    })
+}
+
+/// `KeyAttest`: a signed statement over a key's public key, policy, the
+/// caller's challenge and the platform facts.
+pub fn attest(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    req: &KeyAttestRequest,
+) -> Result<KeyAttestReply, Error> {
+    let id = KeyId::parse(&req.id)?;
+    let mut buf = [0u8; CHALLENGE_MAX_LEN];
+    let challenge = hex_prefix(&req.challenge, &mut buf).ok_or(Error::BadRequest)?;
+    let signer_id = req.attest_key.as_deref().map(KeyId::parse).transpose()?;
+    let kek = inst.kek.get(p)?;
+    let subject = load(p, id, kek)?.into_key().attrs;
+    let signer = match signer_id {
+        Some(sid) => {
+            let mut s = load(p, sid, kek)?;
+            let refusals = (&inst.pin, &mut inst.log);
+            authorize(p, refusals, s.key(), Purpose::Attest, None)?;
+            s.consume(p)?;
+            let ev = Event::key_used(&sid.0, 2, s.key().uses);
+            audit::append(p, &mut inst.log, &[ev])?;
+            s.into_key()
+        }
+        None => signer::attestation_key(p, kek)?,
+    };
+    let ta = TaFacts::of(p)?;
+    let statement = Statement {
+        ta_uuid: ta.ta_uuid,
+        key_id: subject.id.0,
+        policy: subject.policy,
+        label: subject.label.clone(),
+        public_key: subject.public_key,
+        challenge: heapless::Vec::from_slice(challenge).map_err(|_| Error::BadRequest)?,
+        storage: ta.storage,
+        rollback_protected: ta.rollback_protected,
+        hw_unique_key: ta.hw_unique_key,
+        trusted_ui: ta.trusted_ui,
+        tee_device_id: ta.tee_device_id,
+        ta_version: ta.ta_version,
+    }
+    .encode()
+    .ok_or(Error::Internal)?;
+    let sig = sign_der(&signer.secret, &statement)?;
+    Ok(KeyAttestReply {
+        statement: hex_string(&statement).map_err(|_| Error::Internal)?,
+        signature: sig_hex(&sig)?,
+        attestation_key: hex_string(&signer.attrs.public_key).map_err(|_| Error::Internal)?,
+    })
+}
+
+/// `KeyExport`: the sealed blob of an exportable key.
+pub fn export(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    id: &str,
+) -> Result<KeyExportReply, Error> {
+    let id = KeyId::parse(id)?;
+    let kek = inst.kek.get(p)?;
+    let s = load(p, id, kek)?;
+    let k = s.key();
+    if !k.attrs.policy.exportable {
+        let reason = PolicyReason::NotExportable;
+        audit::append(p, &mut inst.log, &[Event::refused(&id.0, reason)])?;
+        return Err(Error::PolicyViolation(reason));
+    }
+    audit::append(
+        p,
+        &mut inst.log,
+        &[Event::key(EventKind::KeyExported, &id.0)],
+    )?;
+    Ok(KeyExportReply {
+        blob: hex_string(&k.blob).map_err(|_| Error::Internal)?,
+    })
+}
+
+/// `KeyImport`: a blob exported by this TA instance, back into storage.
+pub fn import(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    req: &KeyImportRequest,
+) -> Result<KeyInfoReply, Error> {
+    // The request's bound is twice SEALED_BLOB_MAX_LEN hex digits, so only
+    // malformed hex fails here.
+    let mut buf = [0u8; SEALED_BLOB_MAX_LEN];
+    let blob = hex_prefix(&req.blob, &mut buf).ok_or(Error::BadRequest)?;
+    Config::require(p)?;
+    let (attrs, _secret) = seal::unseal(inst.kek.get(p)?, blob)?;
+    // Only exportable keys are ever exported, and the attestation key (id
+    // 0) never is: anything else was not made by KeyExport.
+    if !attrs.policy.exportable || attrs.id.0 == [0; KEY_ID_LEN] {
+        return Err(Error::BlobRejected);
+    }
+    let mut index = Index::load(p)?;
+    let mut bucket = Bucket::load(p, Bucket::of(attrs.id))?;
+    if index.contains(attrs.id) || bucket.find(attrs.id).is_some() {
+        return Err(Error::KeyExists);
+    }
+    index.room()?;
+    if bucket.full() {
+        return Err(Error::KeyLimit);
+    }
+    let blob = Blob::from_slice(blob).map_err(|_| Error::BlobRejected)?;
+    add(p, &mut index, &mut bucket, attrs.id, blob)?;
+    let ev = Event::key_added(EventKind::KeyImported, &attrs.id.0, &attrs.policy);
+    audit::append(p, &mut inst.log, &[ev])?;
+    attrs.info(0)
+}

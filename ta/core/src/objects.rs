@@ -1,0 +1,169 @@
+//! The object catalogue: every persistent object the TA owns, its layout
+//! version, and whether it survives a wipe — in one place.
+//!
+//! | object | layout (version 1) | written by | survives wipe |
+//! |---|---|---|---|
+//! | `secret` | `[1] ‖ secret(32)` | `store::secret` | no (deleted first) |
+//! | `cfg` | `[1] ‖ tries ‖ throttle ms (u32 LE) ‖ issuer key(65)` | `store::config` | no |
+//! | `pin` | `[1] ‖ max ‖ left ‖ salt(16) ‖ HMAC(32)` | `store::pin` | no |
+//! | `keys` | `[1] ‖ n (u16 LE) ‖ n × id(8)` | `store::keys` | no |
+//! | `kb/<nn>` | `[1] ‖ n ‖ n × (uses (u32 LE) ‖ len ‖ sealed blob)` | `store::keys` | no |
+//! | `attest` | `[1] ‖ uses (u32 LE) ‖ sealed blob` | `store::keys` | no |
+//! | `txctr` | `[1] ‖ last counter (u64 BE)` | `store::counter` | **yes**: never reused |
+//! | `log` | `[1] ‖ newest segment number (u64 BE)` | `audit` | **yes**: evidence |
+//! | `lg/<n>` | `[1] ‖ k (u64 BE) ‖ prev(32) ‖ entries` | `audit` | **yes**: evidence |
+//!
+//! Rules: an object id is never reused for another meaning (retire it and
+//! pick a new name); a layout change takes a new version byte, and the
+//! golden-bytes test (`tests/golden_layouts.rs`) pins every layout above.
+//! Ids are at most [`crate::platform::OBJECT_ID_MAX_LEN`] bytes.
+
+use crate::error::Error;
+use crate::platform::{ObjectId, Platform};
+
+/// Layout version of every object listed above (all are at 1).
+pub const LAYOUT_V1: u8 = 1;
+
+fn id(name: &[u8]) -> Result<ObjectId, Error> {
+    ObjectId::new(name).ok_or(Error::Internal)
+}
+
+/// `secret`: the TA-unique secret.
+pub fn secret() -> Result<ObjectId, Error> {
+    id(b"secret")
+}
+
+/// `cfg`: the provisioned policy.
+pub fn config() -> Result<ObjectId, Error> {
+    id(b"cfg")
+}
+
+/// `pin`: the PIN record.
+pub fn pin() -> Result<ObjectId, Error> {
+    id(b"pin")
+}
+
+/// `keys`: the key index.
+pub fn key_index() -> Result<ObjectId, Error> {
+    id(b"keys")
+}
+
+/// `kb/<nn>`: key bucket `no`, two lowercase hex digits.
+pub fn key_bucket(no: u8) -> Result<ObjectId, Error> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digit = |n: u8| HEX.get(usize::from(n)).copied().ok_or(Error::Internal);
+    id(&[b'k', b'b', b'/', digit(no >> 4)?, digit(no & 0x0f)?])
+}
+
+/// `attest`: the TA's own attestation key.
+pub fn attestation_key() -> Result<ObjectId, Error> {
+    id(b"attest")
+}
+
+/// `txctr`: the transaction counter.
+pub fn tx_counter() -> Result<ObjectId, Error> {
+    id(b"txctr")
+}
+
+/// `log`: the event log's newest segment number.
+pub fn log_head() -> Result<ObjectId, Error> {
+    id(b"log")
+}
+
+/// `lg/<slot>`: event-log segment slot `slot` (0..=9).
+pub fn log_segment(slot: u8) -> Result<ObjectId, Error> {
+    if slot > 9 {
+        return Err(Error::Internal);
+    }
+    id(&[b'l', b'g', b'/', b'0' + slot])
+}
+
+/// Whether `id` is one of the event log's objects.
+pub fn is_log_object(id: &ObjectId) -> bool {
+    id.as_bytes() == b"log" || id.as_bytes().starts_with(b"lg/")
+}
+
+/// Whether a wipe keeps object `id`: the event log (evidence must outlive
+/// deactivation) and the transaction counter (a value is never reused).
+pub fn survives_wipe(id: &ObjectId) -> bool {
+    is_log_object(id) || tx_counter().is_ok_and(|c| c == *id)
+}
+
+/// Concatenates `parts` into exactly `N` bytes (`Internal` otherwise).
+pub fn concat<const N: usize>(parts: &[&[u8]]) -> Result<[u8; N], Error> {
+    let mut out = [0u8; N];
+    let mut at = 0usize;
+    for part in parts {
+        let end = at.checked_add(part.len()).ok_or(Error::Internal)?;
+        out.get_mut(at..end)
+            .ok_or(Error::Internal)?
+            .copy_from_slice(part);
+        at = end;
+    }
+    if at == N {
+        Ok(out)
+    } else {
+        Err(Error::Internal)
+    }
+}
+
+/// Reads an object holding `[version] ‖ u64 (big-endian)`; `Ok(None)` when
+/// it does not exist, `Storage` for any other content.
+pub fn load_u64(p: &mut impl Platform, id: &ObjectId, version: u8) -> Result<Option<u64>, Error> {
+    let Some(b) = p.read(id)? else {
+        return Ok(None);
+    };
+    let mut r = mfs_proto::Reader::new(&b);
+    match (r.u8(), r.u64(), r.finish()) {
+        (Some(v), Some(n), Some(())) if v == version => Ok(Some(n)),
+        _ => Err(Error::Storage),
+    }
+}
+
+/// Writes `[version] ‖ value (u64 big-endian)` (the form [`load_u64`] reads).
+pub fn store_u64(
+    p: &mut impl Platform,
+    id: &ObjectId,
+    version: u8,
+    value: u64,
+) -> Result<(), Error> {
+    let b: [u8; 9] = concat(&[&[version], &value.to_be_bytes()])?;
+    Ok(p.write(id, &b)?)
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn ids_are_distinct_and_bounded() {
+        let mut all = alloc::vec![
+            secret().unwrap(),
+            config().unwrap(),
+            pin().unwrap(),
+            key_index().unwrap(),
+            attestation_key().unwrap(),
+            tx_counter().unwrap(),
+            log_head().unwrap(),
+        ];
+        all.extend((0..32).map(|n| key_bucket(n).unwrap()));
+        all.extend((0..8).map(|n| log_segment(n).unwrap()));
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n);
+        assert_eq!(key_bucket(0x1f).unwrap().as_bytes(), b"kb/1f");
+        assert!(log_segment(10).is_err());
+    }
+
+    #[test]
+    fn only_log_and_counter_survive_wipe() {
+        assert!(survives_wipe(&tx_counter().unwrap()));
+        assert!(survives_wipe(&log_head().unwrap()));
+        assert!(survives_wipe(&log_segment(7).unwrap()));
+        for id in [secret(), config(), pin(), key_index(), attestation_key()] {
+            assert!(!survives_wipe(&id.unwrap()));
+        }
+        assert!(!survives_wipe(&key_bucket(3).unwrap()));
+    }
+}

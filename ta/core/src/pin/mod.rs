@@ -1,0 +1,290 @@
+//! PIN enrolment, verification, change, status and issuer unblock
+//! (ISO/TS 12812-2 7.3.2, 7.3.4, 12.2; ISO 9564-1).
+//!
+//! # Storage (`crate::store::pin`)
+//!
+//! Object `pin`, layout version 1 (51 bytes):
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 1 | layout version = 1 |
+//! | 1 | 1 | try limit (copied from the provisioned policy) |
+//! | 2 | 1 | tries left |
+//! | 3 | 16 | random salt (new for every PIN) |
+//! | 19 | 32 | HMAC-SHA-256(K_pin, salt ‖ length ‖ digits) |
+//!
+//! `K_pin` = HKDF-SHA-256 of the TA-unique secret with info
+//! `"mfs-ta/pin-hash/v1"`. The clear PIN is never stored; the hash is
+//! compared in constant time.
+//!
+//! # The retry counter (power-loss safe)
+//!
+//! Every check of a PIN: read the record → if no tries are left, refuse
+//! (`pin-blocked`) → write the record with one try fewer (**write 1**; if
+//! this write fails nothing is compared) → compare → on a match write the
+//! record with the full count, or the new PIN for a change (**write 2**).
+//! Each write atomically replaces the one object, so a power cut leaves
+//! either the old or the new record: a cut can cost a try, never give one.
+//!
+//! # Throttling
+//!
+//! Once three tries in a row have failed, the TA refuses further tries
+//! (`pin-throttled`, no try used) until `throttle_ms << min(fails − 3, 6)`
+//! milliseconds of TEE system time have passed since the last failure. The
+//! time of the last failure lives in TA instance memory: a reboot resets the
+//! delay, never the counter, which is the real limit.
+//!
+//! # Protected entry
+//!
+//! Every PIN arrives as an ISO 9564-1 format 4 block under a key agreed
+//! with the TA's single-use ephemeral key of this session
+//! ([`open_session`]); see `mfs_proto::pin`. The unblock additionally needs
+//! the issuer's ECDSA signature over the session nonce and the new block.
+
+use mfs_proto::log::EventKind;
+use mfs_proto::pin::{Pin, unblock_message};
+use mfs_proto::{
+    DER_SIGNATURE_MAX_LEN, PinChangeRequest, PinRequest, PinStatusReply, PinUnblockRequest,
+    hex_prefix,
+};
+
+use crate::audit::{self, Event, PinContext};
+use crate::crypto;
+use crate::error::Error;
+use crate::platform::Platform;
+use crate::state::{Instance, PinTimers};
+use crate::store::config::Config;
+use crate::store::pin::{Record, pin_key};
+
+#[cfg(test)]
+mod test;
+pub mod transport;
+
+pub use transport::{Consent, PinSession, begin_consent, open_session};
+use transport::{block_of, open};
+
+/// Failures in a row after which throttling starts.
+pub const THROTTLE_AFTER: u8 = 3;
+
+fn throttle_left(p: &mut impl Platform, timers: &PinTimers, cfg: &Config, rec: &Record) -> u32 {
+    let fails = rec.max_tries.saturating_sub(rec.tries_left);
+    if cfg.pin_throttle_ms == 0 || fails < THROTTLE_AFTER || rec.tries_left == 0 {
+        return 0;
+    }
+    let Some(last) = timers.last_failure_ms else {
+        return 0;
+    };
+    let gap = u64::from(cfg.pin_throttle_ms) << (fails - THROTTLE_AFTER).min(6);
+    let elapsed = p.now_ms().saturating_sub(last);
+    u32::try_from(gap.saturating_sub(elapsed)).unwrap_or(u32::MAX)
+}
+
+fn status_of(
+    p: &mut impl Platform,
+    timers: &PinTimers,
+    cfg: &Config,
+    rec: Option<&Record>,
+) -> PinStatusReply {
+    match rec {
+        None => PinStatusReply {
+            set: false,
+            blocked: false,
+            tries_left: cfg.pin_max_tries,
+            max_tries: cfg.pin_max_tries,
+            throttle_ms: 0,
+        },
+        Some(r) => PinStatusReply {
+            set: true,
+            blocked: r.tries_left == 0,
+            tries_left: r.tries_left,
+            max_tries: r.max_tries,
+            throttle_ms: throttle_left(p, timers, cfg, r),
+        },
+    }
+}
+
+/// `PinStatus`.
+pub fn status(p: &mut impl Platform, timers: &PinTimers) -> Result<PinStatusReply, Error> {
+    let cfg = Config::require(p)?;
+    let rec = Record::load(p)?;
+    Ok(status_of(p, timers, &cfg, rec.as_ref()))
+}
+
+/// Writes the outcome of a successful PIN command (a new record, or the
+/// full count after a match) and clears the throttle timer.
+fn commit(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    cfg: &Config,
+    rec: &Record,
+) -> Result<PinStatusReply, Error> {
+    rec.store(p)?;
+    inst.pin.last_failure_ms = None;
+    Ok(status_of(p, &inst.pin, cfg, Some(rec)))
+}
+
+/// [`commit`] after the user's PIN matched (verify, change): also opens
+/// the PIN time window of keys that have one.
+fn commit_verified(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    cfg: &Config,
+    rec: &Record,
+) -> Result<PinStatusReply, Error> {
+    let reply = commit(p, inst, cfg, rec)?;
+    let now = p.now_ms();
+    inst.pin.last_verified_ms = Some(now);
+    Ok(reply)
+}
+
+/// `PinSet`: first enrolment.
+pub fn set(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    slot: &mut Option<PinSession>,
+    req: &PinRequest,
+) -> Result<PinStatusReply, Error> {
+    let opened = open(slot, &req.client_key, req.pan.as_deref())?;
+    let block = block_of(&req.block)?;
+    let cfg = Config::require(p)?;
+    if Record::load(p)?.is_some() {
+        return Err(Error::PinAlreadySet);
+    }
+    let pin = opened.pin(&block)?;
+    let rec = Record::new(p, cfg.pin_max_tries, &pin)?;
+    let reply = commit(p, inst, &cfg, &rec)?;
+    audit::append(p, &mut inst.log, &[Event::plain(EventKind::PinSet)])?;
+    Ok(reply)
+}
+
+/// Checks `pin` against the record with the power-loss-safe counter; on
+/// success the record holds one try fewer in storage and the caller must
+/// write the outcome (write 2).
+fn check(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    cfg: &Config,
+    rec: &mut Record,
+    pin: &Pin,
+) -> Result<(), Error> {
+    if rec.tries_left == 0 {
+        return Err(Error::PinBlocked);
+    }
+    let wait = throttle_left(p, &inst.pin, cfg, rec);
+    if wait > 0 {
+        return Err(Error::PinThrottled(wait));
+    }
+    let key = pin_key(p)?;
+    rec.tries_left -= 1;
+    // Write 1: the decremented counter is persisted before comparing; a
+    // failed write fails closed with no comparison made.
+    rec.store(p)?;
+    if !rec.matches(&key, pin) {
+        inst.pin.last_failure_ms = Some(p.now_ms());
+        return Err(if rec.tries_left == 0 {
+            Error::PinBlocked
+        } else {
+            Error::PinIncorrect(rec.tries_left)
+        });
+    }
+    Ok(())
+}
+
+/// [`check`], logging a wrong or blocked PIN before the caller learns it.
+fn checked(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    cfg: &Config,
+    rec: &mut Record,
+    pin: &Pin,
+    ctx: PinContext,
+) -> Result<(), Error> {
+    let result = check(p, inst, cfg, rec, pin);
+    audit::record(p, &mut inst.log, result, |r| match r {
+        Err(Error::PinIncorrect(left)) => Some(Event::pin_failed(ctx, *left)),
+        Err(Error::PinBlocked) => Some(Event::pin_blocked(ctx)),
+        _ => None,
+    })
+}
+
+/// `PinVerify`.
+pub fn verify(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    slot: &mut Option<PinSession>,
+    req: &PinRequest,
+) -> Result<PinStatusReply, Error> {
+    let opened = open(slot, &req.client_key, req.pan.as_deref())?;
+    let block = block_of(&req.block)?;
+    let cfg = Config::require(p)?;
+    let mut rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
+    let pin = opened.pin(&block)?;
+    checked(p, inst, &cfg, &mut rec, &pin, PinContext::Verify)?;
+    // Write 2: a match restores the full count.
+    rec.tries_left = rec.max_tries;
+    let reply = commit_verified(p, inst, &cfg, &rec)?;
+    audit::append(p, &mut inst.log, &[Event::pin_verified(PinContext::Verify)])?;
+    Ok(reply)
+}
+
+/// Verifies the PIN of a transaction exactly like `PinVerify` (counter
+/// persisted first, failures logged); on success the full count is
+/// written back. The caller logs the success with what it authorizes.
+pub fn consent(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    cfg: &Config,
+    c: Consent,
+) -> Result<(), Error> {
+    let mut rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
+    let pin = c.pin()?;
+    checked(p, inst, cfg, &mut rec, &pin, PinContext::TxSign)?;
+    rec.tries_left = rec.max_tries;
+    commit_verified(p, inst, cfg, &rec)?;
+    Ok(())
+}
+
+/// `PinChange`: the old PIN is checked like a verify; the new PIN replaces
+/// it (with the full count) in the same write that would reset the count.
+pub fn change(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    slot: &mut Option<PinSession>,
+    req: &PinChangeRequest,
+) -> Result<PinStatusReply, Error> {
+    let opened = open(slot, &req.client_key, req.pan.as_deref())?;
+    let old_block = block_of(&req.old_block)?;
+    let new_block = block_of(&req.new_block)?;
+    let cfg = Config::require(p)?;
+    let mut rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
+    let old = opened.pin(&old_block)?;
+    let new = opened.pin(&new_block)?;
+    checked(p, inst, &cfg, &mut rec, &old, PinContext::Change)?;
+    let fresh = Record::new(p, rec.max_tries, &new)?;
+    let reply = commit_verified(p, inst, &cfg, &fresh)?;
+    audit::append(p, &mut inst.log, &[Event::plain(EventKind::PinChanged)])?;
+    Ok(reply)
+}
+
+/// `PinUnblock`: a new PIN with the full count, authorised by the issuer's
+/// signature over this session's nonce and the new block.
+pub fn unblock(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    slot: &mut Option<PinSession>,
+    req: &PinUnblockRequest,
+) -> Result<PinStatusReply, Error> {
+    let opened = open(slot, &req.client_key, req.pan.as_deref())?;
+    let block = block_of(&req.block)?;
+    let mut der = [0u8; DER_SIGNATURE_MAX_LEN];
+    let sig = hex_prefix(&req.signature, &mut der).ok_or(Error::BadRequest)?;
+    let cfg = Config::require(p)?;
+    let rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
+    let msg = unblock_message(&opened.nonce, &opened.client_key, &block, &opened.pan);
+    crypto::verify_der(&cfg.issuer_key, &msg, sig)?;
+    let pin = opened.pin(&block)?;
+    let fresh = Record::new(p, rec.max_tries, &pin)?;
+    let reply = commit(p, inst, &cfg, &fresh)?;
+    audit::append(p, &mut inst.log, &[Event::plain(EventKind::PinUnblocked)])?;
+    Ok(reply)
+}

@@ -1,0 +1,395 @@
+//! Tests of the parent module.
+
+use super::*;
+use crate::mem::MemPlatform;
+use crate::testkit::{Ta, client, issuer};
+use alloc::string::String;
+use mfs_proto::hex_string;
+use p256::ecdsa::SigningKey;
+
+/// The client side of a PIN session, as the host library does it.
+
+#[test]
+fn set_verify_lockout_and_reset() {
+    let mut ta = Ta::new(5, 0);
+    assert_eq!(ta.verify("1234"), Err(Error::PinNotSet));
+    assert_eq!(ta.set("1234").unwrap().tries_left, 5);
+    assert_eq!(ta.set("9999"), Err(Error::PinAlreadySet));
+    for left in (1..=4).rev() {
+        assert_eq!(ta.verify("0000"), Err(Error::PinIncorrect(left)));
+    }
+    assert_eq!(ta.verify("1234").unwrap().tries_left, 5);
+    for left in (1..=4).rev() {
+        assert_eq!(ta.verify("0000"), Err(Error::PinIncorrect(left)));
+    }
+    assert_eq!(ta.verify("0000"), Err(Error::PinBlocked));
+    assert_eq!(ta.verify("1234"), Err(Error::PinBlocked));
+    let st = status(&mut ta.p, &ta.inst.pin).unwrap();
+    assert!(st.blocked && st.set && st.tries_left == 0);
+}
+
+#[test]
+fn blocked_survives_reboot_and_only_issuer_unblocks() {
+    let mut ta = Ta::new(3, 0);
+    ta.set("1234").unwrap();
+    for _ in 0..3 {
+        let _ = ta.verify("1111");
+    }
+    ta.reboot();
+    assert_eq!(ta.verify("1234"), Err(Error::PinBlocked));
+    let forger = SigningKey::from_slice(&[0x43; 32]).unwrap();
+    assert_eq!(ta.unblock("5678", &forger), Err(Error::Crypto));
+    assert_eq!(ta.tries_left(), Some(0));
+    assert_eq!(ta.unblock("5678", &issuer()).unwrap().tries_left, 3);
+    assert_eq!(ta.verify("1234"), Err(Error::PinIncorrect(2)));
+    assert!(ta.verify("5678").is_ok());
+}
+
+#[test]
+fn unblock_signature_is_bound_to_session_and_block() {
+    let mut ta = Ta::new(3, 0);
+    ta.set("1234").unwrap();
+    // signature from one session replayed in another: nonce differs
+    let c1 = client(&mut ta.p, &mut ta.slot);
+    let req = c1.unblock("5678", &issuer());
+    let _c2 = client(&mut ta.p, &mut ta.slot);
+    assert_eq!(
+        unblock(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        Err(Error::Crypto)
+    );
+    // a different block under a valid signature
+    let c3 = client(&mut ta.p, &mut ta.slot);
+    let mut req = c3.unblock("5678", &issuer());
+    req.block = c3.request("0000").block;
+    assert_eq!(
+        unblock(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        Err(Error::Crypto)
+    );
+    assert!(ta.verify("1234").is_ok());
+}
+
+#[test]
+fn change_requires_the_old_pin() {
+    let mut ta = Ta::new(5, 0);
+    ta.set("1234").unwrap();
+    assert_eq!(ta.change("9999", "5678"), Err(Error::PinIncorrect(4)));
+    assert_eq!(ta.change("1234", "5678").unwrap().tries_left, 5);
+    assert_eq!(ta.verify("1234"), Err(Error::PinIncorrect(4)));
+    assert!(ta.verify("5678").is_ok());
+}
+
+#[test]
+fn session_is_single_use() {
+    let mut ta = Ta::new(5, 0);
+    ta.set("1234").unwrap();
+    let c = client(&mut ta.p, &mut ta.slot);
+    let req = c.request("1234");
+    assert!(verify(&mut ta.p, &mut ta.inst, &mut ta.slot, &req).is_ok());
+    // the same request (a replay) finds no session
+    assert_eq!(
+        verify(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        Err(Error::PinSessionRequired)
+    );
+    // and is useless in a new session: different TA key
+    let _ = client(&mut ta.p, &mut ta.slot);
+    assert_eq!(
+        verify(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        Err(Error::Crypto)
+    );
+}
+
+#[test]
+fn malformed_blocks_and_keys_use_no_try() {
+    let mut ta = Ta::new(5, 0);
+    ta.set("1234").unwrap();
+    let c = client(&mut ta.p, &mut ta.slot);
+    let mut req = c.request("1234");
+    req.block = "00112233445566778899aabbccddeeff".try_into().unwrap();
+    assert_eq!(
+        verify(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        Err(Error::Crypto)
+    );
+    let c = client(&mut ta.p, &mut ta.slot);
+    let mut req = c.request("1234");
+    req.client_key = hex_string(&[4u8; 65]).unwrap();
+    assert_eq!(
+        verify(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        Err(Error::Crypto)
+    );
+    let c = client(&mut ta.p, &mut ta.slot);
+    let mut req = c.request("1234");
+    req.block = "zz".try_into().unwrap();
+    assert_eq!(
+        verify(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        Err(Error::BadRequest)
+    );
+    assert_eq!(ta.tries_left(), Some(5));
+}
+
+#[test]
+fn throttle_after_three_failures_without_using_tries() {
+    let mut ta = Ta::new(8, 1000);
+    ta.set("1234").unwrap();
+    for left in [7, 6, 5] {
+        assert_eq!(ta.verify("0000"), Err(Error::PinIncorrect(left)));
+    }
+    assert_eq!(ta.verify("1234"), Err(Error::PinThrottled(1000)));
+    assert_eq!(ta.tries_left(), Some(5));
+    ta.p.advance_ms(400);
+    assert_eq!(ta.verify("1234"), Err(Error::PinThrottled(600)));
+    assert_eq!(status(&mut ta.p, &ta.inst.pin).unwrap().throttle_ms, 600);
+    ta.p.advance_ms(600);
+    assert_eq!(ta.verify("0000"), Err(Error::PinIncorrect(4)));
+    // the delay doubles
+    assert_eq!(ta.verify("1234"), Err(Error::PinThrottled(2000)));
+    ta.p.advance_ms(2000);
+    assert!(ta.verify("1234").is_ok());
+    assert_eq!(status(&mut ta.p, &ta.inst.pin).unwrap().throttle_ms, 0);
+}
+
+#[test]
+fn no_session_no_config_errors() {
+    let mut p = MemPlatform::new();
+    let mut inst = Instance::default();
+    let mut slot = None;
+    let c = client(&mut p, &mut slot);
+    assert_eq!(
+        set(&mut p, &mut inst, &mut slot, &c.request("1234")),
+        Err(Error::NotProvisioned)
+    );
+    assert_eq!(
+        set(&mut p, &mut inst, &mut slot, &c.request("1234")),
+        Err(Error::PinSessionRequired)
+    );
+    assert_eq!(status(&mut p, &inst.pin), Err(Error::NotProvisioned));
+    let _ = &c.secret;
+}
+
+#[test]
+fn record_never_holds_the_pin_and_debug_is_redacted() {
+    let mut ta = Ta::new(5, 0);
+    ta.set("739146285037").unwrap();
+    let raw =
+        ta.p.object_mut(&crate::objects::pin().unwrap())
+            .unwrap()
+            .clone();
+    assert_eq!(raw.len(), 51);
+    let bcd = [0x73, 0x91, 0x46, 0x28, 0x50, 0x37];
+    assert!(!raw.windows(6).any(|w| w == bcd));
+    assert!(!raw.windows(12).any(|w| w == b"739146285037"));
+    let rec = Record::load(&mut ta.p).unwrap().unwrap();
+    assert_eq!(
+        format!("{rec:?}"),
+        "Record { max_tries: 5, tries_left: 5, .. }"
+    );
+    let mut slot = None;
+    let _ = open_session(&mut ta.p, &mut slot);
+    assert_eq!(format!("{:?}", slot.unwrap()), "PinSession(..)");
+}
+
+#[test]
+fn corrupt_record_fails_closed() {
+    let mut ta = Ta::new(5, 0);
+    ta.set("1234").unwrap();
+    let id = crate::objects::pin().unwrap();
+    let good = ta.p.object_mut(&id).unwrap().clone();
+    for case in 0..4 {
+        let mut bad = good.clone();
+        match case {
+            0 => bad[0] = 2,
+            1 => bad[2] = 9,
+            2 => bad[1] = 0,
+            _ => {
+                bad.pop();
+            }
+        }
+        *ta.p.object_mut(&id).unwrap() = bad;
+        assert_eq!(ta.verify("1234"), Err(Error::Storage));
+    }
+}
+
+// ---- fault injection: a power cut at every write point -------------
+
+/// Runs `op` with the power cut at write `n` (1-based; counted from the
+/// start of `op`), then reboots. Returns `None` once `op` completes
+/// with fewer than `n` writes (all points covered).
+fn with_cut(
+    ta: &mut Ta,
+    n: u64,
+    op: impl FnOnce(&mut Ta) -> Result<PinStatusReply, Error>,
+) -> Option<Result<PinStatusReply, Error>> {
+    let before = ta.p.writes();
+    ta.p.cut_power_at(n);
+    let r = op(ta);
+    let used = ta.p.writes() - before;
+    ta.reboot();
+    (used >= n).then_some(r)
+}
+
+/// The PIN that works after a cut: `a` or `b` (or both never).
+#[allow(clippy::unwrap_in_result)] // test helper: a storage error is a test failure
+fn working_pin(ta: &mut Ta, candidates: &[&str]) -> Option<String> {
+    for pin in candidates {
+        let before = ta.tries_left();
+        if ta.verify(pin).is_ok() {
+            return Some(String::from(*pin));
+        }
+        // a failed probe costs a try: put it back for the next probe
+        if let Some(b) = before {
+            let mut rec = Record::load(&mut ta.p).unwrap().unwrap();
+            rec.tries_left = b;
+            rec.store(&mut ta.p).unwrap();
+        }
+    }
+    None
+}
+
+#[test]
+fn fault_injection_set() {
+    for n in 1.. {
+        let mut ta = Ta::new(5, 0);
+        let Some(r) = with_cut(&mut ta, n, |ta| ta.set("1234")) else {
+            break;
+        };
+        assert_eq!(r, Err(Error::Storage), "cut {n}");
+        // nothing half-set: either no PIN (retry works) or the whole
+        // PIN (its event-log append was cut: the reply never left)
+        match n {
+            1 => {
+                assert_eq!(ta.tries_left(), None);
+                assert!(ta.set("1234").is_ok());
+            }
+            _ => assert_eq!(ta.tries_left(), Some(5), "cut {n}"),
+        }
+        assert!(ta.verify("1234").is_ok());
+    }
+}
+
+#[test]
+fn fault_injection_verify() {
+    for pin in ["1234", "0000"] {
+        for start_left in [5, 3, 1] {
+            for n in 1.. {
+                let mut ta = Ta::new(5, 0);
+                ta.set("1234").unwrap();
+                let mut rec = Record::load(&mut ta.p).unwrap().unwrap();
+                rec.tries_left = start_left;
+                rec.store(&mut ta.p).unwrap();
+                let Some(r) = with_cut(&mut ta, n, |ta| ta.verify(pin)) else {
+                    break;
+                };
+                assert_eq!(r, Err(Error::Storage), "{pin} left {start_left} cut {n}");
+                let left = ta.tries_left().unwrap();
+                // never gained on a wrong PIN (a correct PIN whose
+                // reset was cut costs the try it used)
+                if pin == "0000" {
+                    assert!(left <= start_left, "{pin} cut {n}: {left} > {start_left}");
+                }
+                match (n, pin) {
+                    // write 1 failed: nothing compared, nothing changed
+                    (1, _) => assert_eq!(left, start_left),
+                    // the reset (correct PIN) or the log append (wrong
+                    // PIN) failed: the try stays used
+                    (2, _) | (_, "0000") => assert_eq!(left, start_left - 1),
+                    // the correct PIN's reset landed, its log append
+                    // was cut: the reply never left the TA
+                    _ => assert_eq!(left, 5),
+                }
+                // never bricked: the right PIN still works while tries
+                // are left, and an issuer unblock always does
+                if left > 0 {
+                    assert!(ta.verify("1234").is_ok(), "{pin} cut {n}");
+                } else {
+                    assert!(ta.unblock("1234", &issuer()).is_ok());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn fault_injection_change() {
+    for n in 1.. {
+        let mut ta = Ta::new(5, 0);
+        ta.set("1234").unwrap();
+        let Some(r) = with_cut(&mut ta, n, |ta| ta.change("1234", "5678")) else {
+            break;
+        };
+        assert_eq!(r, Err(Error::Storage), "cut {n}");
+        let left = ta.tries_left().unwrap();
+        assert!(left <= 5);
+        // the old PIN, or the whole new one once its record landed
+        // (cut at the event-log append), never a mix
+        let want = if n <= 2 { "1234" } else { "5678" };
+        assert_eq!(
+            working_pin(&mut ta, &["1234", "5678"]).as_deref(),
+            Some(want),
+            "cut {n}"
+        );
+    }
+}
+
+#[test]
+fn fault_injection_unblock() {
+    for n in 1.. {
+        let mut ta = Ta::new(3, 0);
+        ta.set("1234").unwrap();
+        for _ in 0..3 {
+            let _ = ta.verify("0000");
+        }
+        let Some(r) = with_cut(&mut ta, n, |ta| ta.unblock("5678", &issuer())) else {
+            break;
+        };
+        assert_eq!(r, Err(Error::Storage), "cut {n}");
+        // still blocked, or unblocked whole (cut at the event-log
+        // append); either way unblock can be repeated
+        let want = if n == 1 { 0 } else { 3 };
+        assert_eq!(ta.tries_left(), Some(want), "cut {n}");
+        assert!(ta.unblock("5678", &issuer()).is_ok());
+        assert!(ta.verify("5678").is_ok());
+    }
+}
+
+#[test]
+fn counter_only_rises_on_correct_pin_or_unblock() {
+    // A random walk of operations; after each, the counter may only
+    // have risen if the operation was a successful verify, change or
+    // unblock.
+    let mut ta = Ta::new(5, 0);
+    ta.set("1234").unwrap();
+    let mut current = "1234";
+    let mut seed = 7u32;
+    for step in 0..300 {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let before = ta.tries_left().unwrap();
+        let cut = (seed >> 8).is_multiple_of(4);
+        if cut {
+            ta.p.cut_power_at(u64::from(1 + (seed >> 12) % 2));
+        }
+        let (r, raised_ok) = match (seed >> 16) % 4 {
+            0 => (ta.verify(current), true),
+            1 => (ta.verify("0000"), false),
+            2 => {
+                let next = if current == "1234" { "5678" } else { "1234" };
+                let r = ta.change(current, next);
+                ta.reboot();
+                // a change whose log append was cut has still landed
+                if ta.is_pin(next) {
+                    current = next;
+                }
+                (r, true)
+            }
+            _ => (ta.unblock(current, &issuer()), true),
+        };
+        ta.reboot();
+        let after = ta.tries_left().unwrap();
+        if after > before {
+            // only an operation that may raise it, and only if it got
+            // as far as its own write (its reply may have been lost)
+            assert!(
+                raised_ok && r != Err(Error::PinIncorrect(before.saturating_sub(1))),
+                "step {step}: {before} -> {after} by {r:?}"
+            );
+        }
+    }
+}

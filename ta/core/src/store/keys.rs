@@ -1,0 +1,318 @@
+//! Key persistence: sealed keys in bucket objects, the key index, and the
+//! TA's attestation key. Blobs are sealed and opened by `crate::seal`;
+//! what a key may do is decided above this layer.
+//!
+//! # Storage
+//!
+//! Keys live in [`BUCKETS`] bucket objects chosen by the first byte of the
+//! key id, not one object per key: OP-TEE's REE FS verifies and searches
+//! its directory file on every object open, so the cost of opening an
+//! object grows with the number of objects the TA owns. With buckets the
+//! TA owns at most 37 objects whatever the number of keys, and a signature
+//! opens exactly two (the secret and one bucket).
+//!
+//! * `kb/<nn>` (bucket `nn` = id\[0\] mod 32, two hex digits):
+//!   `[1] ‖ n (u8, ≤ 64) ‖ n × (uses (u32 LE) ‖ blob length (u8) ‖ sealed
+//!   blob)`. `uses` is counted (and persisted before the signature is
+//!   released) only for keys with a usage limit; such keys are never
+//!   exportable, so an old blob can never reset the count.
+//! * `keys`: the index, `[1] ‖ n (u16 LE) ‖ n × id`, at most
+//!   [`MAX_KEYS`] ids, for list, paging and the limit. Signing never reads it.
+//! * `attest`: the TA's own attestation key, `[1] ‖ uses (u32 LE) ‖ sealed
+//!   blob` with id 0 and purpose attest, made on first use, never exported
+//!   or listed.
+//!
+//! Write order keeps power cuts harmless: generate/import write the bucket
+//! before the index (a cut leaves an unreferenced key whose id was never
+//! returned); delete writes the bucket before the index (a cut leaves a
+//! dangling index entry that list skips and a second delete clears).
+
+use core::fmt;
+
+use alloc::vec::Vec;
+use mfs_proto::{KEY_ID_LEN, MAX_KEYS, Reader, SEALED_BLOB_MAX_LEN};
+use p256::SecretKey;
+
+use crate::crypto::Key32;
+use crate::error::Error;
+use crate::objects::{self, LAYOUT_V1};
+use crate::platform::{ObjectId, Platform};
+use crate::seal::{Attributes, Blob, KeyId, unseal};
+
+const STORE_V1: u8 = LAYOUT_V1;
+const INDEX_V1: u8 = LAYOUT_V1;
+const BUCKET_V1: u8 = LAYOUT_V1;
+/// Bucket objects keys are spread over.
+pub const BUCKETS: u8 = 32;
+/// Most keys in one bucket (ids are random: with 1,000 keys a bucket holds
+/// 31 on average; generate draws another id for a full bucket).
+pub const BUCKET_MAX: usize = 64;
+
+/// A key read from storage and unsealed.
+pub struct Loaded {
+    /// Its public attributes.
+    pub attrs: Attributes,
+    /// The private key (zeroized on drop).
+    pub secret: SecretKey,
+    /// Uses counted so far (keys with a usage limit only).
+    pub uses: u32,
+    /// The sealed blob as stored.
+    pub blob: Blob,
+}
+
+impl fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Loaded")
+            .field("attrs", &self.attrs)
+            .field("uses", &self.uses)
+            .finish_non_exhaustive()
+    }
+}
+
+fn store_record(uses: u32, blob: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut rec = Vec::new();
+    rec.try_reserve_exact(5 + blob.len())
+        .map_err(|_| Error::Internal)?;
+    rec.push(STORE_V1);
+    rec.extend_from_slice(&uses.to_le_bytes());
+    rec.extend_from_slice(blob);
+    Ok(rec)
+}
+
+fn parse_record(bytes: &[u8]) -> Result<(u32, &[u8]), Error> {
+    let mut r = Reader::new(bytes);
+    match (r.u8(), r.array::<4>()) {
+        (Some(STORE_V1), Some(uses)) => Ok((u32::from_le_bytes(uses), r.rest())),
+        _ => Err(Error::Storage),
+    }
+}
+
+/// Loads the TA's attestation key, if it was made.
+pub fn load_attestation_key(p: &mut impl Platform, kek: &Key32) -> Result<Option<Loaded>, Error> {
+    let oid = objects::attestation_key()?;
+    if p.read(&oid)?.is_none() {
+        return Ok(None);
+    }
+    load_object(p, &oid, kek).map(Some)
+}
+
+/// Stores the TA's attestation key (made once).
+pub fn store_attestation_key(p: &mut impl Platform, blob: &[u8]) -> Result<(), Error> {
+    Ok(p.write(&objects::attestation_key()?, &store_record(0, blob)?)?)
+}
+
+fn load_object(p: &mut impl Platform, oid: &ObjectId, kek: &Key32) -> Result<Loaded, Error> {
+    let bytes = p.read(oid)?.ok_or(Error::KeyNotFound)?;
+    let (uses, blob) = parse_record(&bytes)?;
+    let (attrs, secret) = unseal(kek, blob)?;
+    Ok(Loaded {
+        attrs,
+        secret,
+        uses,
+        blob: Blob::from_slice(blob).map_err(|_| Error::Storage)?,
+    })
+}
+
+/// One bucket of keys.
+#[derive(Debug)]
+pub struct Bucket {
+    /// Bucket number.
+    pub no: u8,
+    /// `(uses, sealed blob)` of each key in it.
+    pub entries: Vec<(u32, Blob)>,
+}
+
+impl Bucket {
+    /// The bucket number of key `id`.
+    pub fn of(id: KeyId) -> u8 {
+        let [first, ..] = id.0;
+        first % BUCKETS
+    }
+
+    fn object_id(no: u8) -> Result<ObjectId, Error> {
+        objects::key_bucket(no)
+    }
+
+    /// Loads bucket `no` (empty when absent).
+    pub fn load(p: &mut impl Platform, no: u8) -> Result<Bucket, Error> {
+        let mut b = Bucket {
+            no,
+            entries: Vec::new(),
+        };
+        let Some(bytes) = p.read(&Bucket::object_id(no)?)? else {
+            return Ok(b);
+        };
+        let mut r = Reader::new(&bytes);
+        let (Some(BUCKET_V1), Some(n)) = (r.u8(), r.u8()) else {
+            return Err(Error::Storage);
+        };
+        if usize::from(n) > BUCKET_MAX {
+            return Err(Error::Storage);
+        }
+        for _ in 0..n {
+            let uses = r.array::<4>().map(u32::from_le_bytes);
+            let blob = r.short().and_then(|s| Blob::from_slice(s).ok());
+            match (uses, blob) {
+                (Some(u), Some(blob)) => b.entries.push((u, blob)),
+                _ => return Err(Error::Storage),
+            }
+        }
+        r.finish().ok_or(Error::Storage)?;
+        Ok(b)
+    }
+
+    /// Replaces the bucket object (one atomic write).
+    pub fn store(&self, p: &mut impl Platform) -> Result<(), Error> {
+        let n = u8::try_from(self.entries.len()).map_err(|_| Error::Internal)?;
+        let mut out = Vec::new();
+        out.try_reserve_exact(2 + self.entries.len() * (5 + SEALED_BLOB_MAX_LEN))
+            .map_err(|_| Error::Internal)?;
+        out.extend_from_slice(&[BUCKET_V1, n]);
+        for (uses, blob) in &self.entries {
+            out.extend_from_slice(&uses.to_le_bytes());
+            out.push(u8::try_from(blob.len()).map_err(|_| Error::Internal)?);
+            out.extend_from_slice(blob);
+        }
+        Ok(p.write(&Bucket::object_id(self.no)?, &out)?)
+    }
+
+    /// The entry whose blob names `id` (found by the unauthenticated
+    /// header; the unseal that follows authenticates it).
+    pub fn find(&self, id: KeyId) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|(_, blob)| blob.get(1..1 + KEY_ID_LEN) == Some(&id.0[..]))
+    }
+
+    /// Whether the bucket holds [`BUCKET_MAX`] keys.
+    pub fn full(&self) -> bool {
+        self.entries.len() >= BUCKET_MAX
+    }
+}
+
+/// A key loaded from its bucket, and where it lives.
+pub struct Stored {
+    key: Loaded,
+    bucket: Bucket,
+    pos: usize,
+}
+
+impl Stored {
+    /// The key.
+    pub fn key(&self) -> &Loaded {
+        &self.key
+    }
+
+    /// The key, without its location.
+    pub fn into_key(self) -> Loaded {
+        self.key
+    }
+
+    /// Counts one use of a key with a usage limit, persisted before the
+    /// signature it pays for exists.
+    pub fn consume(&mut self, p: &mut impl Platform) -> Result<(), Error> {
+        if self.key.attrs.policy.max_uses.is_some() {
+            self.key.uses = self.key.uses.checked_add(1).ok_or(Error::Internal)?;
+            let entry = self
+                .bucket
+                .entries
+                .get_mut(self.pos)
+                .ok_or(Error::Internal)?;
+            entry.0 = self.key.uses;
+            self.bucket.store(p)?;
+        }
+        Ok(())
+    }
+}
+
+/// Loads and unseals key `id` from its bucket.
+pub fn load(p: &mut impl Platform, id: KeyId, kek: &Key32) -> Result<Stored, Error> {
+    let bucket = Bucket::load(p, Bucket::of(id))?;
+    let pos = bucket.find(id).ok_or(Error::KeyNotFound)?;
+    let (uses, blob) = bucket.entries.get(pos).ok_or(Error::Internal)?;
+    let (attrs, secret) = unseal(kek, blob)?;
+    if attrs.id != id {
+        return Err(Error::BlobRejected);
+    }
+    let key = Loaded {
+        attrs,
+        secret,
+        uses: *uses,
+        blob: blob.clone(),
+    };
+    Ok(Stored { key, bucket, pos })
+}
+
+/// The key index: every key id, in creation order.
+#[derive(Debug, Default)]
+pub struct Index(pub Vec<KeyId>);
+
+fn index_id() -> Result<ObjectId, Error> {
+    objects::key_index()
+}
+
+impl Index {
+    /// Loads the index (empty when absent).
+    pub fn load(p: &mut impl Platform) -> Result<Index, Error> {
+        let Some(bytes) = p.read(&index_id()?)? else {
+            return Ok(Index::default());
+        };
+        let mut r = Reader::new(&bytes);
+        let (Some(INDEX_V1), Some(n)) = (r.u8(), r.array::<2>()) else {
+            return Err(Error::Storage);
+        };
+        let n = u16::from_le_bytes(n);
+        if n > MAX_KEYS || r.rest().len() != usize::from(n) * KEY_ID_LEN {
+            return Err(Error::Storage);
+        }
+        let mut ids = Vec::new();
+        ids.try_reserve_exact(usize::from(n))
+            .map_err(|_| Error::Internal)?;
+        while let Some(id) = r.array() {
+            ids.push(KeyId(id));
+        }
+        Ok(Index(ids))
+    }
+
+    /// Replaces the index object (one atomic write).
+    pub fn store(&self, p: &mut impl Platform) -> Result<(), Error> {
+        let n = u16::try_from(self.0.len()).map_err(|_| Error::Internal)?;
+        let mut out = Vec::new();
+        out.try_reserve_exact(3 + self.0.len() * KEY_ID_LEN)
+            .map_err(|_| Error::Internal)?;
+        out.push(INDEX_V1);
+        out.extend_from_slice(&n.to_le_bytes());
+        for id in &self.0 {
+            out.extend_from_slice(&id.0);
+        }
+        Ok(p.write(&index_id()?, &out)?)
+    }
+
+    /// Whether `id` is listed.
+    pub fn contains(&self, id: KeyId) -> bool {
+        self.0.contains(&id)
+    }
+
+    /// `KeyLimit` when [`MAX_KEYS`] keys are listed.
+    pub fn room(&self) -> Result<(), Error> {
+        if self.0.len() >= usize::from(MAX_KEYS) {
+            Err(Error::KeyLimit)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Stores a new key: bucket first, then the index.
+pub fn add(
+    p: &mut impl Platform,
+    index: &mut Index,
+    bucket: &mut Bucket,
+    id: KeyId,
+    blob: Blob,
+) -> Result<(), Error> {
+    bucket.entries.push((0, blob));
+    bucket.store(p)?;
+    index.0.push(id);
+    index.store(p)
+}

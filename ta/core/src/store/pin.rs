@@ -1,0 +1,121 @@
+//! The PIN record: persistence and the keyed hash. The retry logic that
+//! decides when it is written lives in `crate::pin`.
+//!
+//! # Storage
+//!
+//! Object `pin`, layout version 1 (51 bytes):
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 1 | layout version = 1 |
+//! | 1 | 1 | try limit (copied from the provisioned policy) |
+//! | 2 | 1 | tries left |
+//! | 3 | 16 | random salt (new for every PIN) |
+//! | 19 | 32 | HMAC-SHA-256(K_pin, salt ‖ length ‖ digits) |
+//!
+//! `K_pin` = HKDF-SHA-256 of the TA-unique secret with info
+//! `"mfs-ta/pin-hash/v1"`. The clear PIN is never stored; the hash is
+//! compared in constant time.
+//!
+
+use core::fmt;
+
+use mfs_proto::pin::Pin;
+use zeroize::Zeroize;
+
+use crate::crypto::{self, Key32};
+use crate::error::Error;
+use crate::objects::{self, LAYOUT_V1, concat};
+use crate::platform::{ObjectId, Platform};
+use crate::store::secret;
+
+const RECORD_LEN: usize = 3 + 16 + 32;
+const HASH_INFO: &[u8] = b"mfs-ta/pin-hash/v1";
+
+/// The stored PIN record.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Try limit (from the provisioned policy when the PIN was set).
+    pub max_tries: u8,
+    /// Tries left (0: blocked).
+    pub tries_left: u8,
+    salt: [u8; 16],
+    hash: [u8; 32],
+}
+
+impl fmt::Debug for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Record")
+            .field("max_tries", &self.max_tries)
+            .field("tries_left", &self.tries_left)
+            .finish_non_exhaustive()
+    }
+}
+
+fn object_id() -> Result<ObjectId, Error> {
+    objects::pin()
+}
+
+/// `K_pin`, derived from the TA-unique secret.
+pub fn pin_key(p: &mut impl Platform) -> Result<Key32, Error> {
+    Ok(secret::load(p)?.derive(HASH_INFO))
+}
+
+fn hash(key: &Key32, salt: &[u8; 16], pin: &Pin) -> [u8; 32] {
+    let len = [u8::try_from(pin.digits().len()).unwrap_or(u8::MAX)];
+    key.hmac(&[salt, &len, pin.digits()])
+}
+
+impl Record {
+    /// A record for a new PIN with a fresh salt and the full count.
+    pub fn new(p: &mut impl Platform, max_tries: u8, pin: &Pin) -> Result<Record, Error> {
+        let mut salt = [0u8; 16];
+        p.random(&mut salt)?;
+        let hash = hash(&pin_key(p)?, &salt, pin);
+        Ok(Record {
+            max_tries,
+            tries_left: max_tries,
+            salt,
+            hash,
+        })
+    }
+
+    /// Loads the record (`None`: no PIN set); anything malformed is
+    /// `Storage`.
+    pub fn load(p: &mut impl Platform) -> Result<Option<Record>, Error> {
+        let Some(bytes) = p.read(&object_id()?)? else {
+            return Ok(None);
+        };
+        let r: &[u8; RECORD_LEN] = bytes.as_slice().try_into().map_err(|_| Error::Storage)?;
+        let [LAYOUT_V1, max_tries, tries_left, rest @ ..] = *r else {
+            return Err(Error::Storage);
+        };
+        if max_tries == 0 || tries_left > max_tries {
+            return Err(Error::Storage);
+        }
+        let (salt, hash) = rest.split_at(16);
+        Ok(Some(Record {
+            max_tries,
+            tries_left,
+            salt: salt.try_into().map_err(|_| Error::Storage)?,
+            hash: hash.try_into().map_err(|_| Error::Storage)?,
+        }))
+    }
+
+    /// Replaces the record (one atomic write).
+    pub fn store(&self, p: &mut impl Platform) -> Result<(), Error> {
+        let mut r: [u8; RECORD_LEN] = concat(&[
+            &[LAYOUT_V1, self.max_tries, self.tries_left],
+            &self.salt,
+            &self.hash,
+        ])?;
+        let result = p.write(&object_id()?, &r);
+        r.zeroize();
+        Ok(result?)
+    }
+
+    /// Whether `pin` is the stored PIN (constant-time comparison).
+    pub fn matches(&self, key: &Key32, pin: &Pin) -> bool {
+        crypto::ct_eq(&hash(key, &self.salt, pin), &self.hash)
+    }
+}
