@@ -1,21 +1,9 @@
 //! PIN enrolment, verification, change, status and issuer unblock
 //! (ISO/TS 12812-2 7.3.2, 7.3.4, 12.2; ISO 9564-1).
 //!
-//! # Storage (`crate::store::pin`)
-//!
-//! Object `pin`, layout version 1 (51 bytes):
-//!
-//! | offset | size | field |
-//! |---|---|---|
-//! | 0 | 1 | layout version = 1 |
-//! | 1 | 1 | try limit (copied from the provisioned policy) |
-//! | 2 | 1 | tries left |
-//! | 3 | 16 | random salt (new for every PIN) |
-//! | 19 | 32 | HMAC-SHA-256(K_pin, salt ‖ length ‖ digits) |
-//!
-//! `K_pin` = HKDF-SHA-256 of the TA-unique secret with info
-//! `"mfs-ta/pin-hash/v1"`. The clear PIN is never stored; the hash is
-//! compared in constant time.
+//! The record (try limit, tries left, salt, keyed hash) is kept by
+//! `crate::store::pin`; the transport (session key, PIN blocks) is
+//! [`transport`]; this module holds the retry logic and the handlers.
 //!
 //! # The retry counter (power-loss safe)
 //!
