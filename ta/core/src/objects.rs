@@ -18,6 +18,8 @@
 //! golden-bytes test (`tests/golden_layouts.rs`) pins every layout above.
 //! Ids are at most [`crate::platform::OBJECT_ID_MAX_LEN`] bytes.
 
+use alloc::vec::Vec;
+
 use crate::error::Error;
 use crate::platform::{ObjectId, Platform};
 
@@ -107,27 +109,36 @@ pub fn concat<const N: usize>(parts: &[&[u8]]) -> Result<[u8; N], Error> {
     }
 }
 
-/// Reads an object holding `[version] ‖ u64 (big-endian)`; `Ok(None)` when
-/// it does not exist, `Storage` for any other content.
-pub fn load_u64(p: &mut impl Platform, id: &ObjectId, version: u8) -> Result<Option<u64>, Error> {
-    let Some(b) = p.read(id)? else {
+/// Reads object `id` and checks its layout version: what follows the
+/// version byte, `Ok(None)` when the object does not exist, `Storage` for
+/// any other version (the TA fails closed rather than guess). Every store
+/// reads its objects through this.
+pub fn load_v1(p: &mut impl Platform, id: &ObjectId) -> Result<Option<Vec<u8>>, Error> {
+    let Some(mut bytes) = p.read(id)? else {
         return Ok(None);
     };
-    let mut r = mfs_proto::Reader::new(&b);
-    match (r.u8(), r.u64(), r.finish()) {
-        (Some(v), Some(n), Some(())) if v == version => Ok(Some(n)),
+    match bytes.first() {
+        Some(&LAYOUT_V1) => {
+            bytes.remove(0);
+            Ok(Some(bytes))
+        }
         _ => Err(Error::Storage),
     }
 }
 
-/// Writes `[version] ‖ value (u64 big-endian)` (the form [`load_u64`] reads).
-pub fn store_u64(
-    p: &mut impl Platform,
-    id: &ObjectId,
-    version: u8,
-    value: u64,
-) -> Result<(), Error> {
-    let b: [u8; 9] = concat(&[&[version], &value.to_be_bytes()])?;
+/// Reads an object holding `[1] ‖ u64 (big-endian)`; `Ok(None)` when it
+/// does not exist, `Storage` for any other content.
+pub fn load_u64(p: &mut impl Platform, id: &ObjectId) -> Result<Option<u64>, Error> {
+    let Some(body) = load_v1(p, id)? else {
+        return Ok(None);
+    };
+    let n: [u8; 8] = body.as_slice().try_into().map_err(|_| Error::Storage)?;
+    Ok(Some(u64::from_be_bytes(n)))
+}
+
+/// Writes `[1] ‖ value (u64 big-endian)` (the form [`load_u64`] reads).
+pub fn store_u64(p: &mut impl Platform, id: &ObjectId, value: u64) -> Result<(), Error> {
+    let b: [u8; 9] = concat(&[&[LAYOUT_V1], &value.to_be_bytes()])?;
     Ok(p.write(id, &b)?)
 }
 

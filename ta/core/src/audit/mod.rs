@@ -56,7 +56,7 @@ use mfs_proto::log::{Entry, Hash, Head};
 
 use crate::error::Error;
 use crate::facts::TaFacts;
-use crate::objects::{self, LAYOUT_V1, load_u64, store_u64};
+use crate::objects::{self, load_u64, store_u64};
 use crate::platform::{ObjectId, Platform};
 
 mod event;
@@ -68,14 +68,12 @@ pub use event::{Details, Event, PinContext};
 pub use segment::{SEGMENT_ENTRIES, SEGMENTS};
 use segment::{SEGMENTS_U64, Segment, Stored};
 
-const HEAD_V1: u8 = LAYOUT_V1;
-
 fn head_id() -> Result<ObjectId, Error> {
     objects::log_head()
 }
 
 fn store_head(p: &mut impl Platform, k: u64) -> Result<(), Error> {
-    store_u64(p, &head_id()?, HEAD_V1, k)
+    store_u64(p, &head_id()?, k)
 }
 
 /// The log's newest segment, kept in TA instance memory (`None` until first
@@ -110,7 +108,7 @@ impl State {
 
 /// Loads the log state from storage, repairing a segment start cut short.
 fn load(p: &mut impl Platform) -> Result<State, Error> {
-    let k = load_u64(p, &head_id()?, HEAD_V1)?.unwrap_or(0);
+    let k = load_u64(p, &head_id()?)?.unwrap_or(0);
     let (current, stored) = match Segment::load(p, k)? {
         Some(s) => (s, true),
         None if k == 0 => (Segment::empty(0, [0; 32]), false),

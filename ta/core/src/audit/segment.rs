@@ -8,7 +8,7 @@ use mfs_proto::log::{DETAILS_MAX_LEN, Entry, EventKind, Hash};
 
 use super::event::Details;
 use crate::error::Error;
-use crate::objects::{self, LAYOUT_V1};
+use crate::objects::{self, LAYOUT_V1, load_v1};
 use crate::platform::{ObjectId, Platform};
 
 /// Entries per segment.
@@ -16,7 +16,6 @@ pub const SEGMENT_ENTRIES: usize = 128;
 /// Segments in the ring.
 pub const SEGMENTS: usize = 8;
 pub(super) const SEGMENTS_U64: u64 = SEGMENTS as u64;
-const SEGMENT_V1: u8 = LAYOUT_V1;
 pub(super) const ENTRY_STORE_MAX: usize = 8 + 1 + 1 + DETAILS_MAX_LEN;
 pub(super) const SEGMENT_HEADER_LEN: usize = 1 + 8 + 32;
 
@@ -80,11 +79,11 @@ impl Segment {
     /// Reads segment `k`; `None` when its slot is empty or holds another
     /// segment number.
     pub(super) fn load(p: &mut impl Platform, k: u64) -> Result<Option<Segment>, Error> {
-        let Some(bytes) = p.read(&Segment::object_id(k)?)? else {
+        let Some(body) = load_v1(p, &Segment::object_id(k)?)? else {
             return Ok(None);
         };
-        let mut r = Reader::new(&bytes);
-        let (Some(SEGMENT_V1), Some(stored_k), Some(prev)) = (r.u8(), r.u64(), r.array()) else {
+        let mut r = Reader::new(&body);
+        let (Some(stored_k), Some(prev)) = (r.u64(), r.array()) else {
             return Err(Error::Storage);
         };
         if stored_k != k {
@@ -118,7 +117,7 @@ impl Segment {
         let mut out = Vec::new();
         out.try_reserve_exact(SEGMENT_HEADER_LEN + self.entries.len() * ENTRY_STORE_MAX)
             .map_err(|_| Error::Internal)?;
-        out.push(SEGMENT_V1);
+        out.push(LAYOUT_V1);
         out.extend_from_slice(&self.k.to_be_bytes());
         out.extend_from_slice(&self.prev);
         for s in &self.entries {

@@ -19,7 +19,7 @@ use mfs_proto::pin::EC_POINT_LEN;
 use mfs_proto::{PIN_THROTTLE_MAX_MS, PIN_TRIES_MAX, PIN_TRIES_MIN};
 
 use crate::error::Error;
-use crate::objects::{self, LAYOUT_V1, concat};
+use crate::objects::{self, LAYOUT_V1, concat, load_v1};
 use crate::platform::{ObjectId, Platform};
 use crate::store::secret;
 const RECORD_LEN: usize = 6 + EC_POINT_LEN;
@@ -68,20 +68,17 @@ impl Config {
         ])
     }
 
-    fn decode(bytes: &[u8]) -> Result<Self, Error> {
-        let r: &[u8; RECORD_LEN] = bytes.try_into().map_err(|_| Error::Storage)?;
-        let [LAYOUT_V1, tries, t0, t1, t2, t3, key @ ..] = *r else {
-            return Err(Error::Storage);
-        };
+    fn decode(body: &[u8]) -> Result<Self, Error> {
+        let r: &[u8; RECORD_LEN - 1] = body.try_into().map_err(|_| Error::Storage)?;
+        let [tries, t0, t1, t2, t3, key @ ..] = *r;
         Config::new(tries, u32::from_le_bytes([t0, t1, t2, t3]), key).map_err(|_| Error::Storage)
     }
 
     /// Loads the record; `Ok(None)` before provisioning.
     pub fn load(p: &mut impl Platform) -> Result<Option<Self>, Error> {
-        match p.read(&object_id()?)? {
-            None => Ok(None),
-            Some(bytes) => Config::decode(&bytes).map(Some),
-        }
+        load_v1(p, &object_id()?)?
+            .map(|body| Config::decode(&body))
+            .transpose()
     }
 
     /// Loads the record, `Err(NotProvisioned)` before provisioning.

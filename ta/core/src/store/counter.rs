@@ -3,17 +3,17 @@
 //! wipe (see `crate::objects`), so no value is ever used twice.
 
 use crate::error::Error;
-use crate::objects::{self, LAYOUT_V1, load_u64, store_u64};
+use crate::objects::{self, load_u64, store_u64};
 use crate::platform::Platform;
 
 /// The last counter value used (0: none yet).
 pub fn last(p: &mut impl Platform) -> Result<u64, Error> {
-    Ok(load_u64(p, &objects::tx_counter()?, LAYOUT_V1)?.unwrap_or(0))
+    Ok(load_u64(p, &objects::tx_counter()?)?.unwrap_or(0))
 }
 
 /// Takes the next counter value, persisted before it is returned.
 pub fn next(p: &mut impl Platform) -> Result<u64, Error> {
     let n = last(p)?.checked_add(1).ok_or(Error::Internal)?;
-    store_u64(p, &objects::tx_counter()?, LAYOUT_V1, n)?;
+    store_u64(p, &objects::tx_counter()?, n)?;
     Ok(n)
 }

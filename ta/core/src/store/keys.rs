@@ -35,13 +35,10 @@ use p256::SecretKey;
 
 use crate::crypto::Key32;
 use crate::error::Error;
-use crate::objects::{self, LAYOUT_V1};
+use crate::objects::{self, LAYOUT_V1, load_v1};
 use crate::platform::{ObjectId, Platform};
 use crate::seal::{Attributes, Blob, KeyId, unseal};
 
-const STORE_V1: u8 = LAYOUT_V1;
-const INDEX_V1: u8 = LAYOUT_V1;
-const BUCKET_V1: u8 = LAYOUT_V1;
 /// Bucket objects keys are spread over.
 pub const BUCKETS: u8 = 32;
 /// Most keys in one bucket (ids are random: with 1,000 keys a bucket holds
@@ -73,18 +70,16 @@ fn store_record(uses: u32, blob: &[u8]) -> Result<Vec<u8>, Error> {
     let mut rec = Vec::new();
     rec.try_reserve_exact(5 + blob.len())
         .map_err(|_| Error::Internal)?;
-    rec.push(STORE_V1);
+    rec.push(LAYOUT_V1);
     rec.extend_from_slice(&uses.to_le_bytes());
     rec.extend_from_slice(blob);
     Ok(rec)
 }
 
-fn parse_record(bytes: &[u8]) -> Result<(u32, &[u8]), Error> {
-    let mut r = Reader::new(bytes);
-    match (r.u8(), r.array::<4>()) {
-        (Some(STORE_V1), Some(uses)) => Ok((u32::from_le_bytes(uses), r.rest())),
-        _ => Err(Error::Storage),
-    }
+fn parse_record(body: &[u8]) -> Result<(u32, &[u8]), Error> {
+    let mut r = Reader::new(body);
+    let uses = r.array::<4>().ok_or(Error::Storage)?;
+    Ok((u32::from_le_bytes(uses), r.rest()))
 }
 
 /// Loads the TA's attestation key, if it was made.
@@ -102,8 +97,8 @@ pub fn store_attestation_key(p: &mut impl Platform, blob: &[u8]) -> Result<(), E
 }
 
 fn load_object(p: &mut impl Platform, oid: &ObjectId, kek: &Key32) -> Result<Loaded, Error> {
-    let bytes = p.read(oid)?.ok_or(Error::KeyNotFound)?;
-    let (uses, blob) = parse_record(&bytes)?;
+    let body = load_v1(p, oid)?.ok_or(Error::KeyNotFound)?;
+    let (uses, blob) = parse_record(&body)?;
     let (attrs, secret) = unseal(kek, blob)?;
     Ok(Loaded {
         attrs,
@@ -139,13 +134,11 @@ impl Bucket {
             no,
             entries: Vec::new(),
         };
-        let Some(bytes) = p.read(&Bucket::object_id(no)?)? else {
+        let Some(body) = load_v1(p, &Bucket::object_id(no)?)? else {
             return Ok(b);
         };
-        let mut r = Reader::new(&bytes);
-        let (Some(BUCKET_V1), Some(n)) = (r.u8(), r.u8()) else {
-            return Err(Error::Storage);
-        };
+        let mut r = Reader::new(&body);
+        let n = r.u8().ok_or(Error::Storage)?;
         if usize::from(n) > BUCKET_MAX {
             return Err(Error::Storage);
         }
@@ -167,7 +160,7 @@ impl Bucket {
         let mut out = Vec::new();
         out.try_reserve_exact(2 + self.entries.len() * (5 + SEALED_BLOB_MAX_LEN))
             .map_err(|_| Error::Internal)?;
-        out.extend_from_slice(&[BUCKET_V1, n]);
+        out.extend_from_slice(&[LAYOUT_V1, n]);
         for (uses, blob) in &self.entries {
             out.extend_from_slice(&uses.to_le_bytes());
             out.push(u8::try_from(blob.len()).map_err(|_| Error::Internal)?);
@@ -254,13 +247,11 @@ fn index_id() -> Result<ObjectId, Error> {
 impl Index {
     /// Loads the index (empty when absent).
     pub fn load(p: &mut impl Platform) -> Result<Index, Error> {
-        let Some(bytes) = p.read(&index_id()?)? else {
+        let Some(body) = load_v1(p, &index_id()?)? else {
             return Ok(Index::default());
         };
-        let mut r = Reader::new(&bytes);
-        let (Some(INDEX_V1), Some(n)) = (r.u8(), r.array::<2>()) else {
-            return Err(Error::Storage);
-        };
+        let mut r = Reader::new(&body);
+        let n = r.array::<2>().ok_or(Error::Storage)?;
         let n = u16::from_le_bytes(n);
         if n > MAX_KEYS || r.rest().len() != usize::from(n) * KEY_ID_LEN {
             return Err(Error::Storage);
@@ -280,7 +271,7 @@ impl Index {
         let mut out = Vec::new();
         out.try_reserve_exact(3 + self.0.len() * KEY_ID_LEN)
             .map_err(|_| Error::Internal)?;
-        out.push(INDEX_V1);
+        out.push(LAYOUT_V1);
         out.extend_from_slice(&n.to_le_bytes());
         for id in &self.0 {
             out.extend_from_slice(&id.0);

@@ -25,7 +25,7 @@ use zeroize::Zeroize;
 
 use crate::crypto::{self, Key32};
 use crate::error::Error;
-use crate::objects::{self, LAYOUT_V1, concat};
+use crate::objects::{self, LAYOUT_V1, concat, load_v1};
 use crate::platform::{ObjectId, Platform};
 use crate::store::secret;
 
@@ -83,13 +83,12 @@ impl Record {
     /// Loads the record (`None`: no PIN set); anything malformed is
     /// `Storage`.
     pub fn load(p: &mut impl Platform) -> Result<Option<Record>, Error> {
-        let Some(bytes) = p.read(&object_id()?)? else {
+        let Some(body) = load_v1(p, &object_id()?)? else {
             return Ok(None);
         };
-        let r: &[u8; RECORD_LEN] = bytes.as_slice().try_into().map_err(|_| Error::Storage)?;
-        let [LAYOUT_V1, max_tries, tries_left, rest @ ..] = *r else {
-            return Err(Error::Storage);
-        };
+        let body = zeroize::Zeroizing::new(body);
+        let r: &[u8; RECORD_LEN - 1] = body.as_slice().try_into().map_err(|_| Error::Storage)?;
+        let [max_tries, tries_left, ref rest @ ..] = *r;
         if max_tries == 0 || tries_left > max_tries {
             return Err(Error::Storage);
         }

@@ -8,7 +8,9 @@
 
 use crate::crypto::Key32;
 use crate::error::Error;
-use crate::objects::{self, LAYOUT_V1, concat};
+use zeroize::Zeroizing;
+
+use crate::objects::{self, LAYOUT_V1, concat, load_v1};
 use crate::platform::Platform;
 
 fn object_id() -> Result<crate::platform::ObjectId, Error> {
@@ -19,28 +21,25 @@ fn object_id() -> Result<crate::platform::ObjectId, Error> {
 /// at provisioning and destroyed first by a wipe), `Err(Storage)` if it is
 /// malformed.
 pub fn load(p: &mut impl Platform) -> Result<Key32, Error> {
-    let bytes = p.read(&object_id()?)?.ok_or(Error::NotProvisioned)?;
-    decode(&bytes)
+    let body = Zeroizing::new(load_v1(p, &object_id()?)?.ok_or(Error::NotProvisioned)?);
+    decode(&body)
 }
 
-fn decode(bytes: &[u8]) -> Result<Key32, Error> {
-    match bytes.split_first() {
-        Some((&LAYOUT_V1, rest)) => rest.try_into().map(Key32).map_err(|_| Error::Storage),
-        _ => Err(Error::Storage),
-    }
+fn decode(body: &[u8]) -> Result<Key32, Error> {
+    body.try_into().map(Key32).map_err(|_| Error::Storage)
 }
 
 /// Loads the secret, creating it if absent. An existing secret is never
 /// overwritten: everything derived from it would become unusable.
 pub fn load_or_create(p: &mut impl Platform) -> Result<Key32, Error> {
-    if let Some(bytes) = p.read(&object_id()?)? {
-        return decode(&bytes);
+    if let Some(body) = load_v1(p, &object_id()?)? {
+        return decode(&Zeroizing::new(body));
     }
-    let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+    let mut secret = Zeroizing::new([0u8; 32]);
     p.random(secret.as_mut_slice())?;
-    let record = zeroize::Zeroizing::new(concat::<33>(&[&[LAYOUT_V1], secret.as_slice()])?);
+    let record = Zeroizing::new(concat::<33>(&[&[LAYOUT_V1], secret.as_slice()])?);
     p.write(&object_id()?, record.as_slice())?;
-    decode(record.as_slice())
+    Ok(Key32(*secret))
 }
 
 #[cfg(test)]
