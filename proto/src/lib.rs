@@ -132,4 +132,30 @@ mod test {
             }
         }
     }
+
+    /// The CLI names clap derives are the JSON names (and
+    /// [`log::EventKind::name`]), so one spelling works everywhere.
+    #[cfg(feature = "clap")]
+    #[test]
+    fn clap_names_match_json_names() {
+        use clap::ValueEnum;
+        fn check<T: ValueEnum + serde::Serialize>() {
+            for v in T::value_variants() {
+                let name = v.to_possible_value().unwrap();
+                let mut buf = [0u8; 32];
+                let n = encode(v, &mut buf).unwrap();
+                let json = std::format!("\"{}\"", name.get_name());
+                assert_eq!(&buf[..n], json.as_bytes());
+            }
+        }
+        check::<Purpose>();
+        check::<PinRule>();
+        for k in log::EventKind::value_variants() {
+            assert_eq!(k.to_possible_value().unwrap().get_name(), k.name());
+        }
+        assert_eq!(
+            log::EventKind::value_variants().len(),
+            log::EventKind::ALL.len()
+        );
+    }
 }

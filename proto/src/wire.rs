@@ -37,3 +37,6 @@ pub use system::{
     PingRequest, ProvisionReply, ProvisionRequest, WipeReply,
 };
 pub use tx::{TxSignReply, TxSignRequest};
+
+#[cfg(test)]
+mod test;
