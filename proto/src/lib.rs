@@ -26,7 +26,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `client` (feature `client`) | the client side of a PIN session ([`client::PinChannel`]) |
+//! | `client` (feature `client`) | the client side of a PIN session (`client::PinChannel`) |
 //! | [`wire`] | the JSON messages, by feature (`system`, `pin`, `keys`, `tx`, `log`) |
 //! | [`statement`], [`signed_tx`], [`chain`] | the signed byte formats: attestation statement, signed transaction, log entries and head |
 //! | [`policy`] | the key policy and its 19-byte binary form |
