@@ -11,9 +11,11 @@ OUT="${MFS_OUT:-$MFS_ROOT/out}"
 CACHE="${MFS_CACHE:-$OUT/cache}"
 export MFS_ROOT OUT CACHE
 
-# Default TA UUID; an OEM passes its own with MFS_TA_UUID (also read by the
-# proto crate at build time so the TA and the client agree).
-MFS_TA_UUID="${MFS_TA_UUID:-bba37aec-75de-477b-b784-9d6f895a7e23}"
+# Default TA UUID from proto/ta-uuid.txt (the one place it is written; the
+# proto crate and ta/build.rs read the same file); an OEM passes its own
+# with MFS_TA_UUID (also read by the proto crate at build time so the TA
+# and the client agree).
+MFS_TA_UUID="${MFS_TA_UUID:-$(tr -d '[:space:]' < "$MFS_ROOT/proto/ta-uuid.txt")}"
 export MFS_TA_UUID
 
 _mfs_t0=${MFS_T0:-$(date +%s)}

@@ -4,7 +4,8 @@
 //!
 //! Inputs (environment):
 //! - `TA_DEV_KIT_DIR` (required): the OP-TEE TA dev kit (`export-ta_arm64`).
-//! - `MFS_TA_UUID` (optional): the TA UUID; default in `mfs-proto`.
+//! - `MFS_TA_UUID` (optional): the TA UUID; default: `proto/ta-uuid.txt`
+//!   (the one file `mfs-proto` and `scripts/lib.sh` read too).
 //! - `MFS_ADMIN_LOGIN` / `MFS_ADMIN_UUID` (optional): the one client
 //!   identity allowed to use admin commands (`user` or `group`, and the
 //!   identity UUID the REE kernel reports); default: the root user.
@@ -14,7 +15,9 @@ use optee_utee_build::TaConfig;
 
 type BoxError = Box<dyn std::error::Error>;
 
-const DEFAULT_UUID: &str = "bba37aec-75de-477b-b784-9d6f895a7e23";
+/// The default TA UUID: the same file `mfs-proto` compiles in (an
+/// `include_str!` is tracked by cargo, so editing it rebuilds the TA).
+const DEFAULT_UUID: &str = include_str!("../proto/ta-uuid.txt").trim_ascii();
 // TA flags (OP-TEE user_ta_header.h): one instance shared by all sessions
 // (so PIN state cannot be raced from parallel sessions), several sessions,
 // kept alive between sessions.
