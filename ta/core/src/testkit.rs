@@ -3,15 +3,13 @@
 //! export that reads the log the way the host does.
 #![allow(dead_code)]
 
-use alloc::string::String;
+use mfs_proto::client::PinChannel;
 use mfs_proto::log::{ChainItem, Entry, Head, LOG_PAGE};
-use mfs_proto::pin::{PanField, Pin, TransportKey, unblock_message};
+use mfs_proto::pin::Pin;
 use mfs_proto::{
     KeyGenerateRequest, KeyInfoReply, KeyPolicy, KeySignRequest, PROTOCOL_CURRENT,
-    PinChangeRequest, PinRequest, PinStatusReply, PinUnblockRequest, Purpose, hex_bytes,
-    hex_string,
+    PinChangeRequest, PinRequest, PinStatusReply, PinUnblockRequest, Purpose, hex_string,
 };
-use p256::SecretKey;
 use p256::ecdsa::{DerSignature, SigningKey, signature::Signer};
 
 use crate::audit::{self, Details};
@@ -20,6 +18,7 @@ use crate::error::Error;
 use crate::keys::generate;
 use crate::mem::MemPlatform;
 use crate::pin::{PinSession, change, open_session, set, unblock, verify};
+use crate::platform::Platform;
 use crate::state::Instance;
 use crate::store::config::Config;
 use crate::store::pin::{Record, pin_key};
@@ -33,70 +32,32 @@ pub(crate) const G: [u8; 65] = [
     0xf5,
 ];
 
-/// The client side of a PIN session, as the host library does it.
-pub(crate) struct Client {
-    pub(crate) secret: SecretKey,
-    key: TransportKey,
-    client_key: [u8; 65],
-    nonce: [u8; 16],
-}
+/// The client side of a PIN session: the protocol crate's PIN channel,
+/// the same code the host library uses, with its ephemeral key drawn from
+/// the test platform's RNG.
+pub(crate) struct Client(PinChannel);
 
+/// Opens a PIN session in `slot` and the client side of it.
 pub(crate) fn client(p: &mut MemPlatform, slot: &mut Option<PinSession>) -> Client {
     let reply = open_session(p, slot).unwrap();
-    let ta_key: [u8; 65] = hex_bytes(&reply.ta_key).unwrap();
-    let secret = crypto::random_secret_key(p).unwrap();
-    let client_key = crypto::sec1_uncompressed(&secret.public_key()).unwrap();
-    let shared = crypto::ecdh(&secret, &crypto::parse_point(&ta_key).unwrap());
-    Client {
-        key: TransportKey::derive(&shared, &ta_key, &client_key),
-        secret,
-        client_key,
-        nonce: hex_bytes(&reply.nonce).unwrap(),
-    }
+    Client(PinChannel::from_reply_with_rng(&reply, None, |b| p.random(b)).unwrap())
+}
+
+fn pin(text: &str) -> Pin {
+    Pin::new(text).unwrap()
 }
 
 impl Client {
-    fn block(&self, pin: &str) -> String {
-        let b = self.key.encipher(
-            &Pin::new(pin).unwrap(),
-            &PanField::new(None).unwrap(),
-            [9; 8],
-        );
-        String::from(hex_string::<32>(&b).unwrap().as_str())
-    }
-    pub(crate) fn request(&self, pin: &str) -> PinRequest {
-        PinRequest {
-            v: PROTOCOL_CURRENT,
-            client_key: hex_string(&self.client_key).unwrap(),
-            block: self.block(pin).as_str().try_into().unwrap(),
-            pan: None,
-        }
+    pub(crate) fn request(&self, p: &str) -> PinRequest {
+        self.0.request(&pin(p), [9; 8])
     }
     pub(crate) fn change(&self, old: &str, new: &str) -> PinChangeRequest {
-        PinChangeRequest {
-            v: PROTOCOL_CURRENT,
-            client_key: hex_string(&self.client_key).unwrap(),
-            old_block: self.block(old).as_str().try_into().unwrap(),
-            new_block: self.block(new).as_str().try_into().unwrap(),
-            pan: None,
-        }
+        self.0.change_request(&pin(old), [9; 8], &pin(new), [9; 8])
     }
-    pub(crate) fn unblock(&self, pin: &str, issuer: &SigningKey) -> PinUnblockRequest {
-        let block: [u8; 16] = hex_bytes(&self.block(pin)).unwrap();
-        let msg = unblock_message(
-            &self.nonce,
-            &self.client_key,
-            &block,
-            &PanField::new(None).unwrap(),
-        );
-        let sig: DerSignature = issuer.sign(&msg);
-        PinUnblockRequest {
-            v: PROTOCOL_CURRENT,
-            client_key: hex_string(&self.client_key).unwrap(),
-            block: hex_string(&block).unwrap(),
-            pan: None,
-            signature: hex_string(sig.as_bytes()).unwrap(),
-        }
+    pub(crate) fn unblock(&self, p: &str, issuer: &SigningKey) -> PinUnblockRequest {
+        let block = self.0.block(&pin(p), [9; 8]);
+        let sig: DerSignature = issuer.sign(&self.0.unblock_message(&block));
+        self.0.unblock_request(&block, sig.as_bytes()).unwrap()
     }
 }
 

@@ -20,13 +20,13 @@ use mfs_core::access::{AdminPolicy, ClientIdentity, LINUX_ROOT_USER_UUID};
 use mfs_core::mem::MemPlatform;
 use mfs_core::platform::Platform;
 use mfs_core::{Instance, Session, invoke};
-use mfs_proto::pin::{PanField, Pin, TransportKey};
+use mfs_proto::client::PinChannel;
+use mfs_proto::pin::Pin;
 use mfs_proto::{
     Command, KeyInfoReply, Login, MAX_REPLY_LEN, PinSessionReply, Status, TxSignReply, decode,
-    hex_bytes,
 };
+use p256::SecretKey;
 use p256::elliptic_curve::sec1::ToSec1Point;
-use p256::{PublicKey, SecretKey};
 
 fn hex(b: &[u8]) -> String {
     mfs_proto::Hex(b).to_string()
@@ -57,22 +57,11 @@ impl Ta {
     /// for `pin`, with a fixed client key.
     fn pin_fields(&mut self, pin: &str) -> String {
         let reply: PinSessionReply = decode(&self.call(Command::PinSession, r#"{"v":1}"#)).unwrap();
-        let ta_key: [u8; 65] = hex_bytes(&reply.ta_key).unwrap();
-        let secret = SecretKey::from_slice(&[0x11; 32]).unwrap();
-        let client_key = secret.public_key().to_sec1_point(false);
-        let ta = PublicKey::from_sec1_bytes(&ta_key).unwrap();
-        let shared = p256::ecdh::diffie_hellman(secret.to_nonzero_scalar(), ta.as_affine());
-        let shared: [u8; 32] = shared.raw_secret_bytes().as_slice().try_into().unwrap();
-        let key = TransportKey::derive(&shared, &ta_key, client_key.as_bytes().try_into().unwrap());
-        let block = key.encipher(
-            &Pin::new(pin).unwrap(),
-            &PanField::new(None).unwrap(),
-            [5; 8],
-        );
+        let channel = PinChannel::from_reply(&reply, &[0x11; 32], None).unwrap();
+        let r = channel.request(&Pin::new(pin).unwrap(), [5; 8]);
         format!(
             r#""client_key":"{}","block":"{}","pan":null"#,
-            hex(client_key.as_bytes()),
-            hex(&block)
+            r.client_key, r.block
         )
     }
 }

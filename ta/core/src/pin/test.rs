@@ -162,7 +162,6 @@ fn no_session_no_config_errors() {
         Err(Error::PinSessionRequired)
     );
     assert_eq!(status(&mut p, &inst.pin), Err(Error::NotProvisioned));
-    let _ = &c.secret;
 }
 
 #[test]
