@@ -82,6 +82,7 @@ pub const STATEMENT_MAX_LEN: usize = 16
 
 /// What a key may be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Purpose {
     /// ECDSA signatures over caller messages (and, later, transactions).
     #[serde(rename = "sign")]
@@ -93,6 +94,7 @@ pub enum Purpose {
 
 /// When a key needs the user's PIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum PinRule {
     /// Never.
     #[serde(rename = "none")]

@@ -23,7 +23,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
-#[cfg(test)]
+#[cfg(any(test, feature = "clap"))]
 extern crate std;
 
 pub mod keys;
