@@ -34,17 +34,14 @@ impl<T: Transport + ?Sized> Transport for &mut T {
 /// open-session connection data, which optee-teec 0.10 always passes as
 /// NULL (the call would crash in libteec). C clients can use them.
 ///
-/// With feature `cli` it is a `clap::ValueEnum` (`public`, `user`), listed
-/// in `mfs --help` without descriptions.
+/// With feature `cli` it is a `clap::ValueEnum` (`public`, `user`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum LoginMethod {
     /// No identity.
-    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     Public,
     /// The calling process's effective user (the default).
     #[default]
-    #[cfg_attr(feature = "cli", value(help = None::<&str>))]
     User,
 }
 
