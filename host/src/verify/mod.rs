@@ -5,7 +5,7 @@
 //! - [`tx`]: signed transactions, one or a series (anti-replay counters);
 //! - [`log`]: exported event logs (signed head and hash chain).
 //!
-//! They depend only on the codec, key and error modules and on
+//! They depend only on the `codec`, `pubkey` and `error` modules and on
 //! `mfs_proto`; the client calls into them, never the other way round.
 
 pub mod attestation;
