@@ -11,7 +11,8 @@ use p256::elliptic_curve::sec1::ToSec1Point;
 use p256::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use p256::{PublicKey, SecretKey};
 
-use crate::Error;
+use crate::codec::pem_key_error;
+use crate::error::{Error, KeyError};
 
 /// An issuer signing key.
 pub struct IssuerKey(SigningKey);
@@ -27,7 +28,7 @@ impl IssuerKey {
     pub fn from_pem(pem: &str) -> Result<IssuerKey, Error> {
         let secret = SecretKey::from_pkcs8_pem(pem)
             .or_else(|_| SecretKey::from_sec1_pem(pem))
-            .map_err(|_| Error::Issuer)?;
+            .map_err(|_| pem_key_error(pem))?;
         Ok(IssuerKey(SigningKey::from(secret)))
     }
 
@@ -47,7 +48,7 @@ fn sec1(key: &PublicKey) -> Result<[u8; EC_POINT_LEN], Error> {
     key.to_sec1_point(false)
         .as_bytes()
         .try_into()
-        .map_err(|_| Error::Issuer)
+        .map_err(|_| Error::Key(KeyError::Unusable))
 }
 
 /// The issuer public key (SEC1 uncompressed) from a PEM file holding
@@ -78,5 +79,14 @@ mod test {
         assert!(vk.verify(b"hello", &sig).is_ok());
         assert_eq!(format!("{k:?}"), "IssuerKey(..)");
         assert!(IssuerKey::from_pem("not a key").is_err());
+        assert_eq!(
+            public_key_from_pem("not a key"),
+            Err(Error::Encoding(crate::error::Encoding::Pem))
+        );
+        let damaged = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+        assert_eq!(
+            public_key_from_pem(damaged),
+            Err(Error::Key(KeyError::Unusable))
+        );
     }
 }

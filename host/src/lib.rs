@@ -2,21 +2,50 @@
 //!
 //! [`Client`] offers one typed method per TA command over any
 //! [`Transport`]; [`TeecTransport`] (feature `teec`) is the real one, a
-//! session with the TA through OP-TEE's libteec. Every failure is one
+//! session with the TA through OP-TEE's libteec. The offline verifiers in
+//! [`verify`] need neither: a relying party checks attestations, signed
+//! transactions and event logs with them alone. Every failure is one
 //! [`Error`]. The library never sees or keeps anything the TA keeps secret.
+//!
+//! Modules depend one way: `client` → `verify` → `pubkey`/`codec` →
+//! `error` (and `mfs_proto`); `transport` and `issuer` sit beside them.
+//! [`keys`], [`tx`] and [`log`] gather each feature's public items.
+//!
+//! Feature `cli` derives `clap::ValueEnum` for the enums the `mfs` CLI
+//! takes as arguments ([`LoginMethod`], [`keys::PublicKeyFormat`]).
 #![forbid(unsafe_code)]
 
 mod client;
+mod codec;
 mod error;
 pub mod issuer;
-pub mod keys;
-pub mod log;
+mod pubkey;
 mod transport;
-pub mod tx;
+pub mod verify;
 
 pub use client::Client;
-pub use error::Error;
+pub use error::{Encoding, Error, KeyError};
 pub use mfs_proto as proto;
 #[cfg(feature = "teec")]
 pub use transport::TeecTransport;
 pub use transport::{LoginMethod, RawReply, Transport};
+
+pub mod keys {
+    //! Keys on the client side: P-256 public keys in their standard
+    //! encodings, signature checks, and attestation verification. None of
+    //! this needs the TA.
+    pub use crate::codec::{hex_decode, parse_hex};
+    pub use crate::pubkey::{EcPublicKey, PublicKeyFormat};
+    pub use crate::verify::attestation::{Attestation, AttestationError, verify_attestation};
+}
+
+pub mod tx {
+    //! Signed transactions: offline verification (see [`crate::verify::tx`]).
+    pub use crate::verify::tx::*;
+}
+
+pub mod log {
+    //! The TA's event log: export format and offline verification (see
+    //! [`crate::verify::log`]).
+    pub use crate::verify::log::*;
+}

@@ -1,6 +1,7 @@
-//! How requests reach the TA.
+//! How requests reach the TA: the [`Transport`] trait, the login method
+//! of a session, and [`TeecTransport`] (feature `teec`), a libteec session.
 
-use crate::Error;
+use crate::error::Error;
 
 /// What the TA put in GP parameter 0 and how much of the output buffer it
 /// filled.
@@ -32,7 +33,10 @@ impl<T: Transport + ?Sized> Transport for &mut T {
 /// Group logins are not offered: libteec reads the group ID from the
 /// open-session connection data, which optee-teec 0.10 always passes as
 /// NULL (the call would crash in libteec). C clients can use them.
+///
+/// With feature `cli` it is a `clap::ValueEnum` (`public`, `user`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum LoginMethod {
     /// No identity.
     Public,

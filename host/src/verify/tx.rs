@@ -6,51 +6,12 @@
 //! verifier trusts and the challenge it issued; [`verify_series`] also
 //! checks that counters strictly increase across a series (anti-replay).
 
-use core::fmt;
-
 use mfs_proto::TxSignReply;
 use mfs_proto::tx::SignedTx;
 
-use crate::keys::{EcPublicKey, hex_decode};
-
-/// Why a signed transaction was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TxError {
-    /// The bytes are not a valid signed transaction (version 1).
-    Encoding,
-    /// The signature does not verify under the trusted key.
-    Signature,
-    /// The reply names another key than the trusted one.
-    Key,
-    /// The challenge is not the one the verifier issued.
-    Challenge,
-    /// The counter does not exceed the previous one in the series (a
-    /// replay, or an out-of-order series).
-    Counter {
-        /// The counter found.
-        counter: u64,
-        /// The counter before it.
-        previous: u64,
-    },
-    /// The reply's counter field differs from the signed counter.
-    CounterField,
-}
-
-impl fmt::Display for TxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TxError::Encoding => f.write_str("not a valid signed transaction (v1 encoding)"),
-            TxError::Signature => f.write_str("signature does not verify under the trusted key"),
-            TxError::Key => f.write_str("signed by another key than the trusted one"),
-            TxError::Challenge => f.write_str("challenge does not match the one issued"),
-            TxError::Counter { counter, previous } => write!(
-                f,
-                "counter {counter} does not exceed the previous {previous} (replay?)"
-            ),
-            TxError::CounterField => f.write_str("counter field differs from the signed counter"),
-        }
-    }
-}
+use crate::codec::hex_decode;
+pub use crate::error::TxError;
+use crate::pubkey::EcPublicKey;
 
 /// Verifies one signed transaction: the signature over exactly the signed
 /// bytes under `trusted`, the strict encoding, and (if given) the
@@ -114,8 +75,8 @@ pub fn verify_series(
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::keys::hex_encode as hex;
     use mfs_proto::TxRecord;
+    use mfs_proto::hex_string;
     use mfs_proto::tx::{DISPLAY_NOT_TRUSTED_UI, VERIFIED_PIN_IN_TA};
     use p256::ecdsa::signature::Signer;
     use p256::ecdsa::{DerSignature, SigningKey};
@@ -133,7 +94,7 @@ mod test {
                 currency: "USD".try_into().unwrap(),
                 payee: "Shop".try_into().unwrap(),
                 display: "Pay 5.00 USD to Shop".try_into().unwrap(),
-                challenge: hex(&[challenge; 16]).as_str().try_into().unwrap(),
+                challenge: hex_string(&[challenge; 16]).unwrap(),
                 time: 1_700_000_000,
             },
             verification: VERIFIED_PIN_IN_TA,
@@ -143,10 +104,10 @@ mod test {
         let sig: DerSignature = key().sign(&b);
         let public = key().verifying_key().to_sec1_point(false);
         TxSignReply {
-            signed: hex(&b).as_str().try_into().unwrap(),
-            signature: hex(sig.as_bytes()).as_str().try_into().unwrap(),
+            signed: hex_string(&b).unwrap(),
+            signature: hex_string(sig.as_bytes()).unwrap(),
             counter,
-            public_key: hex(public.as_bytes()).as_str().try_into().unwrap(),
+            public_key: hex_string(public.as_bytes()).unwrap(),
         }
     }
 

@@ -6,13 +6,13 @@
 //! signature (optionally against a pinned attestation key) and challenge,
 //! then the whole chain, and names the first bad entry by its seq.
 
-use core::fmt;
-
-use mfs_proto::LogHeadReply;
 use mfs_proto::log::{ChainError, ChainItem, Entry, EventKind, Hash, Head, verify_chain};
+use mfs_proto::{Hex, LogHeadReply};
 use serde::{Deserialize, Serialize};
 
-use crate::keys::{EcPublicKey, hex_decode, hex_encode as hex};
+use crate::codec::hex_decode;
+pub use crate::error::{EntryFault, LogError};
+use crate::pubkey::EcPublicKey;
 
 /// Value of [`Export::format`].
 pub const EXPORT_FORMAT: &str = "mfs-ta event log v1";
@@ -49,83 +49,6 @@ pub struct Export {
     pub entries: Vec<ExportedEntry>,
 }
 
-/// What is wrong with an entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EntryFault {
-    /// Not a well-formed entry (unknown kind, bad hex).
-    Format,
-    /// Not the seq that belongs there (removed, inserted or renumbered).
-    Sequence {
-        /// The seq that belongs there.
-        expected: u64,
-    },
-    /// The details do not match the details hash.
-    Details,
-    /// The entry was altered (its hash breaks the chain).
-    Altered,
-    /// Its `hash` field is not its hash.
-    HashField,
-}
-
-/// Why an export did not verify.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogError {
-    /// Not an export of this format, or the head statement is malformed.
-    Format,
-    /// The head's signature does not verify.
-    Signature,
-    /// The head was signed by another key than the pinned one.
-    NotPinned,
-    /// The head's challenge is not the one the verifier issued.
-    Challenge,
-    /// The first bad entry.
-    Entry {
-        /// Its position in the export (0-based).
-        index: usize,
-        /// Its seq where known (else the seq that belongs there).
-        seq: u64,
-        /// What is wrong.
-        fault: EntryFault,
-    },
-    /// Entries are missing at the end.
-    Truncated {
-        /// The first missing seq.
-        expected: u64,
-    },
-    /// The (empty) export does not match the signed head.
-    Start,
-}
-
-impl fmt::Display for LogError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LogError::Format => f.write_str("not an mfs-ta event log export (v1)"),
-            LogError::Signature => f.write_str("the head's signature does not verify"),
-            LogError::NotPinned => f.write_str("the head was not signed by the pinned key"),
-            LogError::Challenge => f.write_str("the head's challenge is not the one issued"),
-            LogError::Entry { index, seq, fault } => {
-                write!(f, "entry #{index} (seq {seq}): ")?;
-                match fault {
-                    EntryFault::Format => f.write_str("malformed"),
-                    EntryFault::Sequence { expected } => {
-                        write!(
-                            f,
-                            "seq {expected} expected here (entry removed or inserted)"
-                        )
-                    }
-                    EntryFault::Details => f.write_str("details do not match their hash"),
-                    EntryFault::Altered => f.write_str("altered (breaks the hash chain)"),
-                    EntryFault::HashField => f.write_str("its hash field is wrong"),
-                }
-            }
-            LogError::Truncated { expected } => {
-                write!(f, "entries missing from seq {expected} on")
-            }
-            LogError::Start => f.write_str("the export does not start where the head says"),
-        }
-    }
-}
-
 struct Item(Entry, Vec<u8>);
 
 impl ChainItem for Item {
@@ -147,10 +70,10 @@ pub fn exported(e: &Entry, details: &[u8]) -> ExportedEntry {
         seq: e.seq,
         time: e.time,
         kind: e.kind.name().to_string(),
-        details: hex(details),
-        details_hash: hex(&e.details_hash),
-        prev: hex(&e.prev),
-        hash: hex(&e.hash()),
+        details: Hex(details).to_string(),
+        details_hash: Hex(&e.details_hash).to_string(),
+        prev: Hex(&e.prev).to_string(),
+        hash: Hex(&e.hash()).to_string(),
     }
 }
 
@@ -221,7 +144,9 @@ pub fn verify_export(
 
 /// A one-line human description of an entry's details.
 pub fn describe(kind: EventKind, details: &[u8]) -> String {
-    let id = |d: &[u8]| d.get(..8).map(hex).unwrap_or_default();
+    fn id(d: &[u8]) -> Hex<'_> {
+        Hex(d.get(..8).unwrap_or_default())
+    }
     let ctx = |c: Option<&u8>| match c {
         Some(1) => "pin verify",
         Some(2) => "pin change",
@@ -271,7 +196,7 @@ pub fn describe(kind: EventKind, details: &[u8]) -> String {
             "key {} counter {} tx sha256 {}",
             id(details),
             u64_at(details, 8).unwrap_or(0),
-            details.get(16..).map(hex).unwrap_or_default()
+            Hex(details.get(16..).unwrap_or_default())
         ),
         EventKind::PinSet | EventKind::PinChanged | EventKind::PinUnblocked | EventKind::Wiped => {
             String::new()

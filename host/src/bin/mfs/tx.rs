@@ -1,0 +1,136 @@
+//! `mfs tx ...`: transactions signed with proof of consent, and their
+//! offline verification (`tx verify` needs no TA).
+
+use std::path::{Path, PathBuf};
+
+use mfs_host::Error;
+use mfs_host::keys::{EcPublicKey, parse_hex};
+use mfs_host::proto::{Hex, TxRecord, TxSignReply};
+use mfs_host::tx::{TxError, verify_series};
+use serde_json::json;
+
+use crate::Tee;
+use crate::args::TxCmd;
+use crate::error::Failure;
+use crate::io::{now_unix, read_pin, read_text, write_out};
+use crate::output::print_tx;
+
+/// Runs `mfs tx sign` (`tx verify` is [`verify`], run without a TA).
+pub(crate) fn run(client: &mut Tee, json: bool, cmd: &TxCmd) -> Result<(), Failure> {
+    let TxCmd::Sign {
+        id,
+        amount,
+        currency,
+        payee,
+        display,
+        challenge,
+        time,
+        pan,
+        out,
+        out_signed,
+        out_signature,
+    } = cmd
+    else {
+        return Err(Error::Input.into());
+    };
+    let text = display
+        .clone()
+        .unwrap_or_else(|| format!("Pay {amount} (minor units) {currency} to {payee}?"));
+    let record = TxRecord {
+        amount: *amount,
+        currency: currency.as_str().try_into().map_err(|_| Error::Input)?,
+        payee: payee.as_str().try_into().map_err(|_| Error::Input)?,
+        display: text.as_str().try_into().map_err(|_| Error::Input)?,
+        challenge: Hex(&parse_hex(challenge)?)
+            .to_string()
+            .as_str()
+            .try_into()
+            .map_err(|_| Error::Input)?,
+        time: match time {
+            Some(t) => *t,
+            None => now_unix()?,
+        },
+    };
+    record.check().map_err(|_| Error::Input)?;
+    if !json {
+        eprintln!("{text}");
+    }
+    let pin = read_pin("PIN to confirm: ")?;
+    let reply = client.tx_sign(id, &pin, pan.pan.as_deref(), &record)?;
+    let doc = serde_json::to_string(&reply).map_err(|_| Error::BadReply)?;
+    if let Some(p) = out_signed {
+        write_out(p, &parse_hex(&reply.signed)?)?;
+    }
+    if let Some(p) = out_signature {
+        write_out(p, &parse_hex(&reply.signature)?)?;
+    }
+    match out {
+        Some(p) => write_out(p, format!("{doc}\n").as_bytes())?,
+        None => println!("{doc}"),
+    }
+    if !json && out.is_some() {
+        println!("signed: counter {}", reply.counter);
+    }
+    Ok(())
+}
+
+/// `mfs tx verify`: signatures, encodings, the challenges (if given) and
+/// counters strictly increasing across `files` in order.
+pub(crate) fn verify(
+    json: bool,
+    files: &[PathBuf],
+    key: &Path,
+    challenges: &[String],
+    after: Option<u64>,
+) -> Result<(), Failure> {
+    let trusted = EcPublicKey::from_pem(&read_text(key)?)?;
+    if !challenges.is_empty() && challenges.len() != files.len() {
+        return Err(Error::Input.into());
+    }
+    let mut series = Vec::new();
+    for f in files {
+        let text = read_text(f)?;
+        let tx: TxSignReply =
+            serde_json::from_str(&text).map_err(|_| Error::Tx(TxError::Encoding))?;
+        series.push(tx);
+    }
+    let decoded = verify_series(&series, &trusted, after).map_err(|(i, e)| {
+        eprintln!(
+            "mfs: {}: {e}",
+            files
+                .get(i)
+                .map_or(String::new(), |f| f.display().to_string())
+        );
+        Error::Tx(e)
+    })?;
+    for ((c, tx), f) in challenges.iter().zip(&decoded).zip(files) {
+        let want = parse_hex(c)?;
+        if tx.record.challenge_bytes().as_deref() != Some(want.as_slice()) {
+            eprintln!("mfs: {}: challenge does not match", f.display());
+            return Err(Error::Tx(TxError::Challenge).into());
+        }
+    }
+    if json {
+        let items: Vec<_> = decoded
+            .iter()
+            .map(|t| {
+                json!({
+                    "counter": t.counter, "key_id": Hex(&t.key_id).to_string(),
+                    "amount": t.record.amount, "currency": t.record.currency.as_str(),
+                    "payee": t.record.payee.as_str(), "display": t.record.display.as_str(),
+                    "challenge": t.record.challenge.as_str(), "time": t.record.time,
+                })
+            })
+            .collect();
+        println!("{}", json!({ "verified": true, "transactions": items }));
+    } else {
+        for t in &decoded {
+            print_tx(t);
+        }
+        println!(
+            "verified: {} transaction(s), counters strictly increasing",
+            decoded.len()
+        );
+    }
+    Ok(())
+}
