@@ -57,12 +57,17 @@ echo "$LIM" > $S/limited.id
 expect p2_cli_limited_use_1 0 mfs key sign "$LIM" --in $S/msg.bin
 expect p2_cli_limited_use_2 0 mfs key sign "$LIM" --in $S/msg.bin
 refused p2_cli_limited_use_3_refused usage-exhausted mfs key sign "$LIM" --in $S/msg.bin
-EXP=$(gen --label expiring --expires-in 2)
+# Bounds are long and the clocks are moved, never raced: the key expires in
+# 10 minutes on the REE clock, which is the normal world's and is set
+# forward past it; the PIN window (TEE system time, which only runs) is 10 s
+# and is waited out once.
+EXP=$(gen --label expiring --expires-in 600)
 expect p2_cli_expiring_key_signs_before 0 mfs key sign "$EXP" --in $S/msg.bin
-WIN=$(gen --label windowed --pin window --pin-window 2)
+WIN=$(gen --label windowed --pin window --pin-window 10)
 LONG=$(gen --label window-1h --pin window --pin-window 3600)
 echo "$LONG" > $S/window.id
-sleep 3
+date -s "@$(( $(date +%s) + 700 ))" >/dev/null
+sleep 11
 refused p2_cli_expired_key_refused expired mfs key sign "$EXP" --in $S/msg.bin
 refused p2_cli_window_key_needs_recent_pin pin-window mfs key sign "$WIN" --in $S/msg.bin
 expect p2_cli_pin_verify_opens_window 0 sh -c 'echo 1357 | mfs pin verify'

@@ -3,7 +3,7 @@
 //! checked with [`crate::verify::tx`] before it is returned.
 
 use mfs_proto::pin::Pin;
-use mfs_proto::{Command, PROTOCOL_CURRENT, TxRecord, TxSignReply, TxSignRequest};
+use mfs_proto::{Command, TxRecord, TxSignReply};
 
 use super::{Client, key_id, unhex};
 use crate::error::{Error, TxError};
@@ -26,14 +26,7 @@ impl<T: Transport> Client<T> {
         record.check().map_err(|_| Error::Input)?;
         let id = key_id(id)?;
         let ch = self.pin_session(pan)?;
-        let req = TxSignRequest {
-            v: PROTOCOL_CURRENT,
-            id: id.clone(),
-            client_key: ch.client_key_hex()?,
-            block: ch.block_hex(pin)?,
-            pan: ch.pan_text.clone(),
-            record: record.clone(),
-        };
+        let req = ch.tx_sign_request(id.clone(), pin, super::pin::block_random()?, record.clone());
         let reply: TxSignReply = self.call(Command::TxSign, &req)?;
         let key = EcPublicKey::from_sec1_hex(&reply.public_key)?;
         let tx = verify(&reply, &key, None).map_err(Error::Tx)?;

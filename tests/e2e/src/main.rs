@@ -415,7 +415,9 @@ fn concurrent_sessions() -> TestResult {
 
 const ISSUER_PEM: &str = include_str!("../../guest/issuer-test-key.pem");
 const FORGER_PEM: &str = include_str!("../../guest/forger-test-key.pem");
-const THROTTLE_MS: u32 = 300;
+/// Long enough that the try after three failures always comes within it,
+/// however loaded the machine (the test then waits it out once per step).
+const THROTTLE_MS: u32 = 3000;
 const PIN: &str = "739146285037";
 const NEW_PIN: &str = "4739";
 const WRONG: &str = "000000";
