@@ -388,3 +388,29 @@ fn malformed_replies_are_errors_not_panics() {
         Err(Error::UnknownStatus(77))
     );
 }
+
+/// A newer TA may add reply fields (proto/README.md, evolution rules): this
+/// client reads such replies as before, nested additions included.
+#[test]
+fn replies_from_a_newer_ta_with_added_fields_are_read() {
+    let ok = |body: &'static [u8]| {
+        Scripted(
+            RawReply {
+                status: 0,
+                detail: 0,
+                len: body.len(),
+            },
+            body,
+        )
+    };
+    let ping = ok(br#"{"echo":7,"added_in_v2":{"nested":[1,"x",{"deep":null}]}}"#);
+    assert_eq!(Client::new(ping).ping(7), Ok(7));
+    let status = ok(
+        br#"{"set":true,"blocked":false,"tries_left":4,"max_tries":5,"throttle_ms":0,"hint":"v2"}"#,
+    );
+    let s = Client::new(status).pin_status().unwrap();
+    assert_eq!((s.set, s.tries_left, s.max_tries), (true, 4, 5));
+    // a reply missing a field it must carry is still refused
+    let short = ok(br#"{"set":true,"blocked":false,"tries_left":4,"throttle_ms":0}"#);
+    assert_eq!(Client::new(short).pin_status(), Err(Error::BadReply));
+}
