@@ -205,14 +205,26 @@ pub fn verify(
     let opened = open(slot, &req.client_key, req.pan.as_deref())?;
     let block = block_of(&req.block)?;
     let cfg = Config::require(p)?;
-    let mut rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
-    let pin = opened.pin(&block)?;
-    checked(p, inst, &cfg, &mut rec, &pin, PinContext::Verify)?;
-    // Write 2: a match restores the full count.
-    rec.tries_left = rec.max_tries;
-    let reply = commit_verified(p, inst, &cfg, &rec)?;
+    let reply = verify_pin(p, inst, &cfg, || opened.pin(&block), PinContext::Verify)?;
     audit::append(p, &mut inst.log, &[Event::pin_verified(PinContext::Verify)])?;
     Ok(reply)
+}
+
+/// The verify path shared by `PinVerify` and consent signing: the record
+/// must exist, then the PIN is opened and checked with the counter written
+/// first (failures logged); a match writes the full count back (write 2).
+fn verify_pin(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    cfg: &Config,
+    pin: impl FnOnce() -> Result<Pin, Error>,
+    ctx: PinContext,
+) -> Result<PinStatusReply, Error> {
+    let mut rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
+    let pin = pin()?;
+    checked(p, inst, cfg, &mut rec, &pin, ctx)?;
+    rec.tries_left = rec.max_tries;
+    commit_verified(p, inst, cfg, &rec)
 }
 
 /// Verifies the PIN of a transaction exactly like `PinVerify` (counter
@@ -224,11 +236,7 @@ pub fn consent(
     cfg: &Config,
     c: Consent,
 ) -> Result<(), Error> {
-    let mut rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
-    let pin = c.pin()?;
-    checked(p, inst, cfg, &mut rec, &pin, PinContext::TxSign)?;
-    rec.tries_left = rec.max_tries;
-    commit_verified(p, inst, cfg, &rec)?;
+    verify_pin(p, inst, cfg, || c.pin(), PinContext::TxSign)?;
     Ok(())
 }
 
