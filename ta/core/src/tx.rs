@@ -96,19 +96,12 @@ pub fn sign(
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::mem::MemPlatform;
-    use crate::testkit::{client, export, gen_key};
+    use crate::testkit::{Ta, client, export, gen_key};
     use alloc::vec::Vec;
     use mfs_proto::log::{EventKind, verify_chain};
     use mfs_proto::{KeyPolicy, PinRule, PolicyReason, TxRecord, hex_bytes};
     use p256::ecdsa::signature::Verifier;
     use p256::ecdsa::{Signature, VerifyingKey};
-
-    struct Ta {
-        p: MemPlatform,
-        inst: Instance,
-        slot: Option<PinSession>,
-    }
 
     fn record(n: u64) -> TxRecord {
         TxRecord {
@@ -121,19 +114,15 @@ mod test {
         }
     }
 
+    /// The test kit's TA with PIN 2468 set and the REE clock running.
+    fn payer() -> Ta {
+        let mut ta = Ta::new(5, 0);
+        ta.p.set_ree_time_s(1_800_000_000);
+        ta.set("2468").unwrap();
+        ta
+    }
+
     impl Ta {
-        fn new() -> Ta {
-            let mut p = crate::testkit::provisioned(5, 0);
-            p.set_ree_time_s(1_800_000_000);
-            let mut ta = Ta {
-                p,
-                inst: Instance::default(),
-                slot: None,
-            };
-            let c = client(&mut ta.p, &mut ta.slot);
-            crate::pin::set(&mut ta.p, &mut ta.inst, &mut ta.slot, &c.request("2468")).unwrap();
-            ta
-        }
         fn key(&mut self, pin: PinRule, max_uses: Option<u32>) -> String {
             let policy = KeyPolicy {
                 pin,
@@ -157,16 +146,6 @@ mod test {
         }
         fn sign(&mut self, req: &TxSignRequest) -> Result<TxSignReply, Error> {
             sign(&mut self.p, &mut self.inst, &mut self.slot, req)
-        }
-        fn reboot(&mut self) {
-            self.p.power_on();
-            self.inst = Instance::default();
-            self.slot = None;
-        }
-        fn tries_left(&mut self) -> u8 {
-            crate::pin::status(&mut self.p, &self.inst.pin)
-                .unwrap()
-                .tries_left
         }
         fn kinds(&mut self) -> Vec<EventKind> {
             export(&mut self.p, &mut self.inst.log)
@@ -206,7 +185,7 @@ mod test {
 
     #[test]
     fn correct_pin_makes_exactly_one_signature_over_the_record() {
-        let mut ta = Ta::new();
+        let mut ta = payer();
         let id = ta.key(PinRule::PerUse, None);
         let req = ta.request(&id, "2468", record(1));
         let r = ta.sign(&req).unwrap();
@@ -223,7 +202,7 @@ mod test {
         let mut replay = req.clone();
         replay.record = record(2);
         assert_eq!(ta.sign(&replay).err(), Some(Error::Crypto));
-        assert_eq!(ta.tries_left(), 5);
+        assert_eq!(ta.tries_left().unwrap(), 5);
         assert_eq!(counter::last(&mut ta.p).unwrap(), 1);
         // a fresh authorization signs the next record with the next counter
         let req = ta.request(&id, "2468", record(2));
@@ -253,7 +232,7 @@ mod test {
 
     #[test]
     fn wrong_pin_signs_nothing_and_is_logged() {
-        let mut ta = Ta::new();
+        let mut ta = payer();
         let id = ta.key(PinRule::PerUse, None);
         let req = ta.request(&id, "1111", record(1));
         assert_eq!(ta.sign(&req).err(), Some(Error::PinIncorrect(4)));
@@ -278,7 +257,7 @@ mod test {
 
     #[test]
     fn refusals_before_the_pin_cost_no_try() {
-        let mut ta = Ta::new();
+        let mut ta = payer();
         let id = ta.key(PinRule::PerUse, None);
         let mut bad = record(1);
         bad.amount = 0;
@@ -297,7 +276,7 @@ mod test {
             Some(Error::PolicyViolation(PolicyReason::Purpose))
         );
         assert_eq!(ta.kinds().last(), Some(&EventKind::PolicyRefused));
-        assert_eq!(ta.tries_left(), 5);
+        assert_eq!(ta.tries_left().unwrap(), 5);
         // no PIN session at all
         let req = ta.request(&id, "2468", record(1));
         ta.slot = None;
@@ -306,7 +285,7 @@ mod test {
 
     #[test]
     fn no_secret_enters_the_log() {
-        let mut ta = Ta::new();
+        let mut ta = payer();
         let id = ta.key(PinRule::PerUse, None);
         for pin in ["2468", "1357", "2468"] {
             let req = ta.request(&id, pin, record(1));
@@ -340,7 +319,7 @@ mod test {
 
     #[test]
     fn per_use_keys_sign_only_with_consent_and_every_sign_key_may() {
-        let mut ta = Ta::new();
+        let mut ta = payer();
         let per_use = ta.key(PinRule::PerUse, None);
         let msg = crate::testkit::sign_req(&per_use, b"m");
         assert_eq!(
@@ -368,7 +347,7 @@ mod test {
         // Cut the power at each write of a consent signature in turn, then
         // reboot and sign again. Released counters strictly increase, the
         // log verifies, and every released signature is in the log.
-        let mut ta = Ta::new();
+        let mut ta = payer();
         let id = ta.key(PinRule::PerUse, Some(1000));
         let mut released: Vec<(u64, [u8; 32])> = Vec::new();
         let mut n = 1;
@@ -389,7 +368,7 @@ mod test {
                 Err(e) => assert_eq!(e, Error::Storage, "cut {n}"),
             }
             // the PIN is never left blocked or worse than one try down
-            assert!(ta.tries_left() >= 4, "cut {n}");
+            assert!(ta.tries_left().unwrap() >= 4, "cut {n}");
             let req = ta.request(&id, "2468", record(100 + n));
             let reply = ta.sign(&req).unwrap();
             released.push((reply.counter, sha256(&[&hex_to_vec(&reply.signed)])));
