@@ -99,7 +99,7 @@ pub fn invoke<P: Platform>(
         Command::PinUnblock => handle(request, b, |r| pin::unblock(p, inst, &mut session.pin, &r)),
         Command::KeyGenerate => handle(request, b, |r| keys::generate(p, inst, &r)),
         Command::KeyList => handle(request, b, |r: KeyListRequest| keys::list(p, r.offset)),
-        Command::KeyInfo => handle(request, b, |r: KeyRequest| keys::info(p, inst, &r.id)),
+        Command::KeyInfo => handle(request, b, |r: KeyRequest| keys::info(p, &r.id)),
         Command::KeyDelete => handle(request, b, |r: KeyRequest| keys::delete(p, inst, &r.id)),
         Command::KeySign => handle(request, b, |r| keys::sign(p, inst, &r)),
         Command::KeyAttest => handle(request, b, |r| keys::attest(p, inst, &r)),

@@ -6,6 +6,7 @@
 use mfs_proto::{KeyPolicy, PinRule, PolicyReason, Purpose};
 
 use crate::error::Error;
+use crate::platform::Platform;
 
 /// How the user's PIN stands for a use of a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,13 +19,22 @@ pub enum PinProof {
     InThisCall,
 }
 
-/// The clocks a decision reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Clocks {
+/// The clocks a decision may read. Each is read only when the policy
+/// needs it (on OP-TEE the REE time is a request to the normal world).
+pub trait Clocks {
     /// TEE system time, ms (monotonic within a boot).
-    pub now_ms: u64,
+    fn now_ms(&mut self) -> u64;
     /// REE time, UNIX seconds (untrusted: see the threat model).
-    pub ree_time_s: u64,
+    fn ree_time_s(&mut self) -> u64;
+}
+
+impl<P: Platform> Clocks for P {
+    fn now_ms(&mut self) -> u64 {
+        Platform::now_ms(self)
+    }
+    fn ree_time_s(&mut self) -> u64 {
+        Platform::ree_time_s(self)
+    }
 }
 
 /// Checks a use of a key with `policy` (used `uses` times) for `purpose`,
@@ -35,13 +45,13 @@ pub fn check(
     uses: u32,
     purpose: Purpose,
     proof: PinProof,
-    clocks: Clocks,
+    clocks: &mut impl Clocks,
 ) -> Result<(), Error> {
     if policy.purpose != purpose {
         return Err(Error::PolicyViolation(PolicyReason::Purpose));
     }
     if let Some(t) = policy.not_after
-        && clocks.ree_time_s > t
+        && clocks.ree_time_s() > t
     {
         return Err(Error::PolicyViolation(PolicyReason::Expired));
     }
@@ -56,7 +66,7 @@ pub fn check(
         (PinRule::Window, PinProof::Earlier(verified)) => {
             let window = u64::from(policy.pin_window_s) * 1000;
             match verified {
-                Some(t) if clocks.now_ms.saturating_sub(t) <= window => Ok(()),
+                Some(t) if clocks.now_ms().saturating_sub(t) <= window => Ok(()),
                 _ => Err(Error::PolicyViolation(PolicyReason::PinWindow)),
             }
         }
@@ -67,11 +77,25 @@ pub fn check(
 mod test {
     use super::*;
 
-    fn clocks(now_ms: u64) -> Clocks {
-        Clocks {
-            now_ms,
-            ree_time_s: 1_000,
+    /// Fixed clocks that count how often each is read.
+    struct At {
+        now_ms: u64,
+        reads: u32,
+    }
+
+    impl Clocks for At {
+        fn now_ms(&mut self) -> u64 {
+            self.reads += 1;
+            self.now_ms
         }
+        fn ree_time_s(&mut self) -> u64 {
+            self.reads += 1;
+            1_000
+        }
+    }
+
+    fn clocks(now_ms: u64) -> At {
+        At { now_ms, reads: 0 }
     }
 
     #[test]
@@ -85,11 +109,11 @@ mod test {
         let none = PinProof::Earlier(None);
         let v = |r| Err(Error::PolicyViolation(r));
         assert_eq!(
-            check(&p, 1, Purpose::Attest, none, clocks(0)),
+            check(&p, 1, Purpose::Attest, none, &mut clocks(0)),
             v(PolicyReason::Purpose)
         );
         assert_eq!(
-            check(&p, 1, Purpose::Sign, none, clocks(0)),
+            check(&p, 1, Purpose::Sign, none, &mut clocks(0)),
             v(PolicyReason::Expired)
         );
         let p = KeyPolicy {
@@ -97,17 +121,28 @@ mod test {
             ..p
         };
         assert_eq!(
-            check(&p, 1, Purpose::Sign, none, clocks(0)),
+            check(&p, 1, Purpose::Sign, none, &mut clocks(0)),
             v(PolicyReason::UsageExhausted)
         );
         assert_eq!(
-            check(&p, 0, Purpose::Sign, none, clocks(0)),
+            check(&p, 0, Purpose::Sign, none, &mut clocks(0)),
             v(PolicyReason::PinPerUse)
         );
         assert_eq!(
-            check(&p, 0, Purpose::Sign, PinProof::InThisCall, clocks(0)),
+            check(&p, 0, Purpose::Sign, PinProof::InThisCall, &mut clocks(0)),
             Ok(())
         );
+    }
+
+    #[test]
+    fn clocks_are_read_only_when_the_policy_needs_them() {
+        let mut c = clocks(0);
+        let plain = KeyPolicy::plain(Purpose::Sign);
+        assert_eq!(
+            check(&plain, 0, Purpose::Sign, PinProof::Earlier(None), &mut c),
+            Ok(())
+        );
+        assert_eq!(c.reads, 0);
     }
 
     #[test]
@@ -123,7 +158,7 @@ mod test {
                 0,
                 Purpose::Sign,
                 PinProof::Earlier(verified),
-                clocks(now),
+                &mut clocks(now),
             )
         };
         let refused = Err(Error::PolicyViolation(PolicyReason::PinWindow));

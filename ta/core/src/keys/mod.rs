@@ -18,19 +18,28 @@ use mfs_proto::{
 };
 
 use crate::audit::{self, Event};
-use crate::crypto::{self, sig_hex, sign_der};
+use crate::crypto::{self, Key32, sig_hex, sign_der};
 use crate::error::Error;
 use crate::facts::TaFacts;
 use crate::platform::Platform;
-use crate::policy::{self, Clocks, PinProof};
+use crate::policy::{self, PinProof};
 use crate::seal::{self, Attributes, Blob, KeyId};
 use crate::signer;
 use crate::state::{Instance, PinTimers};
 use crate::store::config::Config;
 use crate::store::keys::{Bucket, Index, Loaded, add, load};
+use crate::store::secret;
 
 #[cfg(test)]
 mod test;
+
+/// The KEK derived afresh from the stored secret. Generate, info, export
+/// and import read the secret on every call, so a missing or damaged
+/// secret is reported by them even while signing runs from the KEK cached
+/// in `state::KekCache`.
+fn stored_kek(p: &mut impl Platform) -> Result<Key32, Error> {
+    Ok(seal::kek(&secret::load(p)?))
+}
 
 /// `KeyGenerate`.
 pub fn generate(
@@ -47,7 +56,7 @@ pub fn generate(
         return Err(Error::InvalidArgument);
     }
     Config::require(p)?;
-    let kek = inst.kek.get(p)?;
+    let kek = &stored_kek(p)?;
     let mut index = Index::load(p)?;
     index.room()?;
     let (id, mut bucket) = fresh_id(p, &index)?;
@@ -107,10 +116,10 @@ pub fn list(p: &mut impl Platform, offset: u16) -> Result<KeyListReply, Error> {
 }
 
 /// `KeyInfo`: unseals the key (so a tampered key shows as such).
-pub fn info(p: &mut impl Platform, inst: &mut Instance, id: &str) -> Result<KeyInfoReply, Error> {
+pub fn info(p: &mut impl Platform, id: &str) -> Result<KeyInfoReply, Error> {
     let id = KeyId::parse(id)?;
-    let kek = inst.kek.get(p)?;
-    let s = load(p, id, kek)?;
+    let kek = stored_kek(p)?;
+    let s = load(p, id, &kek)?;
     s.key().attrs.info(s.key().uses)
 }
 
@@ -155,11 +164,7 @@ pub fn authorize(
     proof: Option<PinProof>,
 ) -> Result<(), Error> {
     let proof = proof.unwrap_or(PinProof::Earlier(timers.last_verified_ms));
-    let clocks = Clocks {
-        now_ms: p.now_ms(),
-        ree_time_s: p.ree_time_s(),
-    };
-    let result = policy::check(&k.attrs.policy, k.uses, purpose, proof, clocks);
+    let result = policy::check(&k.attrs.policy, k.uses, purpose, proof, p);
     audit::record(p, log, result, |r| match r {
         Err(Error::PolicyViolation(reason)) => Some(Event::refused(&k.attrs.id.0, *reason)),
         _ => None,
@@ -248,8 +253,8 @@ pub fn export(
     id: &str,
 ) -> Result<KeyExportReply, Error> {
     let id = KeyId::parse(id)?;
-    let kek = inst.kek.get(p)?;
-    let s = load(p, id, kek)?;
+    let kek = stored_kek(p)?;
+    let s = load(p, id, &kek)?;
     let k = s.key();
     if !k.attrs.policy.exportable {
         let reason = PolicyReason::NotExportable;
@@ -277,7 +282,7 @@ pub fn import(
     let mut buf = [0u8; SEALED_BLOB_MAX_LEN];
     let blob = hex_prefix(&req.blob, &mut buf).ok_or(Error::BadRequest)?;
     Config::require(p)?;
-    let (attrs, _secret) = seal::unseal(inst.kek.get(p)?, blob)?;
+    let (attrs, _secret) = seal::unseal(&stored_kek(p)?, blob)?;
     // Only exportable keys are ever exported, and the attestation key (id
     // 0) never is: anything else was not made by KeyExport.
     if !attrs.policy.exportable || attrs.id.0 == [0; KEY_ID_LEN] {

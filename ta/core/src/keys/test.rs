@@ -35,12 +35,9 @@ fn generate_sign_verify_list_delete() {
     assert_eq!(l.total, 2);
     assert_eq!(l.keys[0].id, a.id);
     assert_eq!(l.keys[1].label.as_str(), "b");
-    assert_eq!(info(&mut p, &mut Instance::default(), &a.id).unwrap(), a);
+    assert_eq!(info(&mut p, &a.id).unwrap(), a);
     delete(&mut p, &mut Instance::default(), &a.id).unwrap();
-    assert_eq!(
-        info(&mut p, &mut Instance::default(), &a.id).err(),
-        Some(Error::KeyNotFound)
-    );
+    assert_eq!(info(&mut p, &a.id).err(), Some(Error::KeyNotFound));
     assert_eq!(
         delete(&mut p, &mut Instance::default(), &a.id).err(),
         Some(Error::KeyNotFound)
@@ -197,12 +194,7 @@ fn policy_is_enforced() {
         sign(&mut p, &mut inst, &sign_req(&lim.id, b"3")).err(),
         v(PolicyReason::UsageExhausted)
     );
-    assert_eq!(
-        info(&mut p, &mut Instance::default(), &lim.id)
-            .unwrap()
-            .uses,
-        2
-    );
+    assert_eq!(info(&mut p, &lim.id).unwrap().uses, 2);
     assert_eq!(
         export(&mut p, &mut Instance::default(), &lim.id).err(),
         v(PolicyReason::NotExportable)
@@ -245,12 +237,7 @@ fn usage_is_persisted_before_the_signature() {
         Some(Error::Storage)
     );
     p.power_on();
-    assert_eq!(
-        info(&mut p, &mut Instance::default(), &lim.id)
-            .unwrap()
-            .uses,
-        0
-    );
+    assert_eq!(info(&mut p, &lim.id).unwrap().uses, 0);
     // unlimited keys write only their event-log entry
     let free = gen_key(&mut p, "free", policy());
     let before = p.writes();
@@ -398,10 +385,7 @@ fn tampered_stored_key_is_rejected() {
     );
     // a damaged bucket record structure is a storage failure
     *p.object_mut(&oid).unwrap() = clean[..clean.len() - 1].to_vec();
-    assert_eq!(
-        info(&mut p, &mut Instance::default(), &k.id).err(),
-        Some(Error::Storage)
-    );
+    assert_eq!(info(&mut p, &k.id).err(), Some(Error::Storage));
     *p.object_mut(&oid).unwrap() = clean;
     assert!(sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).is_ok());
 }
