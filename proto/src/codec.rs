@@ -4,12 +4,15 @@
 //! UUID text ([`uuid_string`], [`parse_uuid`]) and the JSON message codec
 //! ([`encode`], [`decode`]).
 //!
-//! Depends on no other module of this crate (it is the leaf every other
-//! module builds on); outside it only on `heapless`, `serde` and
-//! `serde-json-core`.
+//! Depends only on `json_shape` (the grammar and depth check run before
+//! every decode) within this crate; outside it only on `heapless`, `serde`
+//! and `serde-json-core`.
 
 use heapless::{String, Vec};
 use serde::{Deserialize, Serialize};
+
+pub use crate::json_shape::MAX_JSON_DEPTH;
+use crate::json_shape::well_formed;
 
 /// Scratch space needed to unescape strings while parsing a message.
 pub const UNESCAPE_BUF_LEN: usize = 256;
@@ -32,9 +35,16 @@ pub enum EncodeError {
 /// Decodes one JSON message that must fill `buf` entirely (trailing
 /// whitespace allowed, anything else is an error).
 ///
+/// The text must first be well-formed JSON nesting at most
+/// [`MAX_JSON_DEPTH`] levels ([`well_formed`]), whatever the message type.
 /// Whether unknown fields are an error is the message type's choice:
 /// requests deny them, replies skip them (see `proto/README.md`).
 pub fn decode<'a, T: Deserialize<'a>>(buf: &'a [u8]) -> Result<T, DecodeError> {
+    // Grammar and depth first, iteratively: the parser below recurses per
+    // nesting level (see `json_shape`).
+    if !well_formed(buf) {
+        return Err(DecodeError::Malformed);
+    }
     let mut scratch = [0u8; UNESCAPE_BUF_LEN];
     match serde_json_core::from_slice_escaped::<T>(buf, &mut scratch) {
         Ok((value, used)) if used == buf.len() => Ok(value),

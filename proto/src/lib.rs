@@ -51,6 +51,7 @@ pub mod chain;
 pub mod client;
 pub mod codec;
 pub mod command;
+pub mod json_shape;
 pub mod keys;
 pub mod log;
 pub mod msg;
@@ -65,7 +66,7 @@ pub mod wire;
 #[cfg(test)]
 mod test_util;
 
-pub use codec::UNESCAPE_BUF_LEN;
+pub use codec::{MAX_JSON_DEPTH, UNESCAPE_BUF_LEN};
 pub use command::{Command, Group, Status, UnknownCommand, UnknownStatus};
 pub use keys::*;
 pub use log::{LogHeadReply, LogHeadRequest, LogReadReply, LogReadRequest};

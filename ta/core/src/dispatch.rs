@@ -154,6 +154,7 @@ mod test {
     use super::*;
     use crate::access::{AdminPolicy, ClientIdentity, LINUX_ROOT_USER_UUID};
     use crate::mem::MemPlatform;
+    use alloc::string::String;
     use mfs_proto::Login;
     use mfs_proto::{InfoReply, PingReply, ProvisionReply};
 
@@ -368,5 +369,56 @@ mod test {
             );
             assert!(r.len <= out.len());
         }
+    }
+
+    /// Requests of 2 KiB that nest arrays or objects as deep as they can,
+    /// in a known field, an unknown field and at the top: every command
+    /// answers `bad-request` from the public and the admin session, on a
+    /// thread with a small stack (the TA's is 64 KiB; the check before any
+    /// parse is iterative, so the parser never sees the nesting).
+    #[test]
+    fn deep_nesting_is_a_bad_request_on_a_small_stack() {
+        let run = || {
+            let mut p = MemPlatform::new();
+            let fill = |open: &str, prefix: &str| {
+                let mut r = String::from(prefix);
+                while r.len() + open.len() <= MAX_REQUEST_LEN {
+                    r.push_str(open);
+                }
+                r.into_bytes()
+            };
+            let inputs = [
+                fill("[", ""),
+                fill("{\"a\":", ""),
+                fill("[", r#"{"v":1,"echo":"#),
+                fill("[", r#"{"v":1,"zz":"#),
+                fill("{\"a\":", r#"{"v":1,"zz":"#),
+                fill("[", r#"{"v":1,"x":t","a":"#),
+            ];
+            for input in &inputs {
+                assert!(input.len() <= MAX_REQUEST_LEN);
+                for cmd in Command::ALL {
+                    for s in [&mut root(), &mut public()] {
+                        let mut out = [0u8; MAX_REPLY_LEN];
+                        let r = invoke(
+                            &mut p,
+                            &mut Instance::default(),
+                            s,
+                            cmd as u32,
+                            input,
+                            &mut out,
+                        );
+                        assert_eq!(r.status, Status::BadRequest, "{cmd:?}");
+                    }
+                }
+            }
+            assert_eq!(p.writes(), 0);
+        };
+        std::thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

@@ -245,6 +245,46 @@ fn malformed_json_is_bad_request() -> TestResult {
     still_alive(&mut t)
 }
 
+/// 2 KiB of nested arrays or objects, at the top, in a known field, in an
+/// unknown field and behind a loose scalar: every command answers
+/// `bad-request` to a PUBLIC and a user login, and an admin session opened
+/// before keeps answering (before the depth check, such input overflowed
+/// the TA's stack and killed every session).
+fn deep_nesting_is_refused_and_the_ta_stays_alive() -> TestResult {
+    let mut admin =
+        TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
+    still_alive(&mut admin)?;
+    let fill = |open: &str, prefix: &str| {
+        let mut r = String::from(prefix);
+        while r.len() + open.len() <= MAX_REQUEST_LEN {
+            r.push_str(open);
+        }
+        r.into_bytes()
+    };
+    let inputs = [
+        fill("[", ""),
+        fill("{\"a\":", ""),
+        fill("[", r#"{"v":1,"echo":"#),
+        fill("[", r#"{"v":1,"zz":"#),
+        fill("{\"a\":", r#"{"v":1,"zz":"#),
+        fill("[", r#"{"v":1,"x":t","a":"#),
+    ];
+    for login in [LoginMethod::Public, LoginMethod::User] {
+        let mut t = TeecTransport::open(proto::TA_UUID, login).map_err(|e| e.to_string())?;
+        for input in &inputs {
+            for cmd in Command::ALL {
+                let (r, _) = framed(&mut t, cmd as u32, input, MAX_REPLY_LEN)?;
+                check(
+                    status_of(&r)? == Status::BadRequest,
+                    format!("{login:?} {cmd:?}: {r:?}"),
+                )?;
+            }
+            still_alive(&mut t)?;
+        }
+    }
+    still_alive(&mut admin)
+}
+
 fn oversized_request_is_refused() -> TestResult {
     let mut t =
         TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
@@ -982,7 +1022,7 @@ fn main() -> ExitCode {
     } else {
         args.first().cloned().unwrap_or_default()
     };
-    let tests: [Test; 20] = [
+    let tests: [Test; 21] = [
         ("ping", ping),
         ("info_reports_platform_facts", info_reports_platform_facts),
         ("unknown_command_is_a_status", unknown_command_is_a_status),
@@ -999,6 +1039,10 @@ fn main() -> ExitCode {
             malformed_json_is_bad_request,
         ),
         ("oversized_request_is_refused", oversized_request_is_refused),
+        (
+            "deep_nesting_is_refused_and_the_ta_stays_alive",
+            deep_nesting_is_refused_and_the_ta_stays_alive,
+        ),
         (
             "wrong_protocol_version_is_refused",
             wrong_protocol_version_is_refused,
