@@ -104,6 +104,13 @@ pub const MAX_REQUEST_LEN: usize = 2048;
 /// space never sees [`Status::ShortBuffer`].
 pub const MAX_REPLY_LEN: usize = 2048;
 
+/// Most sessions the TA keeps open at once, over all clients. Opening one
+/// more fails with the GlobalPlatform code `TEE_ERROR_BUSY` (0xFFFF000D)
+/// until a session closes; sessions already open keep working. The cap
+/// keeps the TA heap for commands: without it a client could open
+/// sessions until every command of every client ran out of memory.
+pub const MAX_SESSIONS: u32 = 32;
+
 /// Checks a request's protocol version against the supported range.
 pub const fn version_supported(v: u16) -> bool {
     v >= PROTOCOL_MIN && v <= PROTOCOL_CURRENT

@@ -32,6 +32,8 @@ include!(concat!(env!("OUT_DIR"), "/admin_policy.rs"));
 struct SessionCtx {
     session: Option<mfs_core::Session>,
     platform: tee::TeePlatform,
+    /// Counted against `MAX_SESSIONS` (released when the session closes).
+    admitted: bool,
 }
 
 #[ta_create]
@@ -42,13 +44,22 @@ fn create() -> Result<()> {
 #[ta_open_session]
 fn open_session(_params: &mut ParametersNone, ctx: &mut SessionCtx) -> Result<()> {
     let client = tee::client_identity()?;
+    // At the cap the session is refused before anything is allocated for
+    // it; sessions already open are unaffected.
+    tee::admit_session().map_err(|_| ErrorKind::Busy)?;
+    ctx.admitted = true;
     ctx.session = Some(mfs_core::Session::open(client, &ADMIN_POLICY));
     ctx.platform = tee::TeePlatform::probe();
     Ok(())
 }
 
 #[ta_close_session]
-fn close_session(_ctx: &mut SessionCtx) {}
+fn close_session(ctx: &mut SessionCtx) {
+    if ctx.admitted {
+        ctx.admitted = false;
+        tee::release_session();
+    }
+}
 
 #[ta_destroy]
 fn destroy() {}

@@ -194,23 +194,49 @@ pub fn client_identity() -> Result<ClientIdentity> {
     Ok(ClientIdentity { login, uuid })
 }
 
-/// State shared by all sessions of the (single) TA instance.
-struct InstanceCell(RefCell<Option<mfs_core::Instance>>);
+/// State shared by all sessions of the (single) TA instance: the core's
+/// instance state and the count of open sessions.
+struct InstanceCell(RefCell<TaState>);
+
+#[derive(Default)]
+struct TaState {
+    instance: Option<mfs_core::Instance>,
+    sessions: mfs_core::session::Admission,
+}
 
 // SAFETY: the TA is built single-instance without TA_FLAG_CONCURRENT, so
 // OP-TEE runs at most one entry point of this instance at a time, on one
 // thread: the cell is never accessed concurrently.
 unsafe impl Sync for InstanceCell {}
 
-static INSTANCE: InstanceCell = InstanceCell(RefCell::new(None));
+static INSTANCE: InstanceCell = InstanceCell(RefCell::new(TaState {
+    instance: None,
+    sessions: mfs_core::session::Admission::new(),
+}));
 
 /// Runs `f` with the instance state (created on first use).
 pub fn with_instance<R>(f: impl FnOnce(&mut mfs_core::Instance) -> R) -> R {
     match INSTANCE.0.try_borrow_mut() {
-        Ok(mut slot) => f(slot.get_or_insert_with(mfs_core::Instance::default)),
+        Ok(mut st) => f(st.instance.get_or_insert_with(mfs_core::Instance::default)),
         // Unreachable (no re-entry, see above); a fresh state is the
         // fail-safe answer: throttling restarts, the counter is in storage.
         Err(_) => f(&mut mfs_core::Instance::default()),
+    }
+}
+
+/// Admits one more session under `mfs_proto::MAX_SESSIONS`.
+pub fn admit_session() -> core::result::Result<(), mfs_core::session::TooManySessions> {
+    match INSTANCE.0.try_borrow_mut() {
+        Ok(mut st) => st.sessions.admit(),
+        // Unreachable (no re-entry); refusing is the safe answer.
+        Err(_) => Err(mfs_core::session::TooManySessions),
+    }
+}
+
+/// A session admitted by [`admit_session`] has closed.
+pub fn release_session() {
+    if let Ok(mut st) = INSTANCE.0.try_borrow_mut() {
+        st.sessions.release();
     }
 }
 

@@ -451,6 +451,54 @@ fn concurrent_sessions() -> TestResult {
     )
 }
 
+/// Sessions open up to `MAX_SESSIONS`; the next is refused with
+/// `TEE_ERROR_BUSY` from any login, every session already open keeps
+/// answering, and closing one makes room again.
+fn sessions_are_capped_and_open_ones_keep_working() -> TestResult {
+    const TEE_ERROR_BUSY: u32 = 0xFFFF_000D;
+    let cap = proto::MAX_SESSIONS as usize;
+    let mut first =
+        TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
+    let mut others = Vec::new();
+    let refused = loop {
+        if others.len() > 2 * cap {
+            return Err(format!("{} sessions opened: no cap", others.len() + 1));
+        }
+        match TeecTransport::open(proto::TA_UUID, LoginMethod::Public) {
+            Ok(t) => others.push(t),
+            Err(e) => break e,
+        }
+    };
+    check(
+        refused
+            == Error::Tee {
+                code: TEE_ERROR_BUSY,
+            },
+        format!("refusal at the cap: {refused:?}"),
+    )?;
+    check(
+        others.len() + 1 == cap,
+        format!("{} sessions open at the cap, want {cap}", others.len() + 1),
+    )?;
+    let user = TeecTransport::open(proto::TA_UUID, LoginMethod::User).err();
+    check(
+        user == Some(Error::Tee {
+            code: TEE_ERROR_BUSY,
+        }),
+        format!("user login past the cap: {user:?}"),
+    )?;
+    still_alive(&mut first)?;
+    for t in &mut others {
+        still_alive(t)?;
+    }
+    others.pop();
+    let mut again =
+        TeecTransport::open(proto::TA_UUID, LoginMethod::Public).map_err(|e| e.to_string())?;
+    still_alive(&mut again)?;
+    drop(others);
+    still_alive(&mut first)
+}
+
 // ---- PIN (protected entry, counter, lockout, issuer unblock) -------------
 
 const ISSUER_PEM: &str = include_str!("../../guest/issuer-test-key.pem");
@@ -1022,7 +1070,7 @@ fn main() -> ExitCode {
     } else {
         args.first().cloned().unwrap_or_default()
     };
-    let tests: [Test; 21] = [
+    let tests: [Test; 22] = [
         ("ping", ping),
         ("info_reports_platform_facts", info_reports_platform_facts),
         ("unknown_command_is_a_status", unknown_command_is_a_status),
@@ -1054,6 +1102,10 @@ fn main() -> ExitCode {
         ),
         ("non_root_user_is_not_admin", non_root_user_is_not_admin),
         ("concurrent_sessions", concurrent_sessions),
+        (
+            "sessions_are_capped_and_open_ones_keep_working",
+            sessions_are_capped_and_open_ones_keep_working,
+        ),
         (
             "pin_set_wrong_tries_reset_and_lockout",
             pin_set_wrong_tries_reset_and_lockout,
