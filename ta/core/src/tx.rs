@@ -48,7 +48,7 @@ pub fn sign(
     slot: &mut Option<PinSession>,
     req: &TxSignRequest,
 ) -> Result<TxSignReply, Error> {
-    let consent = pin::begin_consent(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
+    let entry = pin::take_entry(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
     let id = KeyId::parse(&req.id)?;
     req.record.check().map_err(|_| Error::InvalidArgument)?;
     // Refuse an unprovisioned TA before touching keys (the policy is
@@ -64,7 +64,7 @@ pub fn sign(
         Purpose::Sign,
         Some(PinProof::InThisCall),
     )?;
-    pin::consent(p, inst, &cfg, consent)?;
+    pin::consent(p, inst, &cfg, entry)?;
     let counter = counter::next(p)?;
     key.consume(p)?;
     let signed = SignedTx {

@@ -48,7 +48,7 @@ use crate::store::pin::{Record, pin_key};
 mod test;
 pub mod transport;
 
-pub use transport::{Consent, PinSession, begin_consent, open_session};
+pub use transport::{PinEntry, PinSession, open_session, take_entry};
 use transport::{block_of, open};
 
 /// Failures in a row after which throttling starts.
@@ -132,13 +132,12 @@ pub fn set(
     slot: &mut Option<PinSession>,
     req: &PinRequest,
 ) -> Result<PinStatusReply, Error> {
-    let opened = open(slot, &req.client_key, req.pan.as_deref())?;
-    let block = block_of(&req.block)?;
+    let entry = take_entry(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
     let cfg = Config::require(p)?;
     if Record::load(p)?.is_some() {
         return Err(Error::PinAlreadySet);
     }
-    let pin = opened.pin(&block)?;
+    let pin = entry.pin()?;
     let rec = Record::new(p, cfg.pin_max_tries, &pin)?;
     let reply = commit(p, inst, &cfg, &rec)?;
     audit::append(p, &mut inst.log, &[Event::plain(EventKind::PinSet)])?;
@@ -202,10 +201,9 @@ pub fn verify(
     slot: &mut Option<PinSession>,
     req: &PinRequest,
 ) -> Result<PinStatusReply, Error> {
-    let opened = open(slot, &req.client_key, req.pan.as_deref())?;
-    let block = block_of(&req.block)?;
+    let entry = take_entry(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
     let cfg = Config::require(p)?;
-    let reply = verify_pin(p, inst, &cfg, || opened.pin(&block), PinContext::Verify)?;
+    let reply = verify_pin(p, inst, &cfg, || entry.pin(), PinContext::Verify)?;
     audit::append(p, &mut inst.log, &[Event::pin_verified(PinContext::Verify)])?;
     Ok(reply)
 }
@@ -234,9 +232,9 @@ pub fn consent(
     p: &mut impl Platform,
     inst: &mut Instance,
     cfg: &Config,
-    c: Consent,
+    entry: PinEntry,
 ) -> Result<(), Error> {
-    verify_pin(p, inst, cfg, || c.pin(), PinContext::TxSign)?;
+    verify_pin(p, inst, cfg, || entry.pin(), PinContext::TxSign)?;
     Ok(())
 }
 

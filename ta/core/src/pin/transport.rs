@@ -99,35 +99,36 @@ impl Opened {
     }
 }
 
-/// A PIN block received with a transaction, its PIN session consumed.
-pub struct Consent {
+/// The one PIN block of a request (set, verify, transaction), its PIN
+/// session consumed.
+pub struct PinEntry {
     opened: Opened,
     block: [u8; PIN_BLOCK_LEN],
 }
 
-impl Consent {
+impl PinEntry {
     /// The PIN in the block.
     pub fn pin(&self) -> Result<Pin, Error> {
         self.opened.pin(&self.block)
     }
 }
 
-impl fmt::Debug for Consent {
+impl fmt::Debug for PinEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Consent(..)")
+        f.write_str("PinEntry(..)")
     }
 }
 
-/// Takes the session's PIN block for a transaction (the session is used
-/// up whatever happens next).
-pub fn begin_consent(
+/// Opens the session in `slot` for a request carrying one PIN block (the
+/// session is used up whatever happens next).
+pub fn take_entry(
     slot: &mut Option<PinSession>,
     client_key: &str,
     pan: Option<&str>,
     block: &str,
-) -> Result<Consent, Error> {
+) -> Result<PinEntry, Error> {
     let opened = open(slot, client_key, pan)?;
-    Ok(Consent {
+    Ok(PinEntry {
         opened,
         block: block_of(block)?,
     })
