@@ -58,7 +58,7 @@ pub fn well_formed(buf: &[u8]) -> bool {
         match expect {
             Expect::Value | Expect::ValueOrClose => {
                 if expect == Expect::ValueOrClose && c == b']' {
-                    depth -= 1;
+                    depth = depth.saturating_sub(1);
                     i += 1;
                     expect = after_value(depth);
                     continue;
@@ -107,7 +107,7 @@ pub fn well_formed(buf: &[u8]) -> bool {
             }
             Expect::KeyOrClose | Expect::Key => {
                 if expect == Expect::KeyOrClose && c == b'}' {
-                    depth -= 1;
+                    depth = depth.saturating_sub(1);
                     i += 1;
                     expect = after_value(depth);
                     continue;
@@ -137,7 +137,7 @@ pub fn well_formed(buf: &[u8]) -> bool {
                     (b'{', b',') => Expect::Key,
                     (b'[', b',') => Expect::Value,
                     (b'{', b'}') | (b'[', b']') => {
-                        depth -= 1;
+                        depth = depth.saturating_sub(1);
                         after_value(depth)
                     }
                     _ => return false,
@@ -146,6 +146,27 @@ pub fn well_formed(buf: &[u8]) -> bool {
             Expect::End => return false,
         }
     }
+}
+
+/// Requests the TA must answer with `bad-request`, each filled to `N`
+/// bytes with nesting: arrays and objects at the top, in a known field, in
+/// an unknown field, and behind a loose scalar that a quote-counting check
+/// would miss. Shared by the core's unit tests and the end-to-end suite.
+pub fn deep_nesting_samples<const N: usize>() -> [heapless::Vec<u8, N>; 6] {
+    let fill = |prefix: &[u8], open: &[u8]| {
+        let mut r = heapless::Vec::new();
+        let _ = r.extend_from_slice(prefix);
+        while r.extend_from_slice(open).is_ok() {}
+        r
+    };
+    [
+        fill(b"", b"["),
+        fill(b"", br#"{"a":"#),
+        fill(br#"{"v":1,"echo":"#, b"["),
+        fill(br#"{"v":1,"zz":"#, b"["),
+        fill(br#"{"v":1,"zz":"#, br#"{"a":"#),
+        fill(br#"{"v":1,"x":t","a":"#, b"["),
+    ]
 }
 
 fn skip_ws(buf: &[u8], mut i: usize) -> usize {
@@ -280,5 +301,8 @@ mod test {
         let mut sneaky = std::vec::Vec::from(&br#"{"v":1,"x":t","a":"#[..]);
         sneaky.extend(core::iter::repeat_n(b'[', 1000));
         assert!(!well_formed(&sneaky));
+        for sample in deep_nesting_samples::<2048>() {
+            assert!(sample.len() > 2040 && !well_formed(&sample));
+        }
     }
 }

@@ -154,7 +154,6 @@ mod test {
     use super::*;
     use crate::access::{AdminPolicy, ClientIdentity, LINUX_ROOT_USER_UUID};
     use crate::mem::MemPlatform;
-    use alloc::string::String;
     use mfs_proto::Login;
     use mfs_proto::{InfoReply, PingReply, ProvisionReply};
 
@@ -380,23 +379,8 @@ mod test {
     fn deep_nesting_is_a_bad_request_on_a_small_stack() {
         let run = || {
             let mut p = MemPlatform::new();
-            let fill = |open: &str, prefix: &str| {
-                let mut r = String::from(prefix);
-                while r.len() + open.len() <= MAX_REQUEST_LEN {
-                    r.push_str(open);
-                }
-                r.into_bytes()
-            };
-            let inputs = [
-                fill("[", ""),
-                fill("{\"a\":", ""),
-                fill("[", r#"{"v":1,"echo":"#),
-                fill("[", r#"{"v":1,"zz":"#),
-                fill("{\"a\":", r#"{"v":1,"zz":"#),
-                fill("[", r#"{"v":1,"x":t","a":"#),
-            ];
+            let inputs = mfs_proto::json_shape::deep_nesting_samples::<MAX_REQUEST_LEN>();
             for input in &inputs {
-                assert!(input.len() <= MAX_REQUEST_LEN);
                 for cmd in Command::ALL {
                     for s in [&mut root(), &mut public()] {
                         let mut out = [0u8; MAX_REPLY_LEN];

@@ -254,21 +254,7 @@ fn deep_nesting_is_refused_and_the_ta_stays_alive() -> TestResult {
     let mut admin =
         TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
     still_alive(&mut admin)?;
-    let fill = |open: &str, prefix: &str| {
-        let mut r = String::from(prefix);
-        while r.len() + open.len() <= MAX_REQUEST_LEN {
-            r.push_str(open);
-        }
-        r.into_bytes()
-    };
-    let inputs = [
-        fill("[", ""),
-        fill("{\"a\":", ""),
-        fill("[", r#"{"v":1,"echo":"#),
-        fill("[", r#"{"v":1,"zz":"#),
-        fill("{\"a\":", r#"{"v":1,"zz":"#),
-        fill("[", r#"{"v":1,"x":t","a":"#),
-    ];
+    let inputs = proto::json_shape::deep_nesting_samples::<MAX_REQUEST_LEN>();
     for login in [LoginMethod::Public, LoginMethod::User] {
         let mut t = TeecTransport::open(proto::TA_UUID, login).map_err(|e| e.to_string())?;
         for input in &inputs {
