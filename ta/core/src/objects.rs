@@ -52,9 +52,8 @@ pub fn key_index() -> Result<ObjectId, Error> {
 
 /// `kb/<nn>`: key bucket `no`, two lowercase hex digits.
 pub fn key_bucket(no: u8) -> Result<ObjectId, Error> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digit = |n: u8| HEX.get(usize::from(n)).copied().ok_or(Error::Internal);
-    id(&[b'k', b'b', b'/', digit(no >> 4)?, digit(no & 0x0f)?])
+    let hex: heapless::String<2> = mfs_proto::hex_string(&[no]).map_err(|_| Error::Internal)?;
+    id(&concat::<5>(&[b"kb/", hex.as_bytes()])?)
 }
 
 /// `attest`: the TA's own attestation key.

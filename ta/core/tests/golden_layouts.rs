@@ -127,12 +127,7 @@ fn run() -> BTreeMap<String, String> {
 /// SHA-1 is enough to pin long objects (log segments) in a readable test.
 fn digest(hex_text: &str) -> String {
     use sha1::Digest;
-    let d = sha1::Sha1::digest(hex_text.as_bytes());
-    let mut s = String::new();
-    for b in d {
-        write!(s, "{b:02x}").unwrap();
-    }
-    s
+    hex(&sha1::Sha1::digest(hex_text.as_bytes()))
 }
 
 #[test]
