@@ -313,8 +313,10 @@ pub enum ChainError {
 pub trait ChainItem {
     /// The entry.
     fn entry(&self) -> &Entry;
-    /// Its details.
-    fn details(&self) -> &[u8];
+    /// Its details, or `None` when they were withheld (a reader other
+    /// than the admin gets only each entry's details hash; the chain still
+    /// verifies, the details are then just not checked against it).
+    fn details(&self) -> Option<&[u8]>;
 }
 
 /// Checks that `items` are exactly the entries `head` covers: consecutive
@@ -331,7 +333,9 @@ pub fn verify_chain<T: ChainItem>(head: &Head, items: &[T]) -> Result<(), ChainE
         if e.seq != expected {
             return Err(ChainError::Sequence { index: i, expected });
         }
-        if sha256(&[item.details()]) != e.details_hash {
+        if let Some(details) = item.details()
+            && sha256(&[details]) != e.details_hash
+        {
             return Err(ChainError::Details { index: i });
         }
         let want_prev = match i.checked_sub(1).and_then(|j| items.get(j)) {

@@ -169,7 +169,9 @@ pub enum Status {
     PolicyViolation = 19,
     /// No key with this id. Added in v1.
     KeyNotFound = 20,
-    /// The TA holds the most keys it may. Detail: the limit. Added in v1.
+    /// The TA holds the most keys it may ([`crate::MAX_KEYS`]), or this
+    /// client identity holds its share ([`crate::MAX_KEYS_PER_CLIENT`]).
+    /// Detail: the limit that was hit. Added in v1.
     KeyLimit = 21,
     /// A sealed key blob was refused: altered, of an unknown version, or
     /// not made by this TA instance (deliberately not more specific).
@@ -177,11 +179,15 @@ pub enum Status {
     BlobRejected = 22,
     /// A key with this id already exists (import). Added in v1.
     KeyExists = 23,
+    /// A TA-wide quota other than keys is used up (PIN records:
+    /// [`crate::MAX_PIN_RECORDS`]). Detail: the limit. Added in v1 with
+    /// client isolation.
+    QuotaExceeded = 24,
 }
 
 impl Status {
     /// Every status, for tests and documentation.
-    pub const ALL: [Status; 24] = [
+    pub const ALL: [Status; 25] = [
         Status::Ok,
         Status::BadRequest,
         Status::UnsupportedVersion,
@@ -206,6 +212,7 @@ impl Status {
         Status::KeyLimit,
         Status::BlobRejected,
         Status::KeyExists,
+        Status::QuotaExceeded,
     ];
 
     /// Short stable name (used in CLI JSON output and docs).
@@ -235,6 +242,7 @@ impl Status {
             Status::KeyLimit => "key-limit",
             Status::BlobRejected => "blob-rejected",
             Status::KeyExists => "key-exists",
+            Status::QuotaExceeded => "quota-exceeded",
         }
     }
 }
@@ -283,7 +291,7 @@ mod test {
     #[test]
     fn status_codes_are_stable_and_distinct() {
         // Wire values are a contract with deployed clients: never renumber.
-        let expected: [(Status, u32); 24] = [
+        let expected: [(Status, u32); 25] = [
             (Status::Ok, 0),
             (Status::BadRequest, 1),
             (Status::UnsupportedVersion, 2),
@@ -308,6 +316,7 @@ mod test {
             (Status::KeyLimit, 21),
             (Status::BlobRejected, 22),
             (Status::KeyExists, 23),
+            (Status::QuotaExceeded, 24),
         ];
         for (s, v) in expected {
             assert_eq!(s as u32, v);

@@ -17,7 +17,7 @@ pub use crate::wire::base::{KeyIdHex, SignatureHex};
 pub use crate::wire::keys::{
     KEY_LIST_PAGE, KeyAttestReply, KeyAttestRequest, KeyDeleteReply, KeyExportReply,
     KeyGenerateRequest, KeyImportRequest, KeyInfoReply, KeyListReply, KeyListRequest, KeyRequest,
-    KeySignReply, KeySignRequest, KeySummary, MAX_KEYS, RESERVED_PREFIX, SEALED_BLOB_MAX_LEN,
-    SIGN_MESSAGE_MAX_LEN, SealedBlobHex,
+    KeySignReply, KeySignRequest, KeySummary, MAX_KEYS, MAX_KEYS_PER_CLIENT, OWNER_LEN,
+    RESERVED_PREFIX, SEALED_BLOB_MAX_LEN, SIGN_MESSAGE_MAX_LEN, SealedBlobHex,
 };
 pub use crate::wire::system::WipeReply;

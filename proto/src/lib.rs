@@ -110,6 +110,16 @@ pub const MAX_REPLY_LEN: usize = 2048;
 /// keeps the TA heap for commands: without it a client could open
 /// sessions until every command of every client ran out of memory.
 pub const MAX_SESSIONS: u32 = 32;
+/// Most sessions one client identity (login method + identity UUID) keeps
+/// open at once: one client cannot take every session from the others
+/// (refused with `TEE_ERROR_BUSY` like [`MAX_SESSIONS`]). All PUBLIC
+/// logins share one identity.
+pub const MAX_SESSIONS_PER_CLIENT: u32 = 8;
+
+/// Most PIN records the TA keeps (one per client identity that set a PIN;
+/// the admin's counts too). `pin-set` by one more client is refused with
+/// [`Status::QuotaExceeded`].
+pub const MAX_PIN_RECORDS: usize = 16;
 
 /// Checks a request's protocol version against the supported range.
 pub const fn version_supported(v: u16) -> bool {

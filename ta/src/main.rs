@@ -32,7 +32,8 @@ include!(concat!(env!("OUT_DIR"), "/admin_policy.rs"));
 struct SessionCtx {
     session: Option<mfs_core::Session>,
     platform: tee::TeePlatform,
-    /// Counted against `MAX_SESSIONS` (released when the session closes).
+    /// Counted against `MAX_SESSIONS` and `MAX_SESSIONS_PER_CLIENT`
+    /// (released when the session closes).
     admitted: bool,
 }
 
@@ -46,7 +47,7 @@ fn open_session(_params: &mut ParametersNone, ctx: &mut SessionCtx) -> Result<()
     let client = tee::client_identity()?;
     // At the cap the session is refused before anything is allocated for
     // it; sessions already open are unaffected.
-    tee::admit_session().map_err(|_| ErrorKind::Busy)?;
+    tee::admit_session(&client).map_err(|_| ErrorKind::Busy)?;
     ctx.admitted = true;
     ctx.session = Some(mfs_core::Session::open(client, &ADMIN_POLICY));
     ctx.platform = tee::TeePlatform::probe();
@@ -57,7 +58,9 @@ fn open_session(_params: &mut ParametersNone, ctx: &mut SessionCtx) -> Result<()
 fn close_session(ctx: &mut SessionCtx) {
     if ctx.admitted {
         ctx.admitted = false;
-        tee::release_session();
+        if let Some(s) = &ctx.session {
+            tee::release_session(&s.client);
+        }
     }
 }
 

@@ -224,19 +224,22 @@ pub fn with_instance<R>(f: impl FnOnce(&mut mfs_core::Instance) -> R) -> R {
     }
 }
 
-/// Admits one more session under `mfs_proto::MAX_SESSIONS`.
-pub fn admit_session() -> core::result::Result<(), mfs_core::session::TooManySessions> {
+/// Admits one more session of `client` under `mfs_proto::MAX_SESSIONS`
+/// and `mfs_proto::MAX_SESSIONS_PER_CLIENT`.
+pub fn admit_session(
+    client: &mfs_core::ClientIdentity,
+) -> core::result::Result<(), mfs_core::session::TooManySessions> {
     match INSTANCE.0.try_borrow_mut() {
-        Ok(mut st) => st.sessions.admit(),
+        Ok(mut st) => st.sessions.admit(client),
         // Unreachable (no re-entry); refusing is the safe answer.
-        Err(_) => Err(mfs_core::session::TooManySessions),
+        Err(_) => Err(mfs_core::session::TooManySessions::Total),
     }
 }
 
 /// A session admitted by [`admit_session`] has closed.
-pub fn release_session() {
+pub fn release_session(client: &mfs_core::ClientIdentity) {
     if let Ok(mut st) = INSTANCE.0.try_borrow_mut() {
-        st.sessions.release();
+        st.sessions.release(client);
     }
 }
 

@@ -1,7 +1,7 @@
 //! The TA's event log: the signed head, pages of entries, and a whole
 //! export checked with [`crate::verify::log`] before it is returned.
 
-use mfs_proto::log::{Entry, EventKind, Head, LOG_CHALLENGE_MAX_LEN};
+use mfs_proto::log::{Entry, EventKind, Head, LOG_CHALLENGE_MAX_LEN, sha256};
 use mfs_proto::{
     Command, LogHeadReply, LogHeadRequest, LogReadReply, LogReadRequest, PROTOCOL_CURRENT,
     hex_string,
@@ -53,10 +53,28 @@ impl<T: Transport> Client<T> {
             }
             for w in page.entries.iter().take_while(|w| w.seq < h.next_seq) {
                 let kind = EventKind::from_u8(w.kind).ok_or(Error::BadReply)?;
-                let details = unhex(&w.details)?;
-                let e = Entry::new(w.seq, w.time, kind, &details, prev);
+                // The admin gets the details; anyone else their hash.
+                let (details, details_hash) = match (&w.details, &w.details_hash) {
+                    (Some(d), None) => {
+                        let d = unhex(d)?;
+                        let h = sha256(&[&d]);
+                        (Some(d), h)
+                    }
+                    (None, Some(h)) => {
+                        let h = unhex(h)?.try_into().map_err(|_| Error::BadReply)?;
+                        (None, h)
+                    }
+                    _ => return Err(Error::BadReply),
+                };
+                let e = Entry {
+                    seq: w.seq,
+                    time: w.time,
+                    kind,
+                    details_hash,
+                    prev,
+                };
                 prev = e.hash();
-                entries.push(exported(&e, &details));
+                entries.push(exported(&e, details.as_deref()));
                 from = w.seq + 1;
             }
         }

@@ -241,6 +241,27 @@ fn payment_with_consent_and_an_exported_log() {
         verify_export(&x, Some(&trusted), None).err(),
         Some(LogError::NotPinned)
     );
+    assert!(x.entries.iter().all(|e| e.details.is_some()));
+    // another client (not the admin) exports the same chain with every
+    // entry's details withheld; it verifies against the same signed head
+    c.transport_mut().session = mfs_core::Session::open(
+        ClientIdentity {
+            login: Login::User,
+            uuid: [0x10; 16],
+        },
+        &AdminPolicy::ROOT_USER,
+    );
+    let y = c.log_export(b"audit-2").unwrap();
+    let head2 = verify_export(&y, Some(&att), Some(b"audit-2")).unwrap();
+    assert_eq!((head2.next_seq, head2.head), (head.next_seq, head.head));
+    assert!(y.entries.iter().all(|e| e.details.is_none()));
+    let hashes = |x: &crate::verify::log::Export| -> Vec<String> {
+        x.entries.iter().map(|e| e.details_hash.clone()).collect()
+    };
+    assert_eq!(hashes(&x), hashes(&y));
+    let mut edited = y.clone();
+    edited.entries[3].details_hash = "00".repeat(32);
+    assert!(verify_export(&edited, None, None).is_err());
     // edited on the host: the right entry is named
     let mut edited = x.clone();
     edited.entries[4].time += 60;
@@ -259,7 +280,7 @@ fn payment_with_consent_and_an_exported_log() {
         Some(LogError::Truncated { expected: 7 })
     );
     let mut forged = x;
-    forged.entries[2].details = "00".repeat(27);
+    forged.entries[2].details = Some("00".repeat(27));
     assert!(matches!(
         verify_export(&forged, None, None).err(),
         Some(LogError::Entry { index: 2, .. })

@@ -2,7 +2,9 @@
 //!
 //! An [`Export`] is a JSON document: the TA-signed head statement and every
 //! retained entry with its details, details hash, prev hash and hash (see
-//! `mfs_proto::log` for the encodings). [`verify_export`] checks the head's
+//! `mfs_proto::log` for the encodings). The TA gives the details to the
+//! admin identity only; an export made by any other client has `details`
+//! `null` (withheld) and still verifies, by the details hashes. [`verify_export`] checks the head's
 //! signature (optionally against a pinned attestation key) and challenge,
 //! then the whole chain, and names the first bad entry by its seq.
 
@@ -27,8 +29,9 @@ pub struct ExportedEntry {
     pub time: u64,
     /// Kind name (`mfs_proto::log::EventKind::name`).
     pub kind: String,
-    /// Details, hex.
-    pub details: String,
+    /// Details, hex; `None` when the TA withheld them (a reader other than
+    /// the admin).
+    pub details: Option<String>,
     /// SHA-256 of the details, hex.
     pub details_hash: String,
     /// Hash of the entry before, hex.
@@ -49,14 +52,14 @@ pub struct Export {
     pub entries: Vec<ExportedEntry>,
 }
 
-struct Item(Entry, Vec<u8>);
+struct Item(Entry, Option<Vec<u8>>);
 
 impl ChainItem for Item {
     fn entry(&self) -> &Entry {
         &self.0
     }
-    fn details(&self) -> &[u8] {
-        &self.1
+    fn details(&self) -> Option<&[u8]> {
+        self.1.as_deref()
     }
 }
 
@@ -64,13 +67,13 @@ fn hash32(s: &str) -> Option<Hash> {
     hex_decode(s)?.try_into().ok()
 }
 
-/// The exported form of an entry.
-pub fn exported(e: &Entry, details: &[u8]) -> ExportedEntry {
+/// The exported form of an entry (`details` `None`: withheld by the TA).
+pub fn exported(e: &Entry, details: Option<&[u8]>) -> ExportedEntry {
     ExportedEntry {
         seq: e.seq,
         time: e.time,
         kind: e.kind.name().to_string(),
-        details: Hex(details).to_string(),
+        details: details.map(|d| Hex(d).to_string()),
         details_hash: Hex(&e.details_hash).to_string(),
         prev: Hex(&e.prev).to_string(),
         hash: Hex(&e.hash()).to_string(),
@@ -118,7 +121,11 @@ pub fn verify_export(
             details_hash: hash32(&e.details_hash).ok_or(bad)?,
             prev: hash32(&e.prev).ok_or(bad)?,
         };
-        items.push(Item(entry, hex_decode(&e.details).ok_or(bad)?));
+        let details = match &e.details {
+            Some(d) => Some(hex_decode(d).ok_or(bad)?),
+            None => None,
+        };
+        items.push(Item(entry, details));
     }
     let at = |index: usize, fault| LogError::Entry {
         index,

@@ -8,9 +8,34 @@ impl ChainItem for Item {
     fn entry(&self) -> &Entry {
         &self.0
     }
-    fn details(&self) -> &[u8] {
-        &self.1
+    fn details(&self) -> Option<&[u8]> {
+        Some(&self.1)
     }
+}
+
+/// An entry whose details were withheld: only its hash is known.
+struct Withheld(Entry);
+impl ChainItem for Withheld {
+    fn entry(&self) -> &Entry {
+        &self.0
+    }
+    fn details(&self) -> Option<&[u8]> {
+        None
+    }
+}
+
+/// A reader that gets details hashes only (not the admin) still verifies
+/// the whole chain, and still sees any change to an entry.
+#[test]
+fn withheld_details_still_verify_and_changes_are_found() {
+    let (head, items) = chain(5, 4, [9; 32]);
+    let mut hashes: StdVec<Withheld> = items.iter().map(|i| Withheld(i.0)).collect();
+    assert_eq!(verify_chain(&head, &hashes), Ok(()));
+    hashes[1].0.details_hash[0] ^= 1;
+    assert_eq!(
+        verify_chain(&head, &hashes),
+        Err(ChainError::Altered { index: 1 })
+    );
 }
 
 fn chain(first: u64, n: u64, checkpoint: Hash) -> (Head, StdVec<Item>) {

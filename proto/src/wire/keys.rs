@@ -17,6 +17,8 @@ use crate::types::{EC_POINT_LEN, KEY_ID_LEN, LABEL_MAX_LEN, Label};
 
 /// Most keys the TA holds (the TA's own attestation key not counted).
 pub const MAX_KEYS: u16 = 1000;
+/// Most keys one client identity holds (its quota of [`MAX_KEYS`]).
+pub const MAX_KEYS_PER_CLIENT: u16 = 100;
 /// Keys per `KeyList` page.
 pub const KEY_LIST_PAGE: usize = 12;
 /// Longest message `KeySign` signs.
@@ -24,9 +26,13 @@ pub const SIGN_MESSAGE_MAX_LEN: usize = 512;
 /// Messages starting with this are statements the TA makes itself
 /// (attestations, transaction records, log heads): `KeySign` refuses them.
 pub const RESERVED_PREFIX: &[u8] = b"mfs-ta/";
-/// Longest sealed key blob (see `mfs_core::keys` for the layout).
+/// Bytes naming a key's owner in a sealed blob (version 2): the GP login
+/// code (u32 big-endian) ‖ the client's identity UUID.
+pub const OWNER_LEN: usize = 4 + 16;
+/// Longest sealed key blob (version 2; see `mfs_core::seal` for the
+/// layout).
 pub const SEALED_BLOB_MAX_LEN: usize =
-    1 + KEY_ID_LEN + POLICY_LEN + 1 + LABEL_MAX_LEN + EC_POINT_LEN + 12 + 32 + 16;
+    1 + KEY_ID_LEN + POLICY_LEN + 1 + LABEL_MAX_LEN + EC_POINT_LEN + OWNER_LEN + 12 + 32 + 16;
 /// Hex text of a sealed key blob.
 pub type SealedBlobHex = String<{ 2 * SEALED_BLOB_MAX_LEN }>;
 

@@ -56,8 +56,14 @@ pub struct LogEntryWire {
     pub time: u64,
     /// [`crate::chain::EventKind`] value.
     pub kind: u8,
-    /// Details, hex.
-    pub details: String<{ 2 * DETAILS_MAX_LEN }>,
+    /// Details, hex: sent to the admin identity only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String<{ 2 * DETAILS_MAX_LEN }>>,
+    /// SHA-256 of the details, hex: sent instead of `details` to every
+    /// other reader (enough to verify the chain, nothing of what happened
+    /// beyond kind and time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details_hash: Option<String<64>>,
 }
 
 /// [`crate::Command::LogRead`] reply. Added in v1. Unknown fields are
@@ -83,17 +89,27 @@ mod test {
             seq: u64::MAX,
             time: u64::MAX,
             kind: 255,
-            details: String::try_from("ab".repeat(DETAILS_MAX_LEN).as_str()).unwrap(),
+            details: Some(String::try_from("ab".repeat(DETAILS_MAX_LEN).as_str()).unwrap()),
+            details_hash: None,
         };
-        let mut entries = Vec::new();
-        while entries.push(e.clone()).is_ok() {}
-        let r = LogReadReply {
-            first: u64::MAX,
-            next: u64::MAX,
-            entries,
+        // The TA sends an entry's details (admin) or its details hash
+        // (anyone else), never both: each form's fullest page fits.
+        let hashed = LogEntryWire {
+            details: None,
+            details_hash: Some(String::try_from("ab".repeat(32).as_str()).unwrap()),
+            ..e.clone()
         };
         let mut buf = [0u8; MAX_REPLY_LEN];
-        encode(&r, &mut buf).unwrap();
+        for e in [e, hashed] {
+            let mut entries = Vec::new();
+            while entries.push(e.clone()).is_ok() {}
+            let r = LogReadReply {
+                first: u64::MAX,
+                next: u64::MAX,
+                entries,
+            };
+            encode(&r, &mut buf).unwrap();
+        }
         let h = LogHeadReply {
             statement: String::try_from("ab".repeat(HEAD_MAX_LEN).as_str()).unwrap(),
             signature: String::try_from("ab".repeat(crate::DER_SIGNATURE_MAX_LEN).as_str())

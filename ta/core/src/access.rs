@@ -12,7 +12,8 @@
 //! compromised kernel can claim any identity. They keep ordinary apps away
 //! from provisioning; they are no defence against a rooted device.
 
-use mfs_proto::{Group, Login};
+use mfs_proto::{Command, Group, Login};
+use sha2::{Digest, Sha256};
 
 /// A session's client identity (`gpd.client.identity`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +22,138 @@ pub struct ClientIdentity {
     pub login: Login,
     /// Identity UUID (big-endian field order, RFC 4122 byte layout).
     pub uuid: [u8; 16],
+}
+
+/// Bytes of a [`ClientIdentity`] in stored form: GP login code (u32
+/// big-endian) ‖ identity UUID.
+pub const CLIENT_IDENTITY_LEN: usize = mfs_proto::OWNER_LEN;
+
+impl ClientIdentity {
+    /// The GP login code (`TEE_LOGIN_*`) of the login method; `Other`
+    /// (an implementation-defined login) is stored as `0xffff_ffff`.
+    pub fn login_code(&self) -> u32 {
+        match self.login {
+            Login::Public => 0,
+            Login::User => 1,
+            Login::Group => 2,
+            Login::Application => 4,
+            Login::ApplicationUser => 5,
+            Login::ApplicationGroup => 6,
+            Login::TrustedApp => 0xF000_0000,
+            Login::Other => 0xFFFF_FFFF,
+        }
+    }
+
+    /// The stored form: login code (u32 big-endian) ‖ UUID.
+    pub fn to_bytes(&self) -> [u8; CLIENT_IDENTITY_LEN] {
+        let mut b = [0u8; CLIENT_IDENTITY_LEN];
+        let (code, uuid) = b.split_at_mut(4);
+        code.copy_from_slice(&self.login_code().to_be_bytes());
+        uuid.copy_from_slice(&self.uuid);
+        b
+    }
+
+    /// Parses the stored form; `None` for an unknown login code.
+    pub fn from_bytes(b: &[u8; CLIENT_IDENTITY_LEN]) -> Option<ClientIdentity> {
+        let (code, uuid) = b.split_first_chunk::<4>()?;
+        let login = match u32::from_be_bytes(*code) {
+            0 => Login::Public,
+            1 => Login::User,
+            2 => Login::Group,
+            4 => Login::Application,
+            5 => Login::ApplicationUser,
+            6 => Login::ApplicationGroup,
+            0xF000_0000 => Login::TrustedApp,
+            0xFFFF_FFFF => Login::Other,
+            _ => return None,
+        };
+        Some(ClientIdentity {
+            login,
+            uuid: uuid.try_into().ok()?,
+        })
+    }
+
+    /// The identity's 8-byte tag in the key index and in PIN object names:
+    /// the first 8 bytes of SHA-256(`"mfs-ta/owner/v1"` ‖ stored form).
+    /// Never all-zero (that is [`OwnerTag::LEGACY`]).
+    pub fn tag(&self) -> OwnerTag {
+        let d = Sha256::new()
+            .chain_update(b"mfs-ta/owner/v1")
+            .chain_update(self.to_bytes())
+            .finalize();
+        let mut t = [0u8; 8];
+        t.copy_from_slice(d.get(..8).unwrap_or(&[1; 8]));
+        if t == OwnerTag::LEGACY.0 {
+            t[7] = 1;
+        }
+        OwnerTag(t)
+    }
+}
+
+/// Who owns a key or a PIN record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// Created by a version before client isolation, which recorded no
+    /// owner: adopted by the admin identity (see *Migration* in
+    /// `docs/ta-interface.md`).
+    Legacy,
+    /// The client identity that created it.
+    Client(ClientIdentity),
+}
+
+impl Owner {
+    /// The owner's tag ([`OwnerTag::LEGACY`] for legacy state).
+    pub fn tag(&self) -> OwnerTag {
+        match self {
+            Owner::Legacy => OwnerTag::LEGACY,
+            Owner::Client(c) => c.tag(),
+        }
+    }
+}
+
+/// A short, stored name of an owner (see [`ClientIdentity::tag`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OwnerTag(pub [u8; 8]);
+
+impl OwnerTag {
+    /// The tag of legacy (pre-isolation) state.
+    pub const LEGACY: OwnerTag = OwnerTag([0; 8]);
+}
+
+/// The client a command runs for: its identity, fixed at session open,
+/// and whether it is the admin identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// The session's client identity.
+    pub client: ClientIdentity,
+    /// Whether the identity is the admin's.
+    pub admin: bool,
+}
+
+impl Caller {
+    /// What the caller creates belongs to it.
+    pub fn owner(&self) -> Owner {
+        Owner::Client(self.client)
+    }
+
+    /// The caller's own tag.
+    pub fn tag(&self) -> OwnerTag {
+        self.client.tag()
+    }
+
+    /// Whether the caller may use something owned by `owner`: its own, and
+    /// for the admin identity also legacy state.
+    pub fn owns(&self, owner: &Owner) -> bool {
+        match owner {
+            Owner::Legacy => self.admin,
+            Owner::Client(c) => *c == self.client,
+        }
+    }
+
+    /// [`Caller::owns`] by tag (the key index stores tags only).
+    pub fn owns_tag(&self, tag: OwnerTag) -> bool {
+        tag == self.tag() || (self.admin && tag == OwnerTag::LEGACY)
+    }
 }
 
 /// Linux's namespace for TEE client identities (`tee_client_uuid_ns`,
@@ -60,11 +193,15 @@ impl AdminPolicy {
     }
 }
 
-/// Whether a session with these rights may run a command of `group`.
-pub fn allowed(group: Group, admin: bool) -> bool {
-    match group {
-        Group::User => true,
-        Group::Admin => admin,
+/// Whether `caller` may run `command`: admin-group commands only for the
+/// admin identity; a PUBLIC login (no identity to own anything) only
+/// `ping` and `info`; every other login the user group.
+pub fn allowed(command: Command, caller: &Caller) -> bool {
+    match command.group() {
+        Group::Admin => caller.admin,
+        Group::User => {
+            caller.client.login != Login::Public || matches!(command, Command::Ping | Command::Info)
+        }
     }
 }
 
@@ -117,8 +254,75 @@ mod test {
                 uuid: LINUX_ROOT_USER_UUID
             }));
         }
-        assert!(allowed(Group::User, false));
-        assert!(!allowed(Group::Admin, false));
-        assert!(allowed(Group::Admin, true));
+    }
+
+    fn caller(login: Login, uuid: [u8; 16], admin: bool) -> Caller {
+        Caller {
+            client: ClientIdentity { login, uuid },
+            admin,
+        }
+    }
+
+    #[test]
+    fn public_login_gets_ping_and_info_only() {
+        let public = caller(Login::Public, [0; 16], false);
+        let user = caller(Login::User, [7; 16], false);
+        let admin = caller(Login::User, LINUX_ROOT_USER_UUID, true);
+        for c in Command::ALL {
+            let open = matches!(c, Command::Ping | Command::Info);
+            assert_eq!(allowed(c, &public), open, "{c:?}");
+            assert_eq!(allowed(c, &user), c.group() == Group::User, "{c:?}");
+            assert!(allowed(c, &admin), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn owners_are_exact_identities_and_legacy_goes_to_the_admin() {
+        let a = caller(Login::User, [7; 16], false);
+        let b = caller(Login::User, [8; 16], false);
+        let a_app = caller(Login::Application, [7; 16], false);
+        let admin = caller(Login::User, LINUX_ROOT_USER_UUID, true);
+        assert!(a.owns(&a.owner()) && a.owns_tag(a.tag()));
+        for other in [b, a_app, admin] {
+            assert!(!a.owns(&other.owner()), "{other:?}");
+            assert!(!a.owns_tag(other.tag()), "{other:?}");
+            assert_ne!(a.tag(), other.tag());
+        }
+        assert!(!a.owns(&Owner::Legacy) && !a.owns_tag(OwnerTag::LEGACY));
+        assert!(admin.owns(&Owner::Legacy) && admin.owns_tag(OwnerTag::LEGACY));
+        assert!(!admin.owns(&a.owner()));
+    }
+
+    #[test]
+    fn identities_round_trip_their_stored_form() {
+        for login in [
+            Login::Public,
+            Login::User,
+            Login::Group,
+            Login::Application,
+            Login::ApplicationUser,
+            Login::ApplicationGroup,
+            Login::TrustedApp,
+            Login::Other,
+        ] {
+            let c = ClientIdentity {
+                login,
+                uuid: [0x5a; 16],
+            };
+            assert_eq!(ClientIdentity::from_bytes(&c.to_bytes()), Some(c));
+        }
+        let mut b = [0u8; CLIENT_IDENTITY_LEN];
+        b[3] = 3; // no GP login has code 3
+        assert_eq!(ClientIdentity::from_bytes(&b), None);
+        // the tag is a fixed function of the stored form (pinned value)
+        let root = ClientIdentity {
+            login: Login::User,
+            uuid: LINUX_ROOT_USER_UUID,
+        };
+        let d = Sha256::new()
+            .chain_update(b"mfs-ta/owner/v1")
+            .chain_update(root.to_bytes())
+            .finalize();
+        assert_eq!(root.tag().0[..], d[..8]);
     }
 }

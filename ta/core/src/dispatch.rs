@@ -7,7 +7,8 @@
 //! 2. command ID known, else `UnknownCommand`;
 //! 3. `{"v":..}` parses, else `BadRequest`; version in range, else
 //!    `UnsupportedVersion`;
-//! 4. the session's login may use the command's group, else `AccessDenied`;
+//! 4. the session's login may use the command (admin group: the admin
+//!    identity; PUBLIC login: `ping` and `info` only), else `AccessDenied`;
 //! 5. the command's own strict parse and checks;
 //! 6. the reply fits the caller's buffer, else `ShortBuffer` with the
 //!    needed size (the command's effects, if any, have happened: replies of
@@ -80,11 +81,12 @@ pub fn invoke<P: Platform>(
     if !(PROTOCOL_MIN..=PROTOCOL_CURRENT).contains(&header.v) {
         return Reply::error(Status::UnsupportedVersion, u32::from(PROTOCOL_CURRENT));
     }
-    if !allowed(command.group(), session.is_admin()) {
+    let caller = session.caller();
+    if !allowed(command, &caller) {
         return Reply::error(Status::AccessDenied, 0);
     }
     let mut buf = [0u8; MAX_REPLY_LEN];
-    let (p, inst, b) = (p, instance, &mut buf);
+    let (p, inst, b, c) = (p, instance, &mut buf, &caller);
     let result = match command {
         Command::Ping => handle(request, b, |r: PingRequest| Ok(system::ping(&r))),
         Command::Info => handle(request, b, |_: EmptyRequest| system::info(p, session)),
@@ -92,21 +94,27 @@ pub fn invoke<P: Platform>(
         Command::PinSession => handle(request, b, |_: EmptyRequest| {
             pin::open_session(p, &mut session.pin)
         }),
-        Command::PinStatus => handle(request, b, |_: EmptyRequest| pin::status(p, &inst.pin)),
-        Command::PinSet => handle(request, b, |r| pin::set(p, inst, &mut session.pin, &r)),
-        Command::PinVerify => handle(request, b, |r| pin::verify(p, inst, &mut session.pin, &r)),
-        Command::PinChange => handle(request, b, |r| pin::change(p, inst, &mut session.pin, &r)),
-        Command::PinUnblock => handle(request, b, |r| pin::unblock(p, inst, &mut session.pin, &r)),
-        Command::KeyGenerate => handle(request, b, |r| keys::generate(p, inst, &r)),
-        Command::KeyList => handle(request, b, |r: KeyListRequest| keys::list(p, r.offset)),
-        Command::KeyInfo => handle(request, b, |r: KeyRequest| keys::info(p, &r.id)),
-        Command::KeyDelete => handle(request, b, |r: KeyRequest| keys::delete(p, inst, &r.id)),
-        Command::KeySign => handle(request, b, |r| keys::sign(p, inst, &r)),
-        Command::KeyAttest => handle(request, b, |r| keys::attest(p, inst, &r)),
-        Command::KeyExport => handle(request, b, |r: KeyRequest| keys::export(p, inst, &r.id)),
-        Command::KeyImport => handle(request, b, |r| keys::import(p, inst, &r)),
-        Command::TxSign => handle(request, b, |r| tx::sign(p, inst, &mut session.pin, &r)),
-        Command::LogRead => handle(request, b, |r| log::read_page(p, inst, &r)),
+        Command::PinStatus => handle(request, b, |_: EmptyRequest| pin::status(p, inst, c)),
+        Command::PinSet => handle(request, b, |r| pin::set(p, inst, (c, &mut session.pin), &r)),
+        Command::PinVerify => handle(request, b, |r| {
+            pin::verify(p, inst, (c, &mut session.pin), &r)
+        }),
+        Command::PinChange => handle(request, b, |r| {
+            pin::change(p, inst, (c, &mut session.pin), &r)
+        }),
+        Command::PinUnblock => handle(request, b, |r| {
+            pin::unblock(p, inst, (c, &mut session.pin), &r)
+        }),
+        Command::KeyGenerate => handle(request, b, |r| keys::generate(p, inst, c, &r)),
+        Command::KeyList => handle(request, b, |r: KeyListRequest| keys::list(p, c, r.offset)),
+        Command::KeyInfo => handle(request, b, |r: KeyRequest| keys::info(p, c, &r.id)),
+        Command::KeyDelete => handle(request, b, |r: KeyRequest| keys::delete(p, inst, c, &r.id)),
+        Command::KeySign => handle(request, b, |r| keys::sign(p, inst, c, &r)),
+        Command::KeyAttest => handle(request, b, |r| keys::attest(p, inst, c, &r)),
+        Command::KeyExport => handle(request, b, |r: KeyRequest| keys::export(p, inst, c, &r.id)),
+        Command::KeyImport => handle(request, b, |r| keys::import(p, inst, c, &r)),
+        Command::TxSign => handle(request, b, |r| tx::sign(p, inst, (c, &mut session.pin), &r)),
+        Command::LogRead => handle(request, b, |r| log::read_page(p, inst, c, &r)),
         Command::LogHead => handle(request, b, |r| log::signed_head(p, inst, &r)),
         Command::Wipe => handle(request, b, |_: EmptyRequest| {
             session.pin = None;

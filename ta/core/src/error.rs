@@ -42,12 +42,14 @@ pub enum Error {
     PolicyViolation(PolicyReason),
     /// No such key.
     KeyNotFound,
-    /// The key store is full.
-    KeyLimit,
+    /// The key store is full, or the client's share of it; the limit hit.
+    KeyLimit(u16),
     /// A sealed blob was refused (one opaque reason for every cause).
     BlobRejected,
     /// The key already exists.
     KeyExists,
+    /// A TA-wide quota other than keys is used up; the limit.
+    QuotaExceeded(u32),
 }
 
 impl Error {
@@ -57,7 +59,8 @@ impl Error {
             Error::PinIncorrect(left) => u32::from(left),
             Error::PinThrottled(ms) => ms,
             Error::PolicyViolation(reason) => reason as u32,
-            Error::KeyLimit => u32::from(mfs_proto::MAX_KEYS),
+            Error::KeyLimit(limit) => u32::from(limit),
+            Error::QuotaExceeded(limit) => limit,
             _ => 0,
         }
     }
@@ -91,7 +94,8 @@ impl From<Error> for Status {
             Error::PinSessionRequired => Status::PinSessionRequired,
             Error::PolicyViolation(_) => Status::PolicyViolation,
             Error::KeyNotFound => Status::KeyNotFound,
-            Error::KeyLimit => Status::KeyLimit,
+            Error::KeyLimit(_) => Status::KeyLimit,
+            Error::QuotaExceeded(_) => Status::QuotaExceeded,
             Error::BlobRejected => Status::BlobRejected,
             Error::KeyExists => Status::KeyExists,
         }

@@ -52,6 +52,7 @@ mod testkit;
 pub mod tx;
 pub mod wipe;
 
+pub use access::ClientIdentity;
 pub use dispatch::{Reply, invoke};
 pub use error::Error;
 pub use session::Session;

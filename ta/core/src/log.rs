@@ -1,12 +1,22 @@
 //! Event-log commands: `LogRead` (a page of entries) and `LogHead` (the
 //! head statement, signed with the TA's attestation key). The log itself
 //! is kept by `crate::audit`.
+//!
+//! # Who reads what
+//!
+//! The log is one chain for the device, and its entries record no client:
+//! the admin identity reads every entry with its details; every other
+//! client (PUBLIC logins read nothing) gets each entry's seq, time, kind
+//! and the SHA-256 of its details instead of the details — enough to verify
+//! the whole chain and the signed head, not which keys were used, made or
+//! deleted, or which transaction counters and hashes were signed.
 
 use mfs_proto::log::{LOG_CHALLENGE_MAX_LEN, LOG_PAGE, LogEntryWire};
 use mfs_proto::{
     LogHeadReply, LogHeadRequest, LogReadReply, LogReadRequest, hex_prefix, hex_string,
 };
 
+use crate::access::Caller;
 use crate::audit;
 use crate::crypto::sig_hex;
 use crate::error::Error;
@@ -15,20 +25,32 @@ use crate::signer;
 use crate::state::Instance;
 use crate::store::config::Config;
 
-/// `LogRead`: one page of entries.
+/// `LogRead`: one page of entries, with details for the admin and details
+/// hashes for every other caller.
 pub fn read_page(
     p: &mut impl Platform,
     inst: &mut Instance,
+    caller: &Caller,
     req: &LogReadRequest,
 ) -> Result<LogReadReply, Error> {
     let (first, next, entries) = audit::read(p, &mut inst.log, req.from, LOG_PAGE)?;
     let mut page = heapless::Vec::new();
     for (e, details) in entries {
+        let (details, details_hash) = if caller.admin {
+            (
+                Some(hex_string(&details).map_err(|_| Error::Internal)?),
+                None,
+            )
+        } else {
+            let h = hex_string(&e.details_hash).map_err(|_| Error::Internal)?;
+            (None, Some(h))
+        };
         page.push(LogEntryWire {
             seq: e.seq,
             time: e.time,
             kind: e.kind as u8,
-            details: hex_string(&details).map_err(|_| Error::Internal)?,
+            details,
+            details_hash,
         })
         .map_err(|_| Error::Internal)?;
     }
@@ -64,6 +86,7 @@ mod test {
     use super::*;
     use crate::audit::Event;
     use crate::mem::MemPlatform;
+    use crate::testkit::{ME, OTHER};
 
     #[test]
     fn read_page_encodes_a_page() {
@@ -77,13 +100,29 @@ mod test {
             )
             .unwrap();
         }
-        let reply = read_page(&mut p, &mut inst, &LogReadRequest { v: 1, from: 0 }).unwrap();
+        let req = LogReadRequest { v: 1, from: 0 };
+        let reply = read_page(&mut p, &mut inst, &ME, &req).unwrap();
         assert_eq!(reply.entries.len(), LOG_PAGE);
         assert_eq!(
-            reply.entries[0].details.as_str(),
-            "00000000000000000100000007"
+            reply.entries[0].details.as_deref(),
+            Some("00000000000000000100000007")
         );
+        assert_eq!(reply.entries[0].details_hash, None);
         let mut out = [0u8; mfs_proto::MAX_REPLY_LEN];
         mfs_proto::encode(&reply, &mut out).unwrap();
+        // any other client: the details hash instead of the details
+        let other = read_page(&mut p, &mut inst, &OTHER, &req).unwrap();
+        let d = mfs_proto::hex_bytes::<13>("00000000000000000100000007").unwrap();
+        let h = mfs_proto::log::sha256(&[&d]);
+        assert_eq!(other.entries[0].details, None);
+        assert_eq!(
+            other.entries[0].details_hash.as_deref(),
+            Some(mfs_proto::hex_string::<64>(&h).unwrap().as_str())
+        );
+        assert_eq!(
+            (other.first, other.next, other.entries.len()),
+            (reply.first, reply.next, reply.entries.len())
+        );
+        mfs_proto::encode(&other, &mut out).unwrap();
     }
 }

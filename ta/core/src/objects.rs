@@ -5,8 +5,9 @@
 //! |---|---|---|---|
 //! | `secret` | `[1] ‖ secret(32)` | `store::secret` | no (deleted first) |
 //! | `cfg` | `[1] ‖ tries ‖ throttle ms (u32 LE) ‖ issuer key(65)` | `store::config` | no |
-//! | `pin` | `[1] ‖ max ‖ left ‖ salt(16) ‖ HMAC(32)` | `store::pin` | no |
-//! | `keys` | `[1] ‖ n (u16 LE) ‖ n × id(8)` | `store::keys` | no |
+//! | `pin` | `[1] ‖ max ‖ left ‖ salt(16) ‖ HMAC(32)` (the admin's or legacy PIN) | `store::pin` | no |
+//! | `pn/<tag>` | as `pin`: the PIN of the client with this owner tag (16 hex) | `store::pin` | no |
+//! | `keys` | **v2** `[2] ‖ n (u16 LE) ‖ n × (id(8) ‖ owner tag(8))`; v1 `[1] ‖ n ‖ n × id` read as legacy | `store::keys` | no |
 //! | `kb/<nn>` | `[1] ‖ n ‖ n × (uses (u32 LE) ‖ len ‖ sealed blob)` | `store::keys` | no |
 //! | `attest` | `[1] ‖ uses (u32 LE) ‖ sealed blob` | `store::keys` | no |
 //! | `txctr` | `[1] ‖ last counter (u64 BE)` | `store::counter` | **yes**: never reused |
@@ -23,8 +24,10 @@ use alloc::vec::Vec;
 use crate::error::Error;
 use crate::platform::{ObjectId, Platform};
 
-/// Layout version of every object listed above (all are at 1).
+/// Layout version 1 (every object's first layout).
 pub const LAYOUT_V1: u8 = 1;
+/// Layout version 2 (`keys`: with owner tags).
+pub const LAYOUT_V2: u8 = 2;
 
 fn id(name: &[u8]) -> Result<ObjectId, Error> {
     ObjectId::new(name).ok_or(Error::Internal)
@@ -43,6 +46,18 @@ pub fn config() -> Result<ObjectId, Error> {
 /// `pin`: the PIN record.
 pub fn pin() -> Result<ObjectId, Error> {
     id(b"pin")
+}
+
+/// `pn/<tag>`: the PIN record of the client whose owner tag is `tag`
+/// (16 lowercase hex digits).
+pub fn client_pin(tag: &[u8; 8]) -> Result<ObjectId, Error> {
+    let hex: heapless::String<16> = mfs_proto::hex_string(tag).map_err(|_| Error::Internal)?;
+    id(&concat::<19>(&[b"pn/", hex.as_bytes()])?)
+}
+
+/// Whether `id` is a client's PIN record (`pn/…`).
+pub fn is_client_pin(id: &ObjectId) -> bool {
+    id.as_bytes().starts_with(b"pn/")
 }
 
 /// `keys`: the key index.
@@ -111,15 +126,29 @@ pub fn concat<const N: usize>(parts: &[&[u8]]) -> Result<[u8; N], Error> {
 /// Reads object `id` and checks its layout version: what follows the
 /// version byte, `Ok(None)` when the object does not exist, `Storage` for
 /// any other version (the TA fails closed rather than guess). Every store
-/// reads its objects through this.
+/// reads its objects through this (or [`load_versioned`]).
 pub fn load_v1(p: &mut impl Platform, id: &ObjectId) -> Result<Option<Vec<u8>>, Error> {
+    match load_versioned(p, id, &[LAYOUT_V1])? {
+        Some((_, body)) => Ok(Some(body)),
+        None => Ok(None),
+    }
+}
+
+/// Reads object `id` whose layout version must be one of `versions`: the
+/// version and what follows it; `Ok(None)` when the object does not exist,
+/// `Storage` for any other version.
+pub fn load_versioned(
+    p: &mut impl Platform,
+    id: &ObjectId,
+    versions: &[u8],
+) -> Result<Option<(u8, Vec<u8>)>, Error> {
     let Some(mut bytes) = p.read(id)? else {
         return Ok(None);
     };
-    match bytes.first() {
-        Some(&LAYOUT_V1) => {
+    match bytes.first().copied() {
+        Some(v) if versions.contains(&v) => {
             bytes.remove(0);
-            Ok(Some(bytes))
+            Ok(Some((v, bytes)))
         }
         _ => Err(Error::Storage),
     }
@@ -163,6 +192,10 @@ mod test {
         all.dedup();
         assert_eq!(all.len(), n);
         assert_eq!(key_bucket(0x1f).unwrap().as_bytes(), b"kb/1f");
+        let pn = client_pin(&[0xab, 1, 2, 3, 4, 5, 6, 0xff]).unwrap();
+        assert_eq!(pn.as_bytes(), b"pn/ab010203040506ff");
+        assert!(is_client_pin(&pn) && !is_client_pin(&pin().unwrap()));
+        assert!(!survives_wipe(&pn));
         assert!(log_segment(10).is_err());
     }
 

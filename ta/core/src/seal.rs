@@ -1,22 +1,27 @@
 //! Sealing of private keys (ISO/TS 12812-2 8.2; ISO 11568): the sealed
 //! blob format, its key-encryption key, and its known-answer vectors.
 //!
-//! # Sealed blob, version 1
+//! # Sealed blob, version 2
 //!
 //! Every private key is sealed with AES-256-GCM under
 //! `KEK = HKDF-SHA-256(TA-unique secret, info = "mfs-ta/key-seal/v1")`:
 //!
 //! | offset | size | field | |
 //! |---|---|---|---|
-//! | 0 | 1 | version = 1 | AAD |
+//! | 0 | 1 | version = 2 | AAD |
 //! | 1 | 8 | key id | AAD |
 //! | 9 | 19 | policy, binary form (`mfs_proto::keys`) | AAD |
 //! | 28 | 1 | label length `L` (1..=32) | AAD |
 //! | 29 | L | label | AAD |
 //! | 29+L | 65 | public key, SEC1 uncompressed | AAD |
-//! | 94+L | 12 | nonce (fresh from the TEE RNG for every seal) | |
-//! | 106+L | 32 | ciphertext of the private scalar | |
-//! | 138+L | 16 | GCM tag | |
+//! | 94+L | 20 | owner: GP login code (u32 BE) ‖ identity UUID | AAD |
+//! | 114+L | 12 | nonce (fresh from the TEE RNG for every seal) | |
+//! | 126+L | 32 | ciphertext of the private scalar | |
+//! | 158+L | 16 | GCM tag | |
+//!
+//! Version 1 (before client isolation) is the same without the owner
+//! field; such blobs are still opened, as [`Owner::Legacy`] keys (the
+//! admin identity's). New keys are always sealed as version 2.
 //!
 //! So the blob is `version ‖ attributes ‖ nonce ‖ ciphertext ‖ tag` with
 //! everything before the nonce authenticated as AAD. Unsealing refuses an
@@ -35,11 +40,13 @@ use mfs_proto::{
 use p256::SecretKey;
 use zeroize::Zeroizing;
 
+use crate::access::{CLIENT_IDENTITY_LEN, ClientIdentity, Owner};
 use crate::crypto::{self, Key32};
 use crate::error::Error;
 use crate::platform::Platform;
 
 const BLOB_V1: u8 = 1;
+const BLOB_V2: u8 = 2;
 const SEAL_INFO: &[u8] = b"mfs-ta/key-seal/v1";
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
@@ -72,17 +79,26 @@ pub struct Attributes {
     pub label: Label,
     /// Public key, SEC1 uncompressed.
     pub public_key: [u8; EC_POINT_LEN],
+    /// Who may use the key.
+    pub owner: Owner,
 }
 
 impl Attributes {
     fn header(&self) -> Result<Writer<HEADER_MAX_LEN>, Error> {
         let mut w = Writer::new();
         (|| {
-            w.u8(BLOB_V1)?;
+            w.u8(match self.owner {
+                Owner::Legacy => BLOB_V1,
+                Owner::Client(_) => BLOB_V2,
+            })?;
             w.bytes(&self.id.0)?;
             w.bytes(&self.policy.to_bytes())?;
             w.short(self.label.as_bytes())?;
-            w.bytes(&self.public_key)
+            w.bytes(&self.public_key)?;
+            match self.owner {
+                Owner::Legacy => Some(()),
+                Owner::Client(c) => w.bytes(&c.to_bytes()),
+            }
         })()
         .ok_or(Error::Internal)?;
         Ok(w)
@@ -91,7 +107,8 @@ impl Attributes {
     /// Parses the authenticated header of a blob (not yet authenticated:
     /// only [`unseal`] proves it).
     pub fn parse_header(r: &mut Reader<'_>) -> Option<Attributes> {
-        if r.u8()? != BLOB_V1 {
+        let version = r.u8()?;
+        if version != BLOB_V1 && version != BLOB_V2 {
             return None;
         }
         let id = KeyId(r.array()?);
@@ -100,11 +117,20 @@ impl Attributes {
         if !valid_label(label) {
             return None;
         }
+        let label = Label::try_from(label).ok()?;
+        let public_key = r.array()?;
+        let owner = if version == BLOB_V1 {
+            Owner::Legacy
+        } else {
+            let owner: [u8; CLIENT_IDENTITY_LEN] = r.array()?;
+            Owner::Client(ClientIdentity::from_bytes(&owner)?)
+        };
         Some(Attributes {
             id,
             policy,
-            label: Label::try_from(label).ok()?,
-            public_key: r.array()?,
+            label,
+            public_key,
+            owner,
         })
     }
 
@@ -224,7 +250,12 @@ mod test {
         );
     }
 
-    fn sample() -> (MemPlatform, Key32, Attributes, SecretKey, Blob) {
+    const OWNER: ClientIdentity = ClientIdentity {
+        login: mfs_proto::Login::User,
+        uuid: [0x33; 16],
+    };
+
+    fn sample_of(owner: Owner) -> (MemPlatform, Key32, Attributes, SecretKey, Blob) {
         let mut p = MemPlatform::new();
         let k = kek(&Key32([0x24; 32]));
         let secret = crypto::random_secret_key(&mut p).unwrap();
@@ -233,17 +264,35 @@ mod test {
             policy: policy(),
             label: "pay".try_into().unwrap(),
             public_key: crypto::sec1_uncompressed(&secret.public_key()).unwrap(),
+            owner,
         };
         let blob = seal(&mut p, &k, &attrs, &secret).unwrap();
         (p, k, attrs, secret, blob)
     }
 
+    fn sample() -> (MemPlatform, Key32, Attributes, SecretKey, Blob) {
+        sample_of(Owner::Client(OWNER))
+    }
+
+    #[test]
+    fn legacy_blobs_open_as_legacy_keys() {
+        let (_, k, attrs, _, blob) = sample_of(Owner::Legacy);
+        assert_eq!(blob[0], BLOB_V1);
+        assert_eq!(blob.len(), 1 + 8 + 19 + 1 + 3 + 65 + 12 + 32 + 16);
+        assert_eq!(unseal(&k, &blob).unwrap().0, attrs);
+        // a version-1 header relabelled as version 2 does not open
+        let mut v2 = blob.clone();
+        v2[0] = BLOB_V2;
+        assert_eq!(unseal(&k, &v2).err(), Some(Error::BlobRejected));
+    }
+
     #[test]
     fn seal_round_trip_and_layout() {
         let (mut p, k, attrs, secret, blob) = sample();
-        assert_eq!(blob.len(), 1 + 8 + 19 + 1 + 3 + 65 + 12 + 32 + 16);
-        assert_eq!(blob[0], BLOB_V1);
+        assert_eq!(blob.len(), 1 + 8 + 19 + 1 + 3 + 65 + 20 + 12 + 32 + 16);
+        assert_eq!(blob[0], BLOB_V2);
         assert_eq!(&blob[1..9], &[7; 8]);
+        assert_eq!(blob[94 + 3..][..20], OWNER.to_bytes());
         // the private key is not in the blob in clear
         let raw = secret.to_bytes();
         assert!(!blob.windows(32).any(|w| w == raw.as_slice()));
@@ -252,7 +301,7 @@ mod test {
         assert_eq!(s.to_bytes(), secret.to_bytes());
         // a fresh nonce for every seal
         let again = seal(&mut p, &k, &attrs, &secret).unwrap();
-        assert_ne!(again[94 + 3 - 1..][..12], blob[94 + 3 - 1..][..12]);
+        assert_ne!(again[114 + 3..][..12], blob[114 + 3..][..12]);
         assert_ne!(again, blob);
     }
 
@@ -275,9 +324,11 @@ mod test {
     #[test]
     fn unknown_version_and_other_instance_are_rejected() {
         let (_, k, _, _, blob) = sample();
-        let mut v2 = blob.clone();
-        v2[0] = 2;
-        assert_eq!(unseal(&k, &v2).err(), Some(Error::BlobRejected));
+        for v in [0, 1, 3, 0xff] {
+            let mut other = blob.clone();
+            other[0] = v;
+            assert_eq!(unseal(&k, &other).err(), Some(Error::BlobRejected));
+        }
         // another TA instance: another secret, another KEK
         let other = Key32([0x42; 32]).derive(SEAL_INFO);
         assert_eq!(unseal(&other, &blob).err(), Some(Error::BlobRejected));

@@ -2,9 +2,9 @@
 //! client is, whether it may use admin commands, and its unused PIN
 //! session (if any). Dropped with the session.
 
-use mfs_proto::MAX_SESSIONS;
+use mfs_proto::{MAX_SESSIONS, MAX_SESSIONS_PER_CLIENT};
 
-use crate::access::{AdminPolicy, ClientIdentity};
+use crate::access::{AdminPolicy, Caller, ClientIdentity};
 use crate::pin::PinSession;
 
 /// Per-session state.
@@ -31,42 +31,76 @@ impl Session {
     pub fn is_admin(&self) -> bool {
         self.admin
     }
+
+    /// The client commands of this session run for.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            client: self.client,
+            admin: self.admin,
+        }
+    }
 }
 
-/// The count of open sessions, for the cap [`MAX_SESSIONS`]. Kept for the
-/// TA instance's lifetime (a wipe does not change which sessions are open).
+/// The open sessions, for the caps [`MAX_SESSIONS`] (all clients) and
+/// [`MAX_SESSIONS_PER_CLIENT`] (one client identity), so that one client
+/// cannot take every session. Kept for the TA instance's lifetime (a wipe
+/// does not change which sessions are open); fixed size, no allocation.
 #[derive(Debug, Default)]
 pub struct Admission {
-    open: u32,
+    /// Open sessions per client identity (at most `MAX_SESSIONS` distinct).
+    clients: heapless::Vec<(ClientIdentity, u32), { MAX_SESSIONS as usize }>,
 }
 
-/// A session was refused: [`MAX_SESSIONS`] are open.
+/// Why a session was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TooManySessions;
+pub enum TooManySessions {
+    /// [`MAX_SESSIONS`] are open.
+    Total,
+    /// This client identity has [`MAX_SESSIONS_PER_CLIENT`] open.
+    PerClient,
+}
 
 impl Admission {
     /// No session open (usable in a `static`).
     pub const fn new() -> Admission {
-        Admission { open: 0 }
-    }
-
-    /// Admits one more session, or refuses it at the cap.
-    pub fn admit(&mut self) -> Result<(), TooManySessions> {
-        if self.open >= MAX_SESSIONS {
-            return Err(TooManySessions);
+        Admission {
+            clients: heapless::Vec::new(),
         }
-        self.open += 1;
-        Ok(())
     }
 
-    /// A session admitted earlier has closed.
-    pub fn release(&mut self) {
-        self.open = self.open.saturating_sub(1);
+    /// Admits one more session of `client`, or refuses it at a cap.
+    pub fn admit(&mut self, client: &ClientIdentity) -> Result<(), TooManySessions> {
+        if self.open() >= MAX_SESSIONS {
+            return Err(TooManySessions::Total);
+        }
+        if let Some((_, n)) = self.clients.iter_mut().find(|(c, _)| c == client) {
+            if *n >= MAX_SESSIONS_PER_CLIENT {
+                return Err(TooManySessions::PerClient);
+            }
+            *n += 1;
+            return Ok(());
+        }
+        // Fewer than MAX_SESSIONS are open, so fewer clients are listed.
+        self.clients
+            .push((*client, 1))
+            .map_err(|_| TooManySessions::Total)
+    }
+
+    /// A session of `client` admitted earlier has closed.
+    pub fn release(&mut self, client: &ClientIdentity) {
+        if let Some(i) = self.clients.iter().position(|(c, _)| c == client) {
+            match self.clients.get_mut(i) {
+                Some((_, n)) if *n > 1 => *n -= 1,
+                _ => {
+                    self.clients.swap_remove(i);
+                }
+            }
+        }
     }
 
     /// Sessions open now.
     pub fn open(&self) -> u32 {
-        self.open
+        self.clients.iter().map(|(_, n)| *n).sum()
     }
 }
 
@@ -74,18 +108,51 @@ impl Admission {
 mod test {
     use super::*;
 
+    fn client(n: u8) -> ClientIdentity {
+        ClientIdentity {
+            login: mfs_proto::Login::User,
+            uuid: [n; 16],
+        }
+    }
+
+    #[test]
+    fn one_client_gets_at_most_its_share() {
+        let mut a = Admission::default();
+        for _ in 0..MAX_SESSIONS_PER_CLIENT {
+            a.admit(&client(1)).unwrap();
+        }
+        assert_eq!(a.admit(&client(1)), Err(TooManySessions::PerClient));
+        // another client is not affected
+        a.admit(&client(2)).unwrap();
+        a.release(&client(1));
+        a.admit(&client(1)).unwrap();
+        assert_eq!(a.open(), MAX_SESSIONS_PER_CLIENT + 1);
+    }
+
     #[test]
     fn sessions_are_capped_and_a_close_makes_room() {
         let mut a = Admission::default();
-        for _ in 0..MAX_SESSIONS {
-            a.admit().unwrap();
+        let clients = MAX_SESSIONS.div_ceil(MAX_SESSIONS_PER_CLIENT);
+        let mut n = 0;
+        'fill: for c in 0..=clients {
+            for _ in 0..MAX_SESSIONS_PER_CLIENT {
+                if n == MAX_SESSIONS {
+                    break 'fill;
+                }
+                a.admit(&client(u8::try_from(c).unwrap())).unwrap();
+                n += 1;
+            }
         }
-        assert_eq!(a.admit(), Err(TooManySessions));
         assert_eq!(a.open(), MAX_SESSIONS);
-        a.release();
-        assert_eq!(a.admit(), Ok(()));
-        for _ in 0..2 * MAX_SESSIONS {
-            a.release();
+        assert_eq!(a.admit(&client(200)), Err(TooManySessions::Total));
+        assert_eq!(a.admit(&client(0)), Err(TooManySessions::Total));
+        a.release(&client(0));
+        assert_eq!(a.admit(&client(200)), Ok(()));
+        // releasing more than was admitted, or unknown clients, is harmless
+        for c in 0..=255u8 {
+            for _ in 0..=MAX_SESSIONS {
+                a.release(&client(c));
+            }
         }
         assert_eq!(a.open(), 0);
     }

@@ -25,6 +25,9 @@ pub fn attestation_key(p: &mut impl Platform, kek: &Key32) -> Result<Loaded, Err
         id: KeyId([0; KEY_ID_LEN]),
         policy: KeyPolicy::plain(Purpose::Attest),
         label: Label::try_from(ATTEST_LABEL).map_err(|_| Error::Internal)?,
+        // The TA's own key has no client owner; it is stored apart from
+        // client keys (object `attest`) and never addressed by id.
+        owner: crate::access::Owner::Legacy,
         public_key: crypto::sec1_uncompressed(&secret.public_key())?,
     };
     let blob = seal(p, kek, &attrs, &secret)?;

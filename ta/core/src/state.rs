@@ -5,6 +5,9 @@
 //!
 //! (Per-session state is `crate::session::Session`.)
 
+use mfs_proto::MAX_PIN_RECORDS;
+
+use crate::access::OwnerTag;
 use crate::audit;
 use crate::crypto::Key32;
 use crate::error::Error;
@@ -15,8 +18,8 @@ use crate::store::secret;
 /// State kept per TA instance (not per session, not persisted).
 #[derive(Debug, Default)]
 pub struct Instance {
-    /// PIN throttling and PIN-window times.
-    pub pin: PinTimers,
+    /// PIN throttling and PIN-window times, per PIN owner.
+    pub pins: PinClocks,
     /// The key-encryption key, once derived.
     pub kek: KekCache,
     /// The event log's newest segment.
@@ -38,6 +41,47 @@ pub struct PinTimers {
     /// TEE time of the last successful PIN verification (for keys whose
     /// policy accepts a PIN within a time window).
     pub last_verified_ms: Option<u64>,
+}
+
+/// The [`PinTimers`] of each client that has a PIN record, by owner tag.
+/// Bounded: records are at most `MAX_PIN_RECORDS` (plus a legacy one), and
+/// timers are only kept for owners whose record was checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PinClocks(heapless::Vec<(OwnerTag, PinTimers), { MAX_PIN_RECORDS + 1 }>);
+
+impl PinClocks {
+    /// The timers of `owner` (none set when it has none).
+    pub fn of(&self, owner: OwnerTag) -> PinTimers {
+        self.0
+            .iter()
+            .find(|(o, _)| *o == owner)
+            .map(|(_, t)| *t)
+            .unwrap_or_default()
+    }
+
+    /// Replaces the timers of `owner`. If the table is full (it cannot be
+    /// while the record quota holds), the entry with no failure pending
+    /// that was added first gives way, else the first.
+    pub fn set(&mut self, owner: OwnerTag, timers: PinTimers) {
+        if let Some((_, t)) = self.0.iter_mut().find(|(o, _)| *o == owner) {
+            *t = timers;
+            return;
+        }
+        if timers == PinTimers::default() {
+            return;
+        }
+        if self.0.is_full() {
+            let victim = self
+                .0
+                .iter()
+                .position(|(_, t)| t.last_failure_ms.is_none())
+                .unwrap_or(0);
+            if victim < self.0.len() {
+                self.0.remove(victim);
+            }
+        }
+        let _ = self.0.push((owner, timers));
+    }
 }
 
 /// The key-encryption key: derived from the TA-unique secret on first use,

@@ -12,16 +12,54 @@ use mfs_proto::{
 };
 use p256::ecdsa::{DerSignature, SigningKey, signature::Signer};
 
+use crate::access::{Caller, ClientIdentity, LINUX_ROOT_USER_UUID};
 use crate::audit::{self, Details};
 use crate::crypto;
 use crate::error::Error;
 use crate::keys::generate;
 use crate::mem::MemPlatform;
 use crate::pin::{PinSession, change, open_session, set, unblock, verify};
+use crate::platform::ObjectId;
 use crate::platform::Platform;
 use crate::state::Instance;
 use crate::store::config::Config;
 use crate::store::pin::{Record, pin_key};
+
+/// The caller of the handler-level tests: the admin identity (root).
+pub(crate) const ME: Caller = Caller {
+    client: ClientIdentity {
+        login: mfs_proto::Login::User,
+        uuid: LINUX_ROOT_USER_UUID,
+    },
+    admin: true,
+};
+
+/// Another client (uid 1000's identity shape), not the admin.
+pub(crate) const OTHER: Caller = Caller {
+    client: ClientIdentity {
+        login: mfs_proto::Login::User,
+        uuid: [0x10; 16],
+    },
+    admin: false,
+};
+
+/// The `n`th of many non-admin clients (distinct user identities).
+pub(crate) fn nth_client(n: u16) -> Caller {
+    let mut uuid = [0x20; 16];
+    uuid[..2].copy_from_slice(&n.to_be_bytes());
+    Caller {
+        client: ClientIdentity {
+            login: mfs_proto::Login::User,
+            uuid,
+        },
+        admin: false,
+    }
+}
+
+/// The object of [`ME`]'s PIN record.
+pub(crate) fn pin_object() -> ObjectId {
+    crate::store::pin::object_for(&ME).unwrap()
+}
 
 /// A valid issuer key for tests: the P-256 generator G.
 pub(crate) const G: [u8; 65] = [
@@ -81,6 +119,8 @@ pub(crate) struct Ta {
     pub(crate) p: MemPlatform,
     pub(crate) inst: Instance,
     pub(crate) slot: Option<PinSession>,
+    /// Whose session this is (default [`ME`]).
+    pub(crate) who: Caller,
 }
 
 #[allow(dead_code)]
@@ -90,22 +130,33 @@ impl Ta {
             p: provisioned(tries, throttle),
             inst: Instance::default(),
             slot: None,
+            who: ME,
         }
     }
     pub(crate) fn set(&mut self, pin: &str) -> Result<PinStatusReply, Error> {
         let c = client(&mut self.p, &mut self.slot);
-        set(&mut self.p, &mut self.inst, &mut self.slot, &c.request(pin))
+        set(
+            &mut self.p,
+            &mut self.inst,
+            (&self.who, &mut self.slot),
+            &c.request(pin),
+        )
     }
     pub(crate) fn verify(&mut self, pin: &str) -> Result<PinStatusReply, Error> {
         let c = client(&mut self.p, &mut self.slot);
-        verify(&mut self.p, &mut self.inst, &mut self.slot, &c.request(pin))
+        verify(
+            &mut self.p,
+            &mut self.inst,
+            (&self.who, &mut self.slot),
+            &c.request(pin),
+        )
     }
     pub(crate) fn change(&mut self, old: &str, new: &str) -> Result<PinStatusReply, Error> {
         let c = client(&mut self.p, &mut self.slot);
         change(
             &mut self.p,
             &mut self.inst,
-            &mut self.slot,
+            (&self.who, &mut self.slot),
             &c.change(old, new),
         )
     }
@@ -118,17 +169,21 @@ impl Ta {
         unblock(
             &mut self.p,
             &mut self.inst,
-            &mut self.slot,
+            (&self.who, &mut self.slot),
             &c.unblock(pin, issuer),
         )
     }
     /// Whether `pin` is the stored PIN (without using a try).
     pub(crate) fn is_pin(&mut self, pin: &str) -> bool {
-        let rec = Record::load(&mut self.p).unwrap().unwrap();
+        let own = crate::store::pin::object_for(&self.who).unwrap();
+        let rec = Record::load(&mut self.p, &own).unwrap().unwrap();
         rec.matches(&pin_key(&mut self.p).unwrap(), &Pin::new(pin).unwrap())
     }
     pub(crate) fn tries_left(&mut self) -> Option<u8> {
-        Record::load(&mut self.p).unwrap().map(|r| r.tries_left)
+        let own = crate::store::pin::object_for(&self.who).unwrap();
+        Record::load(&mut self.p, &own)
+            .unwrap()
+            .map(|r| r.tries_left)
     }
     /// A reboot: instance memory and sessions are gone, storage stays.
     pub(crate) fn reboot(&mut self) {
@@ -155,9 +210,20 @@ pub(crate) fn sign_policy() -> KeyPolicy {
 }
 
 pub(crate) fn gen_key(p: &mut MemPlatform, label: &str, policy: KeyPolicy) -> KeyInfoReply {
+    gen_key_for(p, &ME, label, policy)
+}
+
+/// [`gen_key`] for another caller.
+pub(crate) fn gen_key_for(
+    p: &mut MemPlatform,
+    caller: &Caller,
+    label: &str,
+    policy: KeyPolicy,
+) -> KeyInfoReply {
     generate(
         p,
         &mut Instance::default(),
+        caller,
         &KeyGenerateRequest {
             v: PROTOCOL_CURRENT,
             label: label.try_into().unwrap(),
@@ -181,8 +247,8 @@ impl ChainItem for Item {
     fn entry(&self) -> &Entry {
         &self.0
     }
-    fn details(&self) -> &[u8] {
-        &self.1
+    fn details(&self) -> Option<&[u8]> {
+        Some(&self.1)
     }
 }
 

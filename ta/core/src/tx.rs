@@ -29,6 +29,7 @@ use mfs_proto::log::sha256;
 use mfs_proto::tx::{DISPLAY_NOT_TRUSTED_UI, SignedTx, VERIFIED_PIN_IN_TA};
 use mfs_proto::{Purpose, TxSignReply, TxSignRequest, hex_string};
 
+use crate::access::Caller;
 use crate::audit::{self, Event, PinContext};
 use crate::crypto::{sig_hex, sign_der};
 use crate::error::Error;
@@ -41,11 +42,11 @@ use crate::state::Instance;
 use crate::store::config::Config;
 use crate::store::{counter, keys};
 
-/// `TxSign`.
+/// `TxSign` with one of the caller's keys and the caller's PIN.
 pub fn sign(
     p: &mut impl Platform,
     inst: &mut Instance,
-    slot: &mut Option<PinSession>,
+    (caller, slot): (&Caller, &mut Option<PinSession>),
     req: &TxSignRequest,
 ) -> Result<TxSignReply, Error> {
     let entry = pin::take_entry(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
@@ -55,8 +56,8 @@ pub fn sign(
     // needed for the PIN check below).
     let cfg = Config::require(p)?;
     let kek = inst.kek.get(p)?;
-    let mut key = keys::load(p, id, kek)?;
-    let refusals = (&inst.pin, &mut inst.log);
+    let mut key = keys::load(p, caller, id, kek)?;
+    let refusals = (&inst.pins, &mut inst.log, caller);
     authorize(
         p,
         refusals,
@@ -64,7 +65,7 @@ pub fn sign(
         Purpose::Sign,
         Some(PinProof::InThisCall),
     )?;
-    pin::consent(p, inst, &cfg, entry)?;
+    pin::consent(p, inst, (caller, &cfg), entry)?;
     let counter = counter::next(p)?;
     key.consume(p)?;
     let signed = SignedTx {
@@ -96,7 +97,7 @@ pub fn sign(
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::testkit::{Ta, client, export, gen_key};
+    use crate::testkit::{ME, Ta, client, export, gen_key};
     use alloc::vec::Vec;
     use mfs_proto::log::{EventKind, verify_chain};
     use mfs_proto::{KeyPolicy, PinRule, PolicyReason, TxRecord, hex_bytes};
@@ -145,7 +146,7 @@ mod test {
             }
         }
         fn sign(&mut self, req: &TxSignRequest) -> Result<TxSignReply, Error> {
-            sign(&mut self.p, &mut self.inst, &mut self.slot, req)
+            sign(&mut self.p, &mut self.inst, (&ME, &mut self.slot), req)
         }
         fn kinds(&mut self) -> Vec<EventKind> {
             export(&mut self.p, &mut self.inst.log)
@@ -323,7 +324,7 @@ mod test {
         let per_use = ta.key(PinRule::PerUse, None);
         let msg = crate::testkit::sign_req(&per_use, b"m");
         assert_eq!(
-            crate::keys::sign(&mut ta.p, &mut ta.inst, &msg).err(),
+            crate::keys::sign(&mut ta.p, &mut ta.inst, &ME, &msg).err(),
             Some(Error::PolicyViolation(PolicyReason::PinPerUse))
         );
         for rule in [PinRule::None, PinRule::Window, PinRule::PerUse] {

@@ -56,16 +56,22 @@ mod test {
     use super::*;
     use crate::keys::{self, export, import};
     use crate::store::config::Config;
-    use crate::testkit::{gen_key, key_platform as provisioned, sign_policy as policy, sign_req};
+    use crate::testkit::{
+        ME, gen_key, key_platform as provisioned, sign_policy as policy, sign_req,
+    };
     use mfs_proto::KeyImportRequest;
 
     #[test]
     fn wipe_leaves_nothing_usable() {
         let mut p = provisioned();
         let mut inst = Instance::default();
-        inst.pin.last_verified_ms = Some(5);
+        let five = crate::state::PinTimers {
+            last_verified_ms: Some(5),
+            last_failure_ms: None,
+        };
+        inst.pins.set(ME.tag(), five);
         let k = gen_key(&mut p, "k", policy());
-        let blob = export(&mut p, &mut Instance::default(), &k.id)
+        let blob = export(&mut p, &mut Instance::default(), &ME, &k.id)
             .unwrap()
             .blob;
         let r = wipe(&mut p, &mut inst).unwrap();
@@ -76,9 +82,9 @@ mod test {
         let (_, next, _) = crate::audit::read(&mut p, &mut inst.log, 0, 0).unwrap();
         let (_, _, last) = crate::audit::read(&mut p, &mut inst.log, next - 1, 1).unwrap();
         assert_eq!(last[0].0.kind, EventKind::Wiped);
-        assert_eq!(inst.pin.last_verified_ms, None);
+        assert_eq!(inst.pins.of(ME.tag()).last_verified_ms, None);
         assert_eq!(
-            keys::sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).err(),
+            keys::sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).err(),
             Some(Error::NotProvisioned)
         );
         // re-provisioned: a new secret; the old exported blob is dead
@@ -90,12 +96,13 @@ mod test {
             import(
                 &mut p,
                 &mut Instance::default(),
+                &ME,
                 &KeyImportRequest { v: 1, blob }
             )
             .err(),
             Some(Error::BlobRejected)
         );
-        assert_eq!(keys::list(&mut p, 0).unwrap().total, 0);
+        assert_eq!(keys::list(&mut p, &ME, 0).unwrap().total, 0);
         // wiping an empty TA is fine
         let mut q = crate::mem::MemPlatform::new();
         assert_eq!(
@@ -115,7 +122,7 @@ mod test {
             p.cut_power_at(cut);
             assert_eq!(wipe(&mut p, &mut inst).err(), Some(Error::Storage));
             p.power_on();
-            let usable = keys::sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).is_ok();
+            let usable = keys::sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).is_ok();
             // cut 1: the log append, cut 2: the secret's deletion
             assert_eq!(usable, cut <= 2, "cut at {cut}");
             wipe(&mut p, &mut inst).unwrap();

@@ -5,8 +5,11 @@
 //! usage limit, an attestation, a consent signature and enough events to
 //! roll the log into a second segment — then compares every persistent
 //! object with the bytes recorded when the layouts were fixed. Each object
-//! type is covered: `secret`, `cfg`, `pin`, `keys`, `kb/<nn>`, `attest`,
-//! `txctr`, `log`, `lg/<n>`.
+//! type is covered: `secret`, `cfg`, `pin` (the admin's), `pn/<tag>` (a
+//! second client's PIN), `keys` (version 2), `kb/<nn>` (a version-2 blob),
+//! `attest`, `txctr`, `log`, `lg/<n>`. Version-1 `keys` and blobs (before
+//! client isolation) are still read: see the unit test
+//! `legacy_keys_are_adopted_by_the_admin_only`.
 //!
 //! A failure here means a change would alter what is on a device: either
 //! that is a mistake, or it is a new layout version, which needs a migration
@@ -115,6 +118,14 @@ fn run() -> BTreeMap<String, String> {
             &format!(r#"{{"v":1,"id":"{id}","message":"0102"}}"#),
         );
     }
+    // A second client (not the admin) with its own PIN record `pn/<tag>`.
+    let uid1000 = ClientIdentity {
+        login: Login::User,
+        uuid: [0x10; 16],
+    };
+    ta.s = Session::open(uid1000, &AdminPolicy::ROOT_USER);
+    let f = ta.pin_fields("5678");
+    ta.call(Command::PinSet, &format!(r#"{{"v":1,{f}}}"#));
     let mut out = BTreeMap::new();
     for oid in ta.p.object_ids().unwrap() {
         let name = String::from_utf8(oid.as_bytes().to_vec()).unwrap();
@@ -163,8 +174,12 @@ fn short_objects_have_their_documented_shape() {
     assert_eq!(&objects["cfg"][2..12], "05fa000000");
     // `[version] ‖ max ‖ left ‖ salt(16) ‖ hash(32)`
     assert_eq!((len("pin"), &objects["pin"][..6]), (51, "010505"));
-    // `[version] ‖ n (u16 LE) ‖ ids`
-    assert_eq!((len("keys"), &objects["keys"][..6]), (11, "010100"));
+    // `[2] ‖ n (u16 LE) ‖ n × (id ‖ owner tag)`
+    assert_eq!((len("keys"), &objects["keys"][..6]), (19, "020100"));
+    // a second client's PIN record, named by its owner tag
+    let pn: Vec<_> = objects.keys().filter(|k| k.starts_with("pn/")).collect();
+    assert_eq!(pn.len(), 1);
+    assert_eq!((pn[0].len(), len(pn[0])), (19, 51));
     // `[version] ‖ counter (u64 BE)`
     assert_eq!(objects["txctr"], "010000000000000001");
     // `[version] ‖ newest segment number (u64 BE)`

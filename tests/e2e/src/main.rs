@@ -381,15 +381,9 @@ fn admin_group_needs_admin_login() -> TestResult {
 }
 
 fn non_root_user_is_not_admin() -> TestResult {
-    // Re-run this binary as an unprivileged user (uid 65534) in the TEE
-    // client group (gid 990, `teeclnt`, which may open /dev/tee0).
-    let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    let out = Proc::new(me)
-        .arg("--as-nobody")
-        .uid(65534)
-        .gid(990)
-        .output()
-        .map_err(|e| format!("spawn as nobody: {e}"))?;
+    let out = as_uid(65534, &["--as-nobody"])?
+        .wait_with_output()
+        .map_err(|e| format!("as nobody: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
     check(
         out.status.success(),
@@ -437,21 +431,110 @@ fn concurrent_sessions() -> TestResult {
     )
 }
 
-/// Sessions open up to `MAX_SESSIONS`; the next is refused with
-/// `TEE_ERROR_BUSY` from any login, every session already open keeps
-/// answering, and closing one makes room again.
+const TEE_ERROR_BUSY: u32 = 0xFFFF_000D;
+
+/// This binary re-run as another Linux user (`uid`, in the TEE client
+/// group gid 990 `teeclnt`, which may open /dev/tee0): a second client
+/// identity. `args` select what the child does (see [`child_main`]).
+fn as_uid(uid: u32, args: &[&str]) -> Result<std::process::Child, String> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    Proc::new(me)
+        .args(args)
+        .uid(uid)
+        .gid(990)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("spawn as uid {uid}: {e}"))
+}
+
+/// A child holding sessions open as another uid until told to close.
+struct Holder {
+    child: std::process::Child,
+    /// Sessions it opened.
+    opened: usize,
+    /// The GP code that refused its next session (0: none refused).
+    refused: u32,
+}
+
+impl Holder {
+    /// Starts a child as `uid` that opens up to `want` user-login sessions
+    /// and reports how many it got.
+    fn start(uid: u32, want: usize) -> Result<Holder, String> {
+        use std::io::BufRead;
+        let mut child = as_uid(uid, &["--hold-sessions", &want.to_string()])?;
+        let out = child.stdout.take().ok_or("no child stdout")?;
+        let mut line = String::new();
+        std::io::BufReader::new(out)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let mut words = line.split_whitespace();
+        let (Some("held"), Some(n), Some(code)) = (words.next(), words.next(), words.next()) else {
+            return Err(format!("child uid {uid} said {line:?}"));
+        };
+        Ok(Holder {
+            child,
+            opened: n.parse().map_err(|_| format!("count {n}"))?,
+            refused: code.parse().map_err(|_| format!("code {code}"))?,
+        })
+    }
+
+    /// Closes its sessions (the child exits when its stdin closes).
+    fn stop(mut self) -> TestResult {
+        drop(self.child.stdin.take());
+        let st = self.child.wait().map_err(|e| e.to_string())?;
+        check(st.success(), format!("holder exit {st}"))
+    }
+}
+
+/// Child side of [`Holder`]: `--hold-sessions N`.
+fn hold_sessions(want: usize) -> ExitCode {
+    use std::io::Read;
+    let mut held = Vec::new();
+    let mut refused = 0u32;
+    while held.len() < want {
+        match TeecTransport::open(proto::TA_UUID, LoginMethod::User) {
+            Ok(t) => held.push(t),
+            Err(Error::Tee { code }) => {
+                refused = code;
+                break;
+            }
+            Err(e) => {
+                println!("error {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    for t in &mut held {
+        if let Err(e) = still_alive(t) {
+            println!("error {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    println!("held {} {refused}", held.len());
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    ExitCode::SUCCESS
+}
+
+/// Sessions are capped per client identity (`MAX_SESSIONS_PER_CLIENT`,
+/// all PUBLIC logins being one identity) and over all clients
+/// (`MAX_SESSIONS`): past either cap a new session gets `TEE_ERROR_BUSY`,
+/// every session already open keeps answering, other clients are not
+/// affected by one client's share, and a close makes room again.
 fn sessions_are_capped_and_open_ones_keep_working() -> TestResult {
-    const TEE_ERROR_BUSY: u32 = 0xFFFF_000D;
+    let per = proto::MAX_SESSIONS_PER_CLIENT as usize;
     let cap = proto::MAX_SESSIONS as usize;
     let mut first =
         TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
-    let mut others = Vec::new();
+    // One client (PUBLIC) takes its share, and no more.
+    let mut public = Vec::new();
     let refused = loop {
-        if others.len() > 2 * cap {
-            return Err(format!("{} sessions opened: no cap", others.len() + 1));
+        if public.len() > cap {
+            return Err(format!("{} PUBLIC sessions opened: no cap", public.len()));
         }
         match TeecTransport::open(proto::TA_UUID, LoginMethod::Public) {
-            Ok(t) => others.push(t),
+            Ok(t) => public.push(t),
             Err(e) => break e,
         }
     };
@@ -459,32 +542,172 @@ fn sessions_are_capped_and_open_ones_keep_working() -> TestResult {
         refused
             == Error::Tee {
                 code: TEE_ERROR_BUSY,
-            },
-        format!("refusal at the cap: {refused:?}"),
+            }
+            && public.len() == per,
+        format!("PUBLIC share: {} open, then {refused:?}", public.len()),
     )?;
+    // Another identity (root's user login) still gets its own share.
+    let mut root = Vec::new();
+    for _ in 1..per {
+        root.push(
+            TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?,
+        );
+    }
+    // Other uids fill the TA up to the overall cap...
+    let mut holders = Vec::new();
+    let mut open = 2 * per;
+    let mut uid = 60_000;
+    while open < cap {
+        let h = Holder::start(uid, per)?;
+        check(h.opened > 0, format!("uid {uid} got no session"))?;
+        open += h.opened;
+        holders.push(h);
+        uid += 1;
+    }
+    check(open == cap, format!("{open} sessions open, cap {cap}"))?;
+    // ...past which any identity is refused, a fresh one included.
+    let late = Holder::start(uid, 1)?;
     check(
-        others.len() + 1 == cap,
-        format!("{} sessions open at the cap, want {cap}", others.len() + 1),
+        late.opened == 0 && late.refused == TEE_ERROR_BUSY,
+        format!(
+            "past the cap: {} opened, code {:#x}",
+            late.opened, late.refused
+        ),
     )?;
+    late.stop()?;
     let user = TeecTransport::open(proto::TA_UUID, LoginMethod::User).err();
     check(
         user == Some(Error::Tee {
             code: TEE_ERROR_BUSY,
         }),
-        format!("user login past the cap: {user:?}"),
+        format!("root past the cap: {user:?}"),
     )?;
     still_alive(&mut first)?;
-    for t in &mut others {
+    for t in public.iter_mut().chain(root.iter_mut()) {
         still_alive(t)?;
     }
-    others.pop();
-    let mut again =
-        TeecTransport::open(proto::TA_UUID, LoginMethod::Public).map_err(|e| e.to_string())?;
-    still_alive(&mut again)?;
-    drop(others);
+    // A client that closes makes room for others.
+    if let Some(h) = holders.pop() {
+        h.stop()?;
+    }
+    let again = Holder::start(uid + 1, 1)?;
+    check(
+        again.opened == 1,
+        format!("after a close: {}", again.opened),
+    )?;
+    again.stop()?;
+    for h in holders {
+        h.stop()?;
+    }
+    drop(public);
+    drop(root);
     still_alive(&mut first)
 }
 
+/// A PUBLIC login (no identity to own anything) may use `ping` and `info`
+/// only: every other command, well-formed, is `access-denied`.
+fn public_login_gets_ping_and_info_only() -> TestResult {
+    let mut t =
+        TeecTransport::open(proto::TA_UUID, LoginMethod::Public).map_err(|e| e.to_string())?;
+    for cmd in Command::ALL {
+        let (r, _) = framed(&mut t, cmd as u32, b"{\"v\":1}", MAX_REPLY_LEN)?;
+        let st = status_of(&r)?;
+        let ok = match cmd {
+            Command::Ping => st == Status::BadRequest, // needs "echo"
+            Command::Info => st == Status::Ok,
+            _ => st == Status::AccessDenied,
+        };
+        check(ok, format!("PUBLIC {cmd:?}: {r:?}"))?;
+    }
+    still_alive(&mut t)
+}
+
+/// Keys and PINs belong to the client identity that made them: a second
+/// client (another uid) cannot list, read, sign with, attest, export,
+/// delete or block the first client's key and PIN, and its own key is
+/// just as invisible to the first. It reads the event log as details
+/// hashes only (the chain verifies; the admin alone reads details).
+fn second_client_cannot_touch_first_clients_keys_or_pin() -> TestResult {
+    let e = |e: Error| e.to_string();
+    let mut c = client(LoginMethod::User)?;
+    let k = c
+        .key_generate("e2e-isolation", sign_policy(true))
+        .map_err(e)?;
+    let before = c.pin_status().map_err(e)?;
+    let child = as_uid(61_000, &["--second-client", &k.id])?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    check(out.status.success(), format!("second client: {text}"))?;
+    let theirs = text
+        .lines()
+        .find_map(|l| l.strip_prefix("key "))
+        .ok_or(format!("no key id from the second client: {text}"))?
+        .trim()
+        .to_string();
+    // the first client's key and PIN are as they were
+    check(c.key_info(&k.id).map_err(e)? == k, "key changed")?;
+    c.key_sign(&k.id, b"still mine").map_err(e)?;
+    let after = c.pin_status().map_err(e)?;
+    check(
+        after == before,
+        format!("PIN status changed: {before:?} -> {after:?}"),
+    )?;
+    // and the second client's key is invisible to the first
+    refused_with(c.key_info(&theirs), Status::KeyNotFound, None)?;
+    refused_with(c.key_delete(&theirs), Status::KeyNotFound, None)?;
+    check(
+        c.key_list()
+            .map_err(e)?
+            .iter()
+            .all(|s| s.id.as_str() != theirs),
+        "the other client's key is listed",
+    )?;
+    c.key_delete(&k.id).map_err(e)?;
+    Ok(())
+}
+
+/// Child side of [`second_client_cannot_touch_first_clients_keys_or_pin`]:
+/// `--second-client <first client's key id>`, run as another uid.
+fn second_client(foreign: &str) -> TestResult {
+    let e = |e: Error| e.to_string();
+    let mut c = client(LoginMethod::User)?;
+    let i = c.info().map_err(e)?;
+    check(!i.admin && i.client_login == Login::User, "not admin")?;
+    check(
+        c.key_list()
+            .map_err(e)?
+            .iter()
+            .all(|s| s.id.as_str() != foreign),
+        "foreign key listed",
+    )?;
+    refused_with(c.key_info(foreign), Status::KeyNotFound, None)?;
+    refused_with(c.key_sign(foreign, b"steal"), Status::KeyNotFound, None)?;
+    refused_with(c.key_export(foreign), Status::KeyNotFound, None)?;
+    refused_with(
+        c.key_attest(foreign, &[7; 16], None),
+        Status::KeyNotFound,
+        None,
+    )?;
+    refused_with(c.key_delete(foreign), Status::KeyNotFound, None)?;
+    // its own PIN: not set, then set, and its wrong tries are its own
+    let s = c.pin_status().map_err(e)?;
+    check(!s.set, format!("another client's PIN visible: {s:?}"))?;
+    c.pin_set(&pin("2580")?, None).map_err(e)?;
+    refused_with(c.pin_verify(&pin(WRONG)?, None), Status::PinIncorrect, None)?;
+    c.pin_verify(&pin("2580")?, None).map_err(e)?;
+    let mine = c
+        .key_generate("e2e-second", sign_policy(false))
+        .map_err(e)?;
+    println!("key {}", mine.id);
+    // the device's log: the whole chain verifies, every entry's details
+    // withheld (only the admin reads them)
+    let x = c.log_export(b"second client").map_err(e)?;
+    check(
+        !x.entries.is_empty() && x.entries.iter().all(|en| en.details.is_none()),
+        "details of the log sent to a client that is not the admin",
+    )?;
+    Ok(())
+}
 // ---- PIN (protected entry, counter, lockout, issuer unblock) -------------
 
 const ISSUER_PEM: &str = include_str!("../../guest/issuer-test-key.pem");
@@ -1041,6 +1264,21 @@ fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some("--as-nobody") {
         return as_nobody();
     }
+    if args.first().map(String::as_str) == Some("--hold-sessions") {
+        let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+        return hold_sessions(n);
+    }
+    if args.first().map(String::as_str) == Some("--second-client") {
+        let r = second_client(args.get(1).map_or("", String::as_str));
+        if let Err(why) = &r {
+            println!("error {why}");
+        }
+        return if r.is_ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
     if args.first().map(String::as_str) == Some("--bench") {
         return match issuer_pub().and_then(|k| bench::run(&k)) {
             Ok(()) => ExitCode::SUCCESS,
@@ -1056,7 +1294,7 @@ fn main() -> ExitCode {
     } else {
         args.first().cloned().unwrap_or_default()
     };
-    let tests: [Test; 22] = [
+    let tests: [Test; 24] = [
         ("ping", ping),
         ("info_reports_platform_facts", info_reports_platform_facts),
         ("unknown_command_is_a_status", unknown_command_is_a_status),
@@ -1091,6 +1329,14 @@ fn main() -> ExitCode {
         (
             "sessions_are_capped_and_open_ones_keep_working",
             sessions_are_capped_and_open_ones_keep_working,
+        ),
+        (
+            "public_login_gets_ping_and_info_only",
+            public_login_gets_ping_and_info_only,
+        ),
+        (
+            "second_client_cannot_touch_first_clients_keys_or_pin",
+            second_client_cannot_touch_first_clients_keys_or_pin,
         ),
         (
             "pin_set_wrong_tries_reset_and_lockout",

@@ -4,6 +4,11 @@
 //! and every use is decided by `crate::policy` and logged by
 //! `crate::audit` before its result leaves the TA.
 //!
+//! Every key belongs to the client identity that generated or imported it
+//! (`crate::access::Owner`, sealed into the blob): only its owner may see,
+//! use, export or delete it; to every other client it does not exist
+//! (`key-not-found`). Each client holds at most `MAX_KEYS_PER_CLIENT`.
+//!
 //! Write order keeps power cuts harmless: generate/import write the bucket
 //! before the index (a cut leaves an unreferenced key whose id was never
 //! returned); delete writes the bucket before the index (a cut leaves a
@@ -17,6 +22,7 @@ use mfs_proto::{
     SEALED_BLOB_MAX_LEN, SIGN_MESSAGE_MAX_LEN, Statement, hex_prefix, hex_string, valid_label,
 };
 
+use crate::access::Caller;
 use crate::audit::{self, Event};
 use crate::crypto::{self, Key32, sig_hex, sign_der};
 use crate::error::Error;
@@ -25,7 +31,7 @@ use crate::platform::Platform;
 use crate::policy::{self, PinProof};
 use crate::seal::{self, Attributes, Blob, KeyId};
 use crate::signer;
-use crate::state::{Instance, PinTimers};
+use crate::state::{Instance, PinClocks};
 use crate::store::config::Config;
 use crate::store::keys::{Bucket, Index, Loaded, add, load};
 use crate::store::secret;
@@ -45,6 +51,7 @@ fn stored_kek(p: &mut impl Platform) -> Result<Key32, Error> {
 pub fn generate(
     p: &mut impl Platform,
     inst: &mut Instance,
+    caller: &Caller,
     req: &KeyGenerateRequest,
 ) -> Result<KeyInfoReply, Error> {
     if !valid_label(&req.label) || req.policy.check().is_err() {
@@ -58,7 +65,7 @@ pub fn generate(
     Config::require(p)?;
     let kek = &stored_kek(p)?;
     let mut index = Index::load(p)?;
-    index.room()?;
+    index.room(caller)?;
     let (id, mut bucket) = fresh_id(p, &index)?;
     let secret = crypto::random_secret_key(p)?;
     let attrs = Attributes {
@@ -66,9 +73,10 @@ pub fn generate(
         policy: req.policy,
         label: req.label.clone(),
         public_key: crypto::sec1_uncompressed(&secret.public_key())?,
+        owner: caller.owner(),
     };
     let blob = seal::seal(p, kek, &attrs, &secret)?;
-    add(p, &mut index, &mut bucket, id, blob)?;
+    add(p, &mut index, &mut bucket, (id, caller.tag()), blob)?;
     let ev = Event::key_added(EventKind::KeyGenerated, &id.0, &attrs.policy);
     audit::append(p, &mut inst.log, &[ev])?;
     attrs.info(0)
@@ -88,20 +96,26 @@ fn fresh_id(p: &mut impl Platform, index: &Index) -> Result<(KeyId, Bucket), Err
             return Ok((id, bucket));
         }
     }
-    Err(Error::KeyLimit)
+    Err(Error::KeyLimit(mfs_proto::MAX_KEYS))
 }
 
-/// `KeyList`: one page from `offset`; index entries without a key (a
-/// delete cut short by a power loss) are left out of the page.
-pub fn list(p: &mut impl Platform, offset: u16) -> Result<KeyListReply, Error> {
+/// `KeyList`: one page of the caller's keys from `offset` (counted in the
+/// caller's keys only); index entries without a key (a delete cut short by
+/// a power loss) are left out of the page.
+pub fn list(p: &mut impl Platform, caller: &Caller, offset: u16) -> Result<KeyListReply, Error> {
     let index = Index::load(p)?;
     let mut keys = heapless::Vec::new();
-    for id in index.0.iter().skip(usize::from(offset)).take(KEY_LIST_PAGE) {
-        let bucket = Bucket::load(p, Bucket::of(*id))?;
-        let Some((_, blob)) = bucket.find(*id).and_then(|i| bucket.entries.get(i)) else {
+    let page = index.owned_by(caller).skip(usize::from(offset));
+    for id in page.take(KEY_LIST_PAGE) {
+        let bucket = Bucket::load(p, Bucket::of(id))?;
+        let Some((_, blob)) = bucket.find(id).and_then(|i| bucket.entries.get(i)) else {
             continue;
         };
         let attrs = Attributes::parse_header(&mut Reader::new(blob)).ok_or(Error::Storage)?;
+        if !caller.owns(&attrs.owner) {
+            // The index and the blob disagree: trust the blob's owner.
+            continue;
+        }
         keys.push(KeySummary {
             id: id.hex()?,
             label: attrs.label,
@@ -110,31 +124,38 @@ pub fn list(p: &mut impl Platform, offset: u16) -> Result<KeyListReply, Error> {
         .map_err(|_| Error::Internal)?;
     }
     Ok(KeyListReply {
-        total: u16::try_from(index.0.len()).map_err(|_| Error::Internal)?,
+        total: u16::try_from(index.owned_by(caller).count()).map_err(|_| Error::Internal)?,
         keys,
     })
 }
 
 /// `KeyInfo`: unseals the key (so a tampered key shows as such).
-pub fn info(p: &mut impl Platform, id: &str) -> Result<KeyInfoReply, Error> {
+pub fn info(p: &mut impl Platform, caller: &Caller, id: &str) -> Result<KeyInfoReply, Error> {
     let id = KeyId::parse(id)?;
     let kek = stored_kek(p)?;
-    let s = load(p, id, &kek)?;
+    let s = load(p, caller, id, &kek)?;
     s.key().attrs.info(s.key().uses)
 }
 
-/// `KeyDelete`: bucket first, then the index entry. Also clears a key
-/// left in only one of them by a power cut.
+/// `KeyDelete` of one of the caller's keys: bucket first, then the index
+/// entry. Also clears a key left in only one of them by a power cut.
 pub fn delete(
     p: &mut impl Platform,
     inst: &mut Instance,
+    caller: &Caller,
     id: &str,
 ) -> Result<KeyDeleteReply, Error> {
     let id = KeyId::parse(id)?;
     let mut index = Index::load(p)?;
     let mut bucket = Bucket::load(p, Bucket::of(id))?;
-    let in_index = index.0.iter().position(|k| *k == id);
-    let in_bucket = bucket.find(id);
+    let in_index = index
+        .position(id)
+        .filter(|&i| index.0.get(i).is_some_and(|(_, o)| caller.owns_tag(*o)));
+    let in_bucket = bucket.find(id).filter(|&i| {
+        bucket.entries.get(i).is_some_and(|(_, blob)| {
+            Attributes::parse_header(&mut Reader::new(blob)).is_some_and(|a| caller.owns(&a.owner))
+        })
+    });
     if in_index.is_none() && in_bucket.is_none() {
         return Err(Error::KeyNotFound);
     }
@@ -158,12 +179,13 @@ pub fn delete(
 /// caller learns it.
 pub fn authorize(
     p: &mut impl Platform,
-    (timers, log): (&PinTimers, &mut audit::Cache),
+    (pins, log, caller): (&PinClocks, &mut audit::Cache, &Caller),
     k: &Loaded,
     purpose: Purpose,
     proof: Option<PinProof>,
 ) -> Result<(), Error> {
-    let proof = proof.unwrap_or(PinProof::Earlier(timers.last_verified_ms));
+    let verified = pins.of(caller.tag()).last_verified_ms;
+    let proof = proof.unwrap_or(PinProof::Earlier(verified));
     let result = policy::check(&k.attrs.policy, k.uses, purpose, proof, p);
     audit::record(p, log, result, |r| match r {
         Err(Error::PolicyViolation(reason)) => Some(Event::refused(&k.attrs.id.0, *reason)),
@@ -175,6 +197,7 @@ pub fn authorize(
 pub fn sign(
     p: &mut impl Platform,
     inst: &mut Instance,
+    caller: &Caller,
     req: &KeySignRequest,
 ) -> Result<KeySignReply, Error> {
     let id = KeyId::parse(&req.id)?;
@@ -184,8 +207,9 @@ pub fn sign(
         return Err(Error::InvalidArgument);
     }
     let kek = inst.kek.get(p)?;
-    let mut s = load(p, id, kek)?;
-    authorize(p, (&inst.pin, &mut inst.log), s.key(), Purpose::Sign, None)?;
+    let mut s = load(p, caller, id, kek)?;
+    let refusals = (&inst.pins, &mut inst.log, caller);
+    authorize(p, refusals, s.key(), Purpose::Sign, None)?;
     s.consume(p)?;
     let uses = s.key().uses;
     audit::append(p, &mut inst.log, &[Event::key_used(&id.0, 1, uses)])?;
@@ -201,6 +225,7 @@ pub fn sign(
 pub fn attest(
     p: &mut impl Platform,
     inst: &mut Instance,
+    caller: &Caller,
     req: &KeyAttestRequest,
 ) -> Result<KeyAttestReply, Error> {
     let id = KeyId::parse(&req.id)?;
@@ -208,11 +233,11 @@ pub fn attest(
     let challenge = hex_prefix(&req.challenge, &mut buf).ok_or(Error::BadRequest)?;
     let signer_id = req.attest_key.as_deref().map(KeyId::parse).transpose()?;
     let kek = inst.kek.get(p)?;
-    let subject = load(p, id, kek)?.into_key().attrs;
+    let subject = load(p, caller, id, kek)?.into_key().attrs;
     let signer = match signer_id {
         Some(sid) => {
-            let mut s = load(p, sid, kek)?;
-            let refusals = (&inst.pin, &mut inst.log);
+            let mut s = load(p, caller, sid, kek)?;
+            let refusals = (&inst.pins, &mut inst.log, caller);
             authorize(p, refusals, s.key(), Purpose::Attest, None)?;
             s.consume(p)?;
             let ev = Event::key_used(&sid.0, 2, s.key().uses);
@@ -250,11 +275,12 @@ pub fn attest(
 pub fn export(
     p: &mut impl Platform,
     inst: &mut Instance,
+    caller: &Caller,
     id: &str,
 ) -> Result<KeyExportReply, Error> {
     let id = KeyId::parse(id)?;
     let kek = stored_kek(p)?;
-    let s = load(p, id, &kek)?;
+    let s = load(p, caller, id, &kek)?;
     let k = s.key();
     if !k.attrs.policy.exportable {
         let reason = PolicyReason::NotExportable;
@@ -271,10 +297,13 @@ pub fn export(
     })
 }
 
-/// `KeyImport`: a blob exported by this TA instance, back into storage.
+/// `KeyImport`: a blob exported by this TA instance, back into storage —
+/// only by the blob's owner (a blob of another client is `blob-rejected`,
+/// like any blob this caller could not have exported).
 pub fn import(
     p: &mut impl Platform,
     inst: &mut Instance,
+    caller: &Caller,
     req: &KeyImportRequest,
 ) -> Result<KeyInfoReply, Error> {
     // The request's bound is twice SEALED_BLOB_MAX_LEN hex digits, so only
@@ -285,7 +314,7 @@ pub fn import(
     let (attrs, _secret) = seal::unseal(&stored_kek(p)?, blob)?;
     // Only exportable keys are ever exported, and the attestation key (id
     // 0) never is: anything else was not made by KeyExport.
-    if !attrs.policy.exportable || attrs.id.0 == [0; KEY_ID_LEN] {
+    if !attrs.policy.exportable || attrs.id.0 == [0; KEY_ID_LEN] || !caller.owns(&attrs.owner) {
         return Err(Error::BlobRejected);
     }
     let mut index = Index::load(p)?;
@@ -293,12 +322,18 @@ pub fn import(
     if index.contains(attrs.id) || bucket.find(attrs.id).is_some() {
         return Err(Error::KeyExists);
     }
-    index.room()?;
+    index.room(caller)?;
     if bucket.full() {
-        return Err(Error::KeyLimit);
+        return Err(Error::KeyLimit(mfs_proto::MAX_KEYS));
     }
     let blob = Blob::from_slice(blob).map_err(|_| Error::BlobRejected)?;
-    add(p, &mut index, &mut bucket, attrs.id, blob)?;
+    add(
+        p,
+        &mut index,
+        &mut bucket,
+        (attrs.id, attrs.owner.tag()),
+        blob,
+    )?;
     let ev = Event::key_added(EventKind::KeyImported, &attrs.id.0, &attrs.policy);
     audit::append(p, &mut inst.log, &[ev])?;
     attrs.info(0)

@@ -3,10 +3,13 @@
 use super::*;
 use crate::mem::MemPlatform;
 use crate::store::keys::BUCKETS;
-use crate::testkit::{G, gen_key, key_platform as provisioned, sign_policy as policy, sign_req};
+use crate::testkit::{
+    G, ME, OTHER, gen_key, gen_key_for, key_platform as provisioned, nth_client,
+    sign_policy as policy, sign_req,
+};
 use alloc::vec::Vec;
-use mfs_proto::MAX_KEYS;
-use mfs_proto::{KeyPolicy, PinRule, hex_bytes};
+use mfs_proto::{KeyAttestRequest, KeyImportRequest, KeyPolicy, PinRule, hex_bytes};
+use mfs_proto::{MAX_KEYS, MAX_KEYS_PER_CLIENT};
 use mfs_proto::{Statement, hex_into};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
@@ -27,29 +30,29 @@ fn generate_sign_verify_list_delete() {
     let a = gen_key(&mut p, "a", policy());
     let b = gen_key(&mut p, "b", policy());
     assert_ne!(a.id, b.id);
-    let r = sign(&mut p, &mut inst, &sign_req(&a.id, b"pay 10 EUR")).unwrap();
+    let r = sign(&mut p, &mut inst, &ME, &sign_req(&a.id, b"pay 10 EUR")).unwrap();
     assert!(verify(&a.public_key, b"pay 10 EUR", &r.signature));
     assert!(!verify(&b.public_key, b"pay 10 EUR", &r.signature));
     assert!(!verify(&a.public_key, b"pay 11 EUR", &r.signature));
-    let l = list(&mut p, 0).unwrap();
+    let l = list(&mut p, &ME, 0).unwrap();
     assert_eq!(l.total, 2);
     assert_eq!(l.keys[0].id, a.id);
     assert_eq!(l.keys[1].label.as_str(), "b");
-    assert_eq!(info(&mut p, &a.id).unwrap(), a);
-    delete(&mut p, &mut Instance::default(), &a.id).unwrap();
-    assert_eq!(info(&mut p, &a.id).err(), Some(Error::KeyNotFound));
+    assert_eq!(info(&mut p, &ME, &a.id).unwrap(), a);
+    delete(&mut p, &mut Instance::default(), &ME, &a.id).unwrap();
+    assert_eq!(info(&mut p, &ME, &a.id).err(), Some(Error::KeyNotFound));
     assert_eq!(
-        delete(&mut p, &mut Instance::default(), &a.id).err(),
+        delete(&mut p, &mut Instance::default(), &ME, &a.id).err(),
         Some(Error::KeyNotFound)
     );
     assert_eq!(
-        sign(&mut p, &mut inst, &sign_req(&a.id, b"x")).err(),
+        sign(&mut p, &mut inst, &ME, &sign_req(&a.id, b"x")).err(),
         Some(Error::KeyNotFound)
     );
-    assert_eq!(list(&mut p, 0).unwrap().total, 1);
+    assert_eq!(list(&mut p, &ME, 0).unwrap().total, 1);
     // secrets are not printable
     let kk = crate::seal::kek(&crate::store::secret::load(&mut p).unwrap());
-    let loaded = load(&mut p, KeyId::parse(&b.id).unwrap(), &kk)
+    let loaded = load(&mut p, &ME, KeyId::parse(&b.id).unwrap(), &kk)
         .unwrap()
         .into_key();
     let dbg = format!("{loaded:?}");
@@ -70,18 +73,21 @@ fn bad_inputs_are_refused() {
         ),
         (sign_req("0102030405060708", b"x"), Error::KeyNotFound),
     ] {
-        assert_eq!(sign(&mut p, &mut inst, &req).err(), Some(want));
+        assert_eq!(sign(&mut p, &mut inst, &ME, &req).err(), Some(want));
     }
     let mut odd = sign_req(&k.id, b"x");
     odd.message.push('a').unwrap();
-    assert_eq!(sign(&mut p, &mut inst, &odd).err(), Some(Error::BadRequest));
+    assert_eq!(
+        sign(&mut p, &mut inst, &ME, &odd).err(),
+        Some(Error::BadRequest)
+    );
     let bad_label = KeyGenerateRequest {
         v: 1,
         label: "no spaces".try_into().unwrap(),
         policy: policy(),
     };
     assert_eq!(
-        generate(&mut p, &mut Instance::default(), &bad_label).err(),
+        generate(&mut p, &mut Instance::default(), &ME, &bad_label).err(),
         Some(Error::InvalidArgument)
     );
     let expired = KeyGenerateRequest {
@@ -93,7 +99,7 @@ fn bad_inputs_are_refused() {
         },
     };
     assert_eq!(
-        generate(&mut p, &mut Instance::default(), &expired).err(),
+        generate(&mut p, &mut Instance::default(), &ME, &expired).err(),
         Some(Error::InvalidArgument)
     );
     let mut unprov = MemPlatform::new();
@@ -101,6 +107,7 @@ fn bad_inputs_are_refused() {
         generate(
             &mut unprov,
             &mut Instance::default(),
+            &ME,
             &KeyGenerateRequest {
                 v: 1,
                 label: "x".try_into().unwrap(),
@@ -127,7 +134,7 @@ fn policy_is_enforced() {
         },
     );
     assert_eq!(
-        sign(&mut p, &mut inst, &sign_req(&att.id, b"m")).err(),
+        sign(&mut p, &mut inst, &ME, &sign_req(&att.id, b"m")).err(),
         v(PolicyReason::Purpose)
     );
     // PIN per use: never through plain signing
@@ -139,9 +146,15 @@ fn policy_is_enforced() {
             ..policy()
         },
     );
-    inst.pin.last_verified_ms = Some(0);
+    inst.pins.set(
+        ME.tag(),
+        crate::state::PinTimers {
+            last_verified_ms: Some(0),
+            last_failure_ms: None,
+        },
+    );
     assert_eq!(
-        sign(&mut p, &mut inst, &sign_req(&per_use.id, b"m")).err(),
+        sign(&mut p, &mut inst, &ME, &sign_req(&per_use.id, b"m")).err(),
         v(PolicyReason::PinPerUse)
     );
     // PIN window
@@ -156,16 +169,23 @@ fn policy_is_enforced() {
     );
     let mut fresh = Instance::default();
     assert_eq!(
-        sign(&mut p, &mut fresh, &sign_req(&win.id, b"m")).err(),
+        sign(&mut p, &mut fresh, &ME, &sign_req(&win.id, b"m")).err(),
         v(PolicyReason::PinWindow)
     );
     p.advance_ms(1_000);
-    inst.pin.last_verified_ms = Some(p.now_ms());
+    let now = p.now_ms();
+    inst.pins.set(
+        ME.tag(),
+        crate::state::PinTimers {
+            last_verified_ms: Some(now),
+            last_failure_ms: None,
+        },
+    );
     p.advance_ms(60_000);
-    assert!(sign(&mut p, &mut inst, &sign_req(&win.id, b"m")).is_ok());
+    assert!(sign(&mut p, &mut inst, &ME, &sign_req(&win.id, b"m")).is_ok());
     p.advance_ms(1);
     assert_eq!(
-        sign(&mut p, &mut inst, &sign_req(&win.id, b"m")).err(),
+        sign(&mut p, &mut inst, &ME, &sign_req(&win.id, b"m")).err(),
         v(PolicyReason::PinWindow)
     );
     // usage limit, counted in storage
@@ -179,24 +199,24 @@ fn policy_is_enforced() {
         },
     );
     assert_eq!(
-        sign(&mut p, &mut inst, &sign_req(&lim.id, b"1"))
+        sign(&mut p, &mut inst, &ME, &sign_req(&lim.id, b"1"))
             .unwrap()
             .uses,
         1
     );
     assert_eq!(
-        sign(&mut p, &mut inst, &sign_req(&lim.id, b"2"))
+        sign(&mut p, &mut inst, &ME, &sign_req(&lim.id, b"2"))
             .unwrap()
             .uses,
         2
     );
     assert_eq!(
-        sign(&mut p, &mut inst, &sign_req(&lim.id, b"3")).err(),
+        sign(&mut p, &mut inst, &ME, &sign_req(&lim.id, b"3")).err(),
         v(PolicyReason::UsageExhausted)
     );
-    assert_eq!(info(&mut p, &lim.id).unwrap().uses, 2);
+    assert_eq!(info(&mut p, &ME, &lim.id).unwrap().uses, 2);
     assert_eq!(
-        export(&mut p, &mut Instance::default(), &lim.id).err(),
+        export(&mut p, &mut Instance::default(), &ME, &lim.id).err(),
         v(PolicyReason::NotExportable)
     );
     // expiry on the REE clock
@@ -209,10 +229,10 @@ fn policy_is_enforced() {
         },
     );
     p.set_ree_time_s(1_800_000_010);
-    assert!(sign(&mut p, &mut inst, &sign_req(&exp.id, b"m")).is_ok());
+    assert!(sign(&mut p, &mut inst, &ME, &sign_req(&exp.id, b"m")).is_ok());
     p.set_ree_time_s(1_800_000_011);
     assert_eq!(
-        sign(&mut p, &mut inst, &sign_req(&exp.id, b"m")).err(),
+        sign(&mut p, &mut inst, &ME, &sign_req(&exp.id, b"m")).err(),
         v(PolicyReason::Expired)
     );
 }
@@ -233,15 +253,15 @@ fn usage_is_persisted_before_the_signature() {
     // a cut at the counter write: no signature, no use counted
     p.cut_power_at(1);
     assert_eq!(
-        sign(&mut p, &mut inst, &sign_req(&lim.id, b"1")).err(),
+        sign(&mut p, &mut inst, &ME, &sign_req(&lim.id, b"1")).err(),
         Some(Error::Storage)
     );
     p.power_on();
-    assert_eq!(info(&mut p, &lim.id).unwrap().uses, 0);
+    assert_eq!(info(&mut p, &ME, &lim.id).unwrap().uses, 0);
     // unlimited keys write only their event-log entry
     let free = gen_key(&mut p, "free", policy());
     let before = p.writes();
-    sign(&mut p, &mut inst, &sign_req(&free.id, b"x")).unwrap();
+    sign(&mut p, &mut inst, &ME, &sign_req(&free.id, b"x")).unwrap();
     assert_eq!(p.writes(), before + 1);
 }
 
@@ -250,7 +270,7 @@ fn export_import_same_instance_only() {
     let mut p = provisioned();
     let mut inst = Instance::default();
     let k = gen_key(&mut p, "backup", policy());
-    let blob = export(&mut p, &mut Instance::default(), &k.id)
+    let blob = export(&mut p, &mut Instance::default(), &ME, &k.id)
         .unwrap()
         .blob;
     let imp = KeyImportRequest {
@@ -258,18 +278,21 @@ fn export_import_same_instance_only() {
         blob: blob.clone(),
     };
     assert_eq!(
-        import(&mut p, &mut Instance::default(), &imp).err(),
+        import(&mut p, &mut Instance::default(), &ME, &imp).err(),
         Some(Error::KeyExists)
     );
-    delete(&mut p, &mut Instance::default(), &k.id).unwrap();
-    assert_eq!(import(&mut p, &mut Instance::default(), &imp).unwrap(), k);
-    let r = sign(&mut p, &mut inst, &sign_req(&k.id, b"again")).unwrap();
+    delete(&mut p, &mut Instance::default(), &ME, &k.id).unwrap();
+    assert_eq!(
+        import(&mut p, &mut Instance::default(), &ME, &imp).unwrap(),
+        k
+    );
+    let r = sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"again")).unwrap();
     assert!(verify(&k.public_key, b"again", &r.signature));
     // flipped bits, truncation, garbage
     let raw: Vec<u8> = (0..blob.len() / 2)
         .map(|i| u8::from_str_radix(&blob[2 * i..2 * i + 2], 16).unwrap())
         .collect();
-    delete(&mut p, &mut Instance::default(), &k.id).unwrap();
+    delete(&mut p, &mut Instance::default(), &ME, &k.id).unwrap();
     for i in [0, 5, 20, 40, 100, raw.len() - 1] {
         let mut t = raw.clone();
         t[i] ^= 0x10;
@@ -278,7 +301,7 @@ fn export_import_same_instance_only() {
             blob: hex_string(&t).unwrap(),
         };
         assert_eq!(
-            import(&mut p, &mut Instance::default(), &req).err(),
+            import(&mut p, &mut Instance::default(), &ME, &req).err(),
             Some(Error::BlobRejected),
             "{i}"
         );
@@ -288,7 +311,7 @@ fn export_import_same_instance_only() {
         blob: hex_string(&raw[..10]).unwrap(),
     };
     assert_eq!(
-        import(&mut p, &mut Instance::default(), &short).err(),
+        import(&mut p, &mut Instance::default(), &ME, &short).err(),
         Some(Error::BlobRejected)
     );
     // another TA instance (another secret) refuses it
@@ -296,7 +319,7 @@ fn export_import_same_instance_only() {
     q.random(&mut [0u8; 7]).unwrap();
     Config::new(5, 0, G).unwrap().provision(&mut q).unwrap();
     assert_eq!(
-        import(&mut q, &mut Instance::default(), &imp).err(),
+        import(&mut q, &mut Instance::default(), &ME, &imp).err(),
         Some(Error::BlobRejected)
     );
 }
@@ -312,7 +335,7 @@ fn attestation_statement_verifies() {
         challenge: hex_string(b"server-challenge").unwrap(),
         attest_key: None,
     };
-    let a = attest(&mut p, &mut inst, &req).unwrap();
+    let a = attest(&mut p, &mut inst, &ME, &req).unwrap();
     let mut st = vec![0u8; a.statement.len() / 2];
     hex_into(&a.statement, &mut st).unwrap();
     assert!(verify(&a.attestation_key, &st, &a.signature));
@@ -323,9 +346,9 @@ fn attestation_statement_verifies() {
     assert_eq!(s.hw_unique_key, mfs_proto::HukStatus::NotKnownStub);
     assert!(!s.trusted_ui);
     // the attestation key persists; it is not a listed key
-    let again = attest(&mut p, &mut inst, &req).unwrap();
+    let again = attest(&mut p, &mut inst, &ME, &req).unwrap();
     assert_eq!(again.attestation_key, a.attestation_key);
-    assert_eq!(list(&mut p, 0).unwrap().total, 1);
+    assert_eq!(list(&mut p, &ME, 0).unwrap().total, 1);
     // an attest-purpose key can sign statements; a sign key cannot
     let ak = gen_key(
         &mut p,
@@ -340,7 +363,9 @@ fn attestation_statement_verifies() {
         ..req.clone()
     };
     assert_eq!(
-        attest(&mut p, &mut inst, &with).unwrap().attestation_key,
+        attest(&mut p, &mut inst, &ME, &with)
+            .unwrap()
+            .attestation_key,
         ak.public_key
     );
     let with_sign_key = KeyAttestRequest {
@@ -348,12 +373,12 @@ fn attestation_statement_verifies() {
         ..req.clone()
     };
     assert_eq!(
-        attest(&mut p, &mut inst, &with_sign_key).err(),
+        attest(&mut p, &mut inst, &ME, &with_sign_key).err(),
         Some(Error::PolicyViolation(PolicyReason::Purpose))
     );
     // attestation statements cannot be forged through KeySign
     assert_eq!(
-        sign(&mut p, &mut inst, &sign_req(&k.id, &st)).err(),
+        sign(&mut p, &mut inst, &ME, &sign_req(&k.id, &st)).err(),
         Some(Error::InvalidArgument)
     );
 }
@@ -371,7 +396,7 @@ fn tampered_stored_key_is_rejected() {
         let obj = p.object_mut(&oid).unwrap();
         obj[at] ^= 1;
         assert_eq!(
-            sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).err(),
+            sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).err(),
             Some(Error::BlobRejected),
             "byte {at}"
         );
@@ -380,14 +405,14 @@ fn tampered_stored_key_is_rejected() {
     // a changed id in the header: the key is no longer found
     p.object_mut(&oid).unwrap()[2 + 5 + 1] ^= 1;
     assert_eq!(
-        sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).err(),
+        sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).err(),
         Some(Error::KeyNotFound)
     );
     // a damaged bucket record structure is a storage failure
     *p.object_mut(&oid).unwrap() = clean[..clean.len() - 1].to_vec();
-    assert_eq!(info(&mut p, &k.id).err(), Some(Error::Storage));
+    assert_eq!(info(&mut p, &ME, &k.id).err(), Some(Error::Storage));
     *p.object_mut(&oid).unwrap() = clean;
-    assert!(sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).is_ok());
+    assert!(sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).is_ok());
 }
 
 #[test]
@@ -397,7 +422,7 @@ fn key_limit_and_cost_independent_of_count() {
     let first = gen_key(&mut p, "k0", policy());
     let mut reads_for_sign = |p: &mut MemPlatform| {
         let before = p.reads();
-        sign(p, &mut inst, &sign_req(&first.id, b"m")).unwrap();
+        sign(p, &mut inst, &ME, &sign_req(&first.id, b"m")).unwrap();
         p.reads() - before
     };
     assert_eq!(
@@ -406,8 +431,22 @@ fn key_limit_and_cost_independent_of_count() {
         "the secret and the event log (once), and one bucket"
     );
     let small = reads_for_sign(&mut p);
+    // each client holds at most its share; ten clients fill the store
+    let per = MAX_KEYS_PER_CLIENT;
     for i in 1..MAX_KEYS {
-        gen_key(&mut p, &format!("k{i}"), policy());
+        let owner = if i < per { ME } else { nth_client(i / per) };
+        gen_key_for(&mut p, &owner, &format!("k{i}"), policy());
+        if i == per - 1 {
+            let r = KeyGenerateRequest {
+                v: 1,
+                label: "over-quota".try_into().unwrap(),
+                policy: policy(),
+            };
+            assert_eq!(
+                generate(&mut p, &mut Instance::default(), &ME, &r).err(),
+                Some(Error::KeyLimit(per))
+            );
+        }
     }
     assert_eq!(reads_for_sign(&mut p), small);
     assert_eq!(small, 1, "one bucket, the KEK stays in TA memory");
@@ -421,22 +460,22 @@ fn key_limit_and_cost_independent_of_count() {
         policy: policy(),
     };
     assert_eq!(
-        generate(&mut p, &mut Instance::default(), &r).err(),
-        Some(Error::KeyLimit)
+        generate(&mut p, &mut Instance::default(), &nth_client(200), &r).err(),
+        Some(Error::KeyLimit(mfs_proto::MAX_KEYS))
     );
-    // paging covers every key once
+    // paging covers every key of a client once, and only its keys
     let mut seen = 0;
     let mut off = 0u16;
     loop {
-        let page = list(&mut p, off).unwrap();
-        assert_eq!(page.total, MAX_KEYS);
+        let page = list(&mut p, &nth_client(3), off).unwrap();
+        assert_eq!(page.total, per);
         if page.keys.is_empty() {
             break;
         }
         seen += page.keys.len();
         off += u16::try_from(KEY_LIST_PAGE).unwrap();
     }
-    assert_eq!(seen, usize::from(MAX_KEYS));
+    assert_eq!(seen, usize::from(per));
 }
 
 #[test]
@@ -452,15 +491,15 @@ fn power_cuts_in_generate_and_delete_are_harmless() {
             policy: policy(),
         };
         assert_eq!(
-            generate(&mut p, &mut Instance::default(), &r).err(),
+            generate(&mut p, &mut Instance::default(), &ME, &r).err(),
             Some(Error::Storage)
         );
         p.power_on();
         // the index never names a key that does not exist
-        assert_eq!(list(&mut p, 0).unwrap().total, 1);
-        assert!(sign(&mut p, &mut inst, &sign_req(&keep.id, b"x")).is_ok());
+        assert_eq!(list(&mut p, &ME, 0).unwrap().total, 1);
+        assert!(sign(&mut p, &mut inst, &ME, &sign_req(&keep.id, b"x")).is_ok());
         gen_key(&mut p, "after", policy());
-        assert_eq!(list(&mut p, 0).unwrap().total, 2);
+        assert_eq!(list(&mut p, &ME, 0).unwrap().total, 2);
     }
     for cut in 1..=2 {
         let mut p = provisioned();
@@ -468,19 +507,144 @@ fn power_cuts_in_generate_and_delete_are_harmless() {
         let k = gen_key(&mut p, "del", policy());
         p.cut_power_at(cut);
         assert_eq!(
-            delete(&mut p, &mut Instance::default(), &k.id).err(),
+            delete(&mut p, &mut Instance::default(), &ME, &k.id).err(),
             Some(Error::Storage)
         );
         p.power_on();
         // a cut delete either did nothing or made the key unusable
-        let usable = sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).is_ok();
+        let usable = sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).is_ok();
         assert_eq!(usable, cut == 1);
         // and a second delete always completes it
-        delete(&mut p, &mut Instance::default(), &k.id).unwrap();
-        assert_eq!(list(&mut p, 0).unwrap().total, 0);
+        delete(&mut p, &mut Instance::default(), &ME, &k.id).unwrap();
+        assert_eq!(list(&mut p, &ME, 0).unwrap().total, 0);
         assert_eq!(
-            sign(&mut p, &mut inst, &sign_req(&k.id, b"x")).err(),
+            sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).err(),
             Some(Error::KeyNotFound)
         );
     }
+}
+
+/// A key is its owner's alone: to another client it does not exist, and
+/// the other client's own keys are just as invisible to the owner.
+#[test]
+fn other_clients_cannot_see_use_export_or_delete_a_key() {
+    let mut p = provisioned();
+    let mut inst = Instance::default();
+    let exportable = KeyPolicy {
+        exportable: true,
+        ..policy()
+    };
+    let mine = gen_key(&mut p, "mine", exportable);
+    let attest_policy = KeyPolicy::plain(mfs_proto::Purpose::Attest);
+    let my_attest = gen_key(&mut p, "my-attest", attest_policy);
+    let theirs = gen_key_for(&mut p, &OTHER, "theirs", exportable);
+    for (who, own, foreign) in [(&ME, &mine, &theirs), (&OTHER, &theirs, &mine)] {
+        let l = list(&mut p, who, 0).unwrap();
+        assert!(l.keys.iter().all(|k| k.id != foreign.id), "{who:?}");
+        assert!(l.keys.iter().any(|k| k.id == own.id), "{who:?}");
+        assert_eq!(
+            info(&mut p, who, &foreign.id).err(),
+            Some(Error::KeyNotFound)
+        );
+        let req = sign_req(&foreign.id, b"m");
+        assert_eq!(
+            sign(&mut p, &mut inst, who, &req).err(),
+            Some(Error::KeyNotFound)
+        );
+        let ch = mfs_proto::hex_string(&[1u8; 16]).unwrap();
+        let att = KeyAttestRequest {
+            v: 1,
+            id: foreign.id.clone(),
+            challenge: ch.clone(),
+            attest_key: None,
+        };
+        assert_eq!(
+            attest(&mut p, &mut inst, who, &att).err(),
+            Some(Error::KeyNotFound)
+        );
+        assert_eq!(
+            export(&mut p, &mut inst, who, &foreign.id).err(),
+            Some(Error::KeyNotFound)
+        );
+        assert_eq!(
+            delete(&mut p, &mut inst, who, &foreign.id).err(),
+            Some(Error::KeyNotFound)
+        );
+        assert_eq!(info(&mut p, who, &own.id).unwrap(), *own);
+    }
+    assert_eq!(list(&mut p, &OTHER, 0).unwrap().total, 1);
+    assert_eq!(list(&mut p, &ME, 0).unwrap().total, 2);
+    // another client's attestation key cannot sign a statement for me
+    let att = KeyAttestRequest {
+        v: 1,
+        id: theirs.id.clone(),
+        challenge: mfs_proto::hex_string(&[1u8; 16]).unwrap(),
+        attest_key: Some(my_attest.id.clone()),
+    };
+    assert_eq!(
+        attest(&mut p, &mut inst, &OTHER, &att).err(),
+        Some(Error::KeyNotFound)
+    );
+    // an exported blob comes back only for its owner (the admin included)
+    let blob = export(&mut p, &mut inst, &OTHER, &theirs.id).unwrap().blob;
+    delete(&mut p, &mut inst, &OTHER, &theirs.id).unwrap();
+    let req = KeyImportRequest { v: 1, blob };
+    assert_eq!(
+        import(&mut p, &mut inst, &ME, &req).err(),
+        Some(Error::BlobRejected)
+    );
+    assert_eq!(
+        import(&mut p, &mut inst, &OTHER, &req).unwrap().id,
+        theirs.id
+    );
+    assert_eq!(info(&mut p, &OTHER, &theirs.id).unwrap().id, theirs.id);
+}
+
+/// State written before client isolation (a version-1 index of bare ids
+/// and version-1 blobs without owner) is adopted by the admin identity:
+/// the admin lists, uses and deletes it; no other client sees it; the
+/// index is rewritten as version 2 on its next change.
+#[test]
+fn legacy_keys_are_adopted_by_the_admin_only() {
+    use crate::access::Owner;
+    use crate::seal::{Attributes, seal};
+    use crate::store::keys::Bucket;
+    let mut p = provisioned();
+    let mut inst = Instance::default();
+    let kek = crate::seal::kek(&crate::store::secret::load(&mut p).unwrap());
+    let secret = crate::crypto::random_secret_key(&mut p).unwrap();
+    let id = KeyId([0x41; 8]);
+    let attrs = Attributes {
+        id,
+        policy: policy(),
+        label: "old".try_into().unwrap(),
+        public_key: crate::crypto::sec1_uncompressed(&secret.public_key()).unwrap(),
+        owner: Owner::Legacy,
+    };
+    let blob = seal(&mut p, &kek, &attrs, &secret).unwrap();
+    assert_eq!(blob[0], 1, "a version-1 blob");
+    let mut bucket = Bucket::load(&mut p, Bucket::of(id)).unwrap();
+    bucket.entries.push((0, blob));
+    bucket.store(&mut p).unwrap();
+    let index = crate::objects::key_index().unwrap();
+    let mut v1 = vec![1u8, 1, 0];
+    v1.extend_from_slice(&id.0);
+    p.write(&index, &v1).unwrap();
+    let hex = id.hex().unwrap();
+    assert_eq!(list(&mut p, &OTHER, 0).unwrap().total, 0);
+    assert_eq!(info(&mut p, &OTHER, &hex).err(), Some(Error::KeyNotFound));
+    assert_eq!(list(&mut p, &ME, 0).unwrap().total, 1);
+    assert!(sign(&mut p, &mut inst, &ME, &sign_req(&hex, b"m")).is_ok());
+    // a new key of the admin rewrites the index as version 2, legacy kept
+    let fresh = gen_key(&mut p, "new", policy());
+    assert_eq!(p.read(&index).unwrap().unwrap()[0], 2);
+    let l = list(&mut p, &ME, 0).unwrap();
+    assert_eq!((l.total, l.keys[0].id.as_str()), (2, hex.as_str()));
+    assert_eq!(l.keys[1].id, fresh.id);
+    assert_eq!(
+        delete(&mut p, &mut inst, &OTHER, &hex).err(),
+        Some(Error::KeyNotFound)
+    );
+    delete(&mut p, &mut inst, &ME, &hex).unwrap();
+    assert_eq!(list(&mut p, &ME, 0).unwrap().total, 1);
 }

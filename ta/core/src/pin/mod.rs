@@ -22,6 +22,12 @@
 //! time of the last failure lives in TA instance memory: a reboot resets the
 //! delay, never the counter, which is the real limit.
 //!
+//! # Owners
+//!
+//! Each client identity has its own PIN record (`crate::store::pin`), try
+//! counter and timers: a client verifies, changes, blocks or unblocks only
+//! its own PIN, and a key's PIN window opens only with its owner's PIN.
+//!
 //! # Protected entry
 //!
 //! Every PIN arrives as an ISO 9564-1 format 4 block under a key agreed
@@ -36,13 +42,14 @@ use mfs_proto::{
     hex_prefix,
 };
 
+use crate::access::{Caller, OwnerTag};
 use crate::audit::{self, Event, PinContext};
 use crate::crypto;
 use crate::error::Error;
-use crate::platform::Platform;
+use crate::platform::{ObjectId, Platform};
 use crate::state::{Instance, PinTimers};
 use crate::store::config::Config;
-use crate::store::pin::{Record, pin_key};
+use crate::store::pin::{Record, object_for, pin_key, room_for};
 
 #[cfg(test)]
 mod test;
@@ -91,11 +98,41 @@ fn status_of(
     }
 }
 
-/// `PinStatus`.
-pub fn status(p: &mut impl Platform, timers: &PinTimers) -> Result<PinStatusReply, Error> {
+/// Whose PIN a command works on: the caller's record and timers.
+#[derive(Clone, Debug)]
+pub struct Holder {
+    tag: OwnerTag,
+    object: ObjectId,
+}
+
+impl Holder {
+    /// The PIN of `caller`.
+    pub fn of(caller: &Caller) -> Result<Holder, Error> {
+        Ok(Holder {
+            tag: caller.tag(),
+            object: object_for(caller)?,
+        })
+    }
+
+    fn load(&self, p: &mut impl Platform) -> Result<Option<Record>, Error> {
+        Record::load(p, &self.object)
+    }
+
+    fn store(&self, p: &mut impl Platform, rec: &Record) -> Result<(), Error> {
+        rec.store(p, &self.object)
+    }
+}
+
+/// `PinStatus`: the caller's PIN.
+pub fn status(
+    p: &mut impl Platform,
+    inst: &Instance,
+    caller: &Caller,
+) -> Result<PinStatusReply, Error> {
     let cfg = Config::require(p)?;
-    let rec = Record::load(p)?;
-    Ok(status_of(p, timers, &cfg, rec.as_ref()))
+    let who = Holder::of(caller)?;
+    let rec = who.load(p)?;
+    Ok(status_of(p, &inst.pins.of(who.tag), &cfg, rec.as_ref()))
 }
 
 /// Writes the outcome of a successful PIN command (a new record, or the
@@ -103,43 +140,48 @@ pub fn status(p: &mut impl Platform, timers: &PinTimers) -> Result<PinStatusRepl
 fn commit(
     p: &mut impl Platform,
     inst: &mut Instance,
-    cfg: &Config,
+    (who, cfg): (&Holder, &Config),
     rec: &Record,
 ) -> Result<PinStatusReply, Error> {
-    rec.store(p)?;
-    inst.pin.last_failure_ms = None;
-    Ok(status_of(p, &inst.pin, cfg, Some(rec)))
+    who.store(p, rec)?;
+    let mut t = inst.pins.of(who.tag);
+    t.last_failure_ms = None;
+    inst.pins.set(who.tag, t);
+    Ok(status_of(p, &t, cfg, Some(rec)))
 }
 
 /// [`commit`] after the user's PIN matched (verify, change): also opens
-/// the PIN time window of keys that have one.
+/// the PIN time window of the holder's keys that have one.
 fn commit_verified(
     p: &mut impl Platform,
     inst: &mut Instance,
-    cfg: &Config,
+    (who, cfg): (&Holder, &Config),
     rec: &Record,
 ) -> Result<PinStatusReply, Error> {
-    let reply = commit(p, inst, cfg, rec)?;
-    let now = p.now_ms();
-    inst.pin.last_verified_ms = Some(now);
+    let reply = commit(p, inst, (who, cfg), rec)?;
+    let mut t = inst.pins.of(who.tag);
+    t.last_verified_ms = Some(p.now_ms());
+    inst.pins.set(who.tag, t);
     Ok(reply)
 }
 
-/// `PinSet`: first enrolment.
+/// `PinSet`: first enrolment of the caller's PIN.
 pub fn set(
     p: &mut impl Platform,
     inst: &mut Instance,
-    slot: &mut Option<PinSession>,
+    (caller, slot): (&Caller, &mut Option<PinSession>),
     req: &PinRequest,
 ) -> Result<PinStatusReply, Error> {
     let entry = take_entry(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
     let cfg = Config::require(p)?;
-    if Record::load(p)?.is_some() {
+    let who = Holder::of(caller)?;
+    if who.load(p)?.is_some() {
         return Err(Error::PinAlreadySet);
     }
+    room_for(p, caller)?;
     let pin = entry.pin()?;
     let rec = Record::new(p, cfg.pin_max_tries, &pin)?;
-    let reply = commit(p, inst, &cfg, &rec)?;
+    let reply = commit(p, inst, (&who, &cfg), &rec)?;
     audit::append(p, &mut inst.log, &[Event::plain(EventKind::PinSet)])?;
     Ok(reply)
 }
@@ -150,14 +192,15 @@ pub fn set(
 fn check(
     p: &mut impl Platform,
     inst: &mut Instance,
-    cfg: &Config,
+    (who, cfg): (&Holder, &Config),
     rec: &mut Record,
     pin: &Pin,
 ) -> Result<(), Error> {
     if rec.tries_left == 0 {
         return Err(Error::PinBlocked);
     }
-    let wait = throttle_left(p, &inst.pin, cfg, rec);
+    let mut t = inst.pins.of(who.tag);
+    let wait = throttle_left(p, &t, cfg, rec);
     if wait > 0 {
         return Err(Error::PinThrottled(wait));
     }
@@ -165,9 +208,10 @@ fn check(
     rec.tries_left -= 1;
     // Write 1: the decremented counter is persisted before comparing; a
     // failed write fails closed with no comparison made.
-    rec.store(p)?;
+    who.store(p, rec)?;
     if !rec.matches(&key, pin) {
-        inst.pin.last_failure_ms = Some(p.now_ms());
+        t.last_failure_ms = Some(p.now_ms());
+        inst.pins.set(who.tag, t);
         return Err(if rec.tries_left == 0 {
             Error::PinBlocked
         } else {
@@ -181,12 +225,12 @@ fn check(
 fn checked(
     p: &mut impl Platform,
     inst: &mut Instance,
-    cfg: &Config,
+    held: (&Holder, &Config),
     rec: &mut Record,
     pin: &Pin,
     ctx: PinContext,
 ) -> Result<(), Error> {
-    let result = check(p, inst, cfg, rec, pin);
+    let result = check(p, inst, held, rec, pin);
     audit::record(p, &mut inst.log, result, |r| match r {
         Err(Error::PinIncorrect(left)) => Some(Event::pin_failed(ctx, *left)),
         Err(Error::PinBlocked) => Some(Event::pin_blocked(ctx)),
@@ -194,16 +238,17 @@ fn checked(
     })
 }
 
-/// `PinVerify`.
+/// `PinVerify`: the caller's PIN.
 pub fn verify(
     p: &mut impl Platform,
     inst: &mut Instance,
-    slot: &mut Option<PinSession>,
+    (caller, slot): (&Caller, &mut Option<PinSession>),
     req: &PinRequest,
 ) -> Result<PinStatusReply, Error> {
     let entry = take_entry(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
     let cfg = Config::require(p)?;
-    let reply = verify_pin(p, inst, &cfg, || entry.pin(), PinContext::Verify)?;
+    let who = Holder::of(caller)?;
+    let reply = verify_pin(p, inst, (&who, &cfg), || entry.pin(), PinContext::Verify)?;
     audit::append(p, &mut inst.log, &[Event::pin_verified(PinContext::Verify)])?;
     Ok(reply)
 }
@@ -214,15 +259,15 @@ pub fn verify(
 fn verify_pin(
     p: &mut impl Platform,
     inst: &mut Instance,
-    cfg: &Config,
+    held: (&Holder, &Config),
     pin: impl FnOnce() -> Result<Pin, Error>,
     ctx: PinContext,
 ) -> Result<PinStatusReply, Error> {
-    let mut rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
+    let mut rec = held.0.load(p)?.ok_or(Error::PinNotSet)?;
     let pin = pin()?;
-    checked(p, inst, cfg, &mut rec, &pin, ctx)?;
+    checked(p, inst, held, &mut rec, &pin, ctx)?;
     rec.tries_left = rec.max_tries;
-    commit_verified(p, inst, cfg, &rec)
+    commit_verified(p, inst, held, &rec)
 }
 
 /// Verifies the PIN of a transaction exactly like `PinVerify` (counter
@@ -231,10 +276,11 @@ fn verify_pin(
 pub fn consent(
     p: &mut impl Platform,
     inst: &mut Instance,
-    cfg: &Config,
+    (caller, cfg): (&Caller, &Config),
     entry: PinEntry,
 ) -> Result<(), Error> {
-    verify_pin(p, inst, cfg, || entry.pin(), PinContext::TxSign)?;
+    let who = Holder::of(caller)?;
+    verify_pin(p, inst, (&who, cfg), || entry.pin(), PinContext::TxSign)?;
     Ok(())
 }
 
@@ -243,19 +289,20 @@ pub fn consent(
 pub fn change(
     p: &mut impl Platform,
     inst: &mut Instance,
-    slot: &mut Option<PinSession>,
+    (caller, slot): (&Caller, &mut Option<PinSession>),
     req: &PinChangeRequest,
 ) -> Result<PinStatusReply, Error> {
     let opened = open(slot, &req.client_key, req.pan.as_deref())?;
     let old_block = block_of(&req.old_block)?;
     let new_block = block_of(&req.new_block)?;
     let cfg = Config::require(p)?;
-    let mut rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
+    let who = Holder::of(caller)?;
+    let mut rec = who.load(p)?.ok_or(Error::PinNotSet)?;
     let old = opened.pin(&old_block)?;
     let new = opened.pin(&new_block)?;
-    checked(p, inst, &cfg, &mut rec, &old, PinContext::Change)?;
+    checked(p, inst, (&who, &cfg), &mut rec, &old, PinContext::Change)?;
     let fresh = Record::new(p, rec.max_tries, &new)?;
-    let reply = commit_verified(p, inst, &cfg, &fresh)?;
+    let reply = commit_verified(p, inst, (&who, &cfg), &fresh)?;
     audit::append(p, &mut inst.log, &[Event::plain(EventKind::PinChanged)])?;
     Ok(reply)
 }
@@ -265,7 +312,7 @@ pub fn change(
 pub fn unblock(
     p: &mut impl Platform,
     inst: &mut Instance,
-    slot: &mut Option<PinSession>,
+    (caller, slot): (&Caller, &mut Option<PinSession>),
     req: &PinUnblockRequest,
 ) -> Result<PinStatusReply, Error> {
     let opened = open(slot, &req.client_key, req.pan.as_deref())?;
@@ -273,12 +320,13 @@ pub fn unblock(
     let mut der = [0u8; DER_SIGNATURE_MAX_LEN];
     let sig = hex_prefix(&req.signature, &mut der).ok_or(Error::BadRequest)?;
     let cfg = Config::require(p)?;
-    let rec = Record::load(p)?.ok_or(Error::PinNotSet)?;
+    let who = Holder::of(caller)?;
+    let rec = who.load(p)?.ok_or(Error::PinNotSet)?;
     let msg = unblock_message(&opened.nonce, &opened.client_key, &block, &opened.pan);
     crypto::verify_der(&cfg.issuer_key, &msg, sig)?;
     let pin = opened.pin(&block)?;
     let fresh = Record::new(p, rec.max_tries, &pin)?;
-    let reply = commit(p, inst, &cfg, &fresh)?;
+    let reply = commit(p, inst, (&who, &cfg), &fresh)?;
     audit::append(p, &mut inst.log, &[Event::plain(EventKind::PinUnblocked)])?;
     Ok(reply)
 }

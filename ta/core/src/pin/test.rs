@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::mem::MemPlatform;
-use crate::testkit::{Ta, client, issuer};
+use crate::testkit::{ME, OTHER, Ta, client, issuer, pin_object};
 use alloc::string::String;
 use mfs_proto::hex_string;
 use p256::ecdsa::SigningKey;
@@ -24,7 +24,7 @@ fn set_verify_lockout_and_reset() {
     }
     assert_eq!(ta.verify("0000"), Err(Error::PinBlocked));
     assert_eq!(ta.verify("1234"), Err(Error::PinBlocked));
-    let st = status(&mut ta.p, &ta.inst.pin).unwrap();
+    let st = status(&mut ta.p, &ta.inst, &ME).unwrap();
     assert!(st.blocked && st.set && st.tries_left == 0);
 }
 
@@ -54,7 +54,7 @@ fn unblock_signature_is_bound_to_session_and_block() {
     let req = c1.unblock("5678", &issuer());
     let _c2 = client(&mut ta.p, &mut ta.slot);
     assert_eq!(
-        unblock(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        unblock(&mut ta.p, &mut ta.inst, (&ME, &mut ta.slot), &req),
         Err(Error::Crypto)
     );
     // a different block under a valid signature
@@ -62,7 +62,7 @@ fn unblock_signature_is_bound_to_session_and_block() {
     let mut req = c3.unblock("5678", &issuer());
     req.block = c3.request("0000").block;
     assert_eq!(
-        unblock(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        unblock(&mut ta.p, &mut ta.inst, (&ME, &mut ta.slot), &req),
         Err(Error::Crypto)
     );
     assert!(ta.verify("1234").is_ok());
@@ -84,16 +84,16 @@ fn session_is_single_use() {
     ta.set("1234").unwrap();
     let c = client(&mut ta.p, &mut ta.slot);
     let req = c.request("1234");
-    assert!(verify(&mut ta.p, &mut ta.inst, &mut ta.slot, &req).is_ok());
+    assert!(verify(&mut ta.p, &mut ta.inst, (&ME, &mut ta.slot), &req).is_ok());
     // the same request (a replay) finds no session
     assert_eq!(
-        verify(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        verify(&mut ta.p, &mut ta.inst, (&ME, &mut ta.slot), &req),
         Err(Error::PinSessionRequired)
     );
     // and is useless in a new session: different TA key
     let _ = client(&mut ta.p, &mut ta.slot);
     assert_eq!(
-        verify(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        verify(&mut ta.p, &mut ta.inst, (&ME, &mut ta.slot), &req),
         Err(Error::Crypto)
     );
 }
@@ -106,21 +106,21 @@ fn malformed_blocks_and_keys_use_no_try() {
     let mut req = c.request("1234");
     req.block = "00112233445566778899aabbccddeeff".try_into().unwrap();
     assert_eq!(
-        verify(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        verify(&mut ta.p, &mut ta.inst, (&ME, &mut ta.slot), &req),
         Err(Error::Crypto)
     );
     let c = client(&mut ta.p, &mut ta.slot);
     let mut req = c.request("1234");
     req.client_key = hex_string(&[4u8; 65]).unwrap();
     assert_eq!(
-        verify(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        verify(&mut ta.p, &mut ta.inst, (&ME, &mut ta.slot), &req),
         Err(Error::Crypto)
     );
     let c = client(&mut ta.p, &mut ta.slot);
     let mut req = c.request("1234");
     req.block = "zz".try_into().unwrap();
     assert_eq!(
-        verify(&mut ta.p, &mut ta.inst, &mut ta.slot, &req),
+        verify(&mut ta.p, &mut ta.inst, (&ME, &mut ta.slot), &req),
         Err(Error::BadRequest)
     );
     assert_eq!(ta.tries_left(), Some(5));
@@ -137,14 +137,14 @@ fn throttle_after_three_failures_without_using_tries() {
     assert_eq!(ta.tries_left(), Some(5));
     ta.p.advance_ms(400);
     assert_eq!(ta.verify("1234"), Err(Error::PinThrottled(600)));
-    assert_eq!(status(&mut ta.p, &ta.inst.pin).unwrap().throttle_ms, 600);
+    assert_eq!(status(&mut ta.p, &ta.inst, &ME).unwrap().throttle_ms, 600);
     ta.p.advance_ms(600);
     assert_eq!(ta.verify("0000"), Err(Error::PinIncorrect(4)));
     // the delay doubles
     assert_eq!(ta.verify("1234"), Err(Error::PinThrottled(2000)));
     ta.p.advance_ms(2000);
     assert!(ta.verify("1234").is_ok());
-    assert_eq!(status(&mut ta.p, &ta.inst.pin).unwrap().throttle_ms, 0);
+    assert_eq!(status(&mut ta.p, &ta.inst, &ME).unwrap().throttle_ms, 0);
 }
 
 #[test]
@@ -154,14 +154,14 @@ fn no_session_no_config_errors() {
     let mut slot = None;
     let c = client(&mut p, &mut slot);
     assert_eq!(
-        set(&mut p, &mut inst, &mut slot, &c.request("1234")),
+        set(&mut p, &mut inst, (&ME, &mut slot), &c.request("1234")),
         Err(Error::NotProvisioned)
     );
     assert_eq!(
-        set(&mut p, &mut inst, &mut slot, &c.request("1234")),
+        set(&mut p, &mut inst, (&ME, &mut slot), &c.request("1234")),
         Err(Error::PinSessionRequired)
     );
-    assert_eq!(status(&mut p, &inst.pin), Err(Error::NotProvisioned));
+    assert_eq!(status(&mut p, &inst, &ME), Err(Error::NotProvisioned));
 }
 
 #[test]
@@ -176,7 +176,7 @@ fn record_never_holds_the_pin_and_debug_is_redacted() {
     let bcd = [0x73, 0x91, 0x46, 0x28, 0x50, 0x37];
     assert!(!raw.windows(6).any(|w| w == bcd));
     assert!(!raw.windows(12).any(|w| w == b"739146285037"));
-    let rec = Record::load(&mut ta.p).unwrap().unwrap();
+    let rec = Record::load(&mut ta.p, &pin_object()).unwrap().unwrap();
     assert_eq!(
         format!("{rec:?}"),
         "Record { max_tries: 5, tries_left: 5, .. }"
@@ -235,9 +235,9 @@ fn working_pin(ta: &mut Ta, candidates: &[&str]) -> Option<String> {
         }
         // a failed probe costs a try: put it back for the next probe
         if let Some(b) = before {
-            let mut rec = Record::load(&mut ta.p).unwrap().unwrap();
+            let mut rec = Record::load(&mut ta.p, &pin_object()).unwrap().unwrap();
             rec.tries_left = b;
-            rec.store(&mut ta.p).unwrap();
+            rec.store(&mut ta.p, &pin_object()).unwrap();
         }
     }
     None
@@ -271,9 +271,9 @@ fn fault_injection_verify() {
             for n in 1.. {
                 let mut ta = Ta::new(5, 0);
                 ta.set("1234").unwrap();
-                let mut rec = Record::load(&mut ta.p).unwrap().unwrap();
+                let mut rec = Record::load(&mut ta.p, &pin_object()).unwrap().unwrap();
                 rec.tries_left = start_left;
-                rec.store(&mut ta.p).unwrap();
+                rec.store(&mut ta.p, &pin_object()).unwrap();
                 let Some(r) = with_cut(&mut ta, n, |ta| ta.verify(pin)) else {
                     break;
                 };
@@ -391,4 +391,76 @@ fn counter_only_rises_on_correct_pin_or_unblock() {
             );
         }
     }
+}
+
+/// Each client identity has its own PIN: another client's wrong tries
+/// neither use this client's tries nor throttle it, a block of one is not
+/// a block of the other, and status shows each its own record.
+#[test]
+fn each_client_has_its_own_pin_counter_and_throttle() {
+    let mut ta = Ta::new(3, 1000);
+    ta.set("1234").unwrap();
+    ta.who = OTHER;
+    assert!(!status(&mut ta.p, &ta.inst, &OTHER).unwrap().set);
+    assert_eq!(ta.verify("1234"), Err(Error::PinNotSet));
+    ta.set("9876").unwrap();
+    assert!(ta.is_pin("9876"));
+    for left in [2, 1] {
+        assert_eq!(ta.verify("1234"), Err(Error::PinIncorrect(left)));
+    }
+    assert_eq!(ta.verify("1234"), Err(Error::PinBlocked));
+    assert!(status(&mut ta.p, &ta.inst, &OTHER).unwrap().blocked);
+    // the admin's PIN is untouched, and not throttled by OTHER's failures
+    ta.who = ME;
+    let mine = status(&mut ta.p, &ta.inst, &ME).unwrap();
+    assert_eq!(
+        (mine.blocked, mine.tries_left, mine.throttle_ms),
+        (false, 3, 0)
+    );
+    assert!(ta.verify("1234").is_ok());
+    // OTHER's PIN cannot be unblocked with the admin's session
+    assert!(ta.unblock("5555", &issuer()).is_ok());
+    assert!(ta.is_pin("5555"));
+    ta.who = OTHER;
+    assert!(status(&mut ta.p, &ta.inst, &OTHER).unwrap().blocked);
+    assert!(ta.unblock("2222", &issuer()).is_ok());
+    assert!(ta.is_pin("2222"));
+    // two records: the admin's `pin` and OTHER's `pn/<tag>`
+    let ids = ta.p.object_ids().unwrap();
+    assert!(ids.contains(&crate::objects::pin().unwrap()));
+    assert!(ids.contains(&crate::objects::client_pin(&OTHER.tag().0).unwrap()));
+}
+
+/// At most `MAX_PIN_RECORDS` PIN records: clients other than the admin
+/// share all but one; the next client's `pin-set` is `QuotaExceeded` and
+/// uses nothing; the admin can still set its own.
+#[test]
+fn pin_records_are_bounded_and_the_admin_keeps_its_slot() {
+    use crate::testkit::nth_client;
+    use mfs_proto::MAX_PIN_RECORDS;
+    let mut ta = Ta::new(3, 0);
+    for n in 0..u16::try_from(MAX_PIN_RECORDS - 1).unwrap() {
+        ta.who = nth_client(n);
+        ta.set("1234").unwrap();
+    }
+    ta.who = nth_client(999);
+    assert_eq!(
+        ta.set("1234"),
+        Err(Error::QuotaExceeded(
+            u32::try_from(MAX_PIN_RECORDS).unwrap()
+        ))
+    );
+    assert!(ta.slot.is_none(), "the PIN session was consumed");
+    ta.who = ME;
+    ta.set("1234").unwrap();
+    assert_eq!(
+        ta.p.object_ids()
+            .unwrap()
+            .iter()
+            .filter(|id| {
+                crate::objects::is_client_pin(id) || **id == crate::objects::pin().unwrap()
+            })
+            .count(),
+        MAX_PIN_RECORDS
+    );
 }

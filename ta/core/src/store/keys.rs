@@ -16,8 +16,12 @@
 //!   blob)`. `uses` is counted (and persisted before the signature is
 //!   released) only for keys with a usage limit; such keys are never
 //!   exportable, so an old blob can never reset the count.
-//! * `keys`: the index, `[1] ‖ n (u16 LE) ‖ n × id`, at most
-//!   [`MAX_KEYS`] ids, for list, paging and the limit. Signing never reads it.
+//! * `keys`: the index, version 2: `[2] ‖ n (u16 LE) ‖ n × (id ‖ owner
+//!   tag (8))`, at most [`MAX_KEYS`] entries, for list, paging and the
+//!   limits (overall and per client). Signing never reads it. A version-1
+//!   index (`[1] ‖ n ‖ n × id`, before client isolation) is read with every
+//!   entry owned by [`OwnerTag::LEGACY`] and written back as version 2 on
+//!   its next change.
 //! * `attest`: the TA's own attestation key, `[1] ‖ uses (u32 LE) ‖ sealed
 //!   blob` with id 0 and purpose attest, made on first use, never exported
 //!   or listed.
@@ -30,12 +34,13 @@
 use core::fmt;
 
 use alloc::vec::Vec;
-use mfs_proto::{KEY_ID_LEN, MAX_KEYS, Reader, SEALED_BLOB_MAX_LEN};
+use mfs_proto::{KEY_ID_LEN, MAX_KEYS, MAX_KEYS_PER_CLIENT, Reader, SEALED_BLOB_MAX_LEN};
 use p256::SecretKey;
 
+use crate::access::{Caller, OwnerTag};
 use crate::crypto::Key32;
 use crate::error::Error;
-use crate::objects::{self, LAYOUT_V1, load_v1};
+use crate::objects::{self, LAYOUT_V1, LAYOUT_V2, load_v1, load_versioned};
 use crate::platform::{ObjectId, Platform};
 use crate::seal::{Attributes, Blob, KeyId, unseal};
 
@@ -218,14 +223,25 @@ impl Stored {
     }
 }
 
-/// Loads and unseals key `id` from its bucket.
-pub fn load(p: &mut impl Platform, id: KeyId, kek: &Key32) -> Result<Stored, Error> {
+/// Loads and unseals key `id` from its bucket, for `caller`: a key of
+/// another owner is `KeyNotFound`, exactly like a missing one, so a client
+/// learns nothing about other clients' keys. (The owner is checked on the
+/// authenticated attributes, after the unseal.)
+pub fn load(
+    p: &mut impl Platform,
+    caller: &Caller,
+    id: KeyId,
+    kek: &Key32,
+) -> Result<Stored, Error> {
     let bucket = Bucket::load(p, Bucket::of(id))?;
     let pos = bucket.find(id).ok_or(Error::KeyNotFound)?;
     let (uses, blob) = bucket.entries.get(pos).ok_or(Error::Internal)?;
     let (attrs, secret) = unseal(kek, blob)?;
     if attrs.id != id {
         return Err(Error::BlobRejected);
+    }
+    if !caller.owns(&attrs.owner) {
+        return Err(Error::KeyNotFound);
     }
     let key = Loaded {
         attrs,
@@ -236,9 +252,9 @@ pub fn load(p: &mut impl Platform, id: KeyId, kek: &Key32) -> Result<Stored, Err
     Ok(Stored { key, bucket, pos })
 }
 
-/// The key index: every key id, in creation order.
+/// The key index: every key id with its owner's tag, in creation order.
 #[derive(Debug, Default)]
-pub struct Index(pub Vec<KeyId>);
+pub struct Index(pub Vec<(KeyId, OwnerTag)>);
 
 fn index_id() -> Result<ObjectId, Error> {
     objects::key_index()
@@ -247,63 +263,92 @@ fn index_id() -> Result<ObjectId, Error> {
 impl Index {
     /// Loads the index (empty when absent).
     pub fn load(p: &mut impl Platform) -> Result<Index, Error> {
-        let Some(body) = load_v1(p, &index_id()?)? else {
+        let Some((version, body)) = load_versioned(p, &index_id()?, &[LAYOUT_V1, LAYOUT_V2])?
+        else {
             return Ok(Index::default());
+        };
+        let entry_len = if version == LAYOUT_V1 {
+            KEY_ID_LEN
+        } else {
+            KEY_ID_LEN + 8
         };
         let mut r = Reader::new(&body);
         let n = r.array::<2>().ok_or(Error::Storage)?;
         let n = u16::from_le_bytes(n);
-        if n > MAX_KEYS || r.rest().len() != usize::from(n) * KEY_ID_LEN {
+        if n > MAX_KEYS || r.rest().len() != usize::from(n) * entry_len {
             return Err(Error::Storage);
         }
         let mut ids = Vec::new();
         ids.try_reserve_exact(usize::from(n))
             .map_err(|_| Error::Internal)?;
         while let Some(id) = r.array() {
-            ids.push(KeyId(id));
+            let owner = if version == LAYOUT_V1 {
+                OwnerTag::LEGACY
+            } else {
+                OwnerTag(r.array().ok_or(Error::Storage)?)
+            };
+            ids.push((KeyId(id), owner));
         }
         Ok(Index(ids))
     }
 
-    /// Replaces the index object (one atomic write).
+    /// Replaces the index object (one atomic write, always version 2).
     pub fn store(&self, p: &mut impl Platform) -> Result<(), Error> {
         let n = u16::try_from(self.0.len()).map_err(|_| Error::Internal)?;
         let mut out = Vec::new();
-        out.try_reserve_exact(3 + self.0.len() * KEY_ID_LEN)
+        out.try_reserve_exact(3 + self.0.len() * (KEY_ID_LEN + 8))
             .map_err(|_| Error::Internal)?;
-        out.push(LAYOUT_V1);
+        out.push(LAYOUT_V2);
         out.extend_from_slice(&n.to_le_bytes());
-        for id in &self.0 {
+        for (id, owner) in &self.0 {
             out.extend_from_slice(&id.0);
+            out.extend_from_slice(&owner.0);
         }
         Ok(p.write(&index_id()?, &out)?)
     }
 
-    /// Whether `id` is listed.
+    /// Whether `id` is listed (whoever owns it: ids are unique TA-wide).
     pub fn contains(&self, id: KeyId) -> bool {
-        self.0.contains(&id)
+        self.0.iter().any(|(k, _)| *k == id)
     }
 
-    /// `KeyLimit` when [`MAX_KEYS`] keys are listed.
-    pub fn room(&self) -> Result<(), Error> {
+    /// Where `id` is listed.
+    pub fn position(&self, id: KeyId) -> Option<usize> {
+        self.0.iter().position(|(k, _)| *k == id)
+    }
+
+    /// The ids `caller` may use, in creation order.
+    pub fn owned_by<'a>(&'a self, caller: &'a Caller) -> impl Iterator<Item = KeyId> + 'a {
+        self.0
+            .iter()
+            .filter(|(_, owner)| caller.owns_tag(*owner))
+            .map(|(id, _)| *id)
+    }
+
+    /// `KeyLimit` when [`MAX_KEYS`] keys are listed, or `caller` holds
+    /// [`MAX_KEYS_PER_CLIENT`] of them.
+    pub fn room(&self, caller: &Caller) -> Result<(), Error> {
         if self.0.len() >= usize::from(MAX_KEYS) {
-            Err(Error::KeyLimit)
-        } else {
-            Ok(())
+            return Err(Error::KeyLimit(MAX_KEYS));
         }
+        let own = self.0.iter().filter(|(_, o)| *o == caller.tag()).count();
+        if own >= usize::from(MAX_KEYS_PER_CLIENT) {
+            return Err(Error::KeyLimit(MAX_KEYS_PER_CLIENT));
+        }
+        Ok(())
     }
 }
 
-/// Stores a new key: bucket first, then the index.
+/// Stores a new key of `owner`: bucket first, then the index.
 pub fn add(
     p: &mut impl Platform,
     index: &mut Index,
     bucket: &mut Bucket,
-    id: KeyId,
+    (id, owner): (KeyId, OwnerTag),
     blob: Blob,
 ) -> Result<(), Error> {
     bucket.entries.push((0, blob));
     bucket.store(p)?;
-    index.0.push(id);
+    index.0.push((id, owner));
     index.store(p)
 }

@@ -3,7 +3,13 @@
 //!
 //! # Storage
 //!
-//! Object `pin`, layout version 1 (51 bytes):
+//! One record per client identity that set a PIN: the admin identity's is
+//! object `pin` (the one PIN of versions before client isolation, so an
+//! existing PIN is adopted by the admin without a write), every other
+//! client's is `pn/<owner tag>` (see `crate::access::ClientIdentity::tag`).
+//! At most [`MAX_PIN_RECORDS`] records exist, the admin's included.
+//!
+//! Each record, layout version 1 (51 bytes):
 //!
 //! | offset | size | field |
 //! |---|---|---|
@@ -20,9 +26,11 @@
 
 use core::fmt;
 
+use mfs_proto::MAX_PIN_RECORDS;
 use mfs_proto::pin::Pin;
 use zeroize::Zeroize;
 
+use crate::access::Caller;
 use crate::crypto::{self, Key32};
 use crate::error::Error;
 use crate::objects::{self, LAYOUT_V1, concat, load_v1};
@@ -52,8 +60,33 @@ impl fmt::Debug for Record {
     }
 }
 
-fn object_id() -> Result<ObjectId, Error> {
-    objects::pin()
+/// The object holding `caller`'s PIN record.
+pub fn object_for(caller: &Caller) -> Result<ObjectId, Error> {
+    if caller.admin {
+        objects::pin()
+    } else {
+        objects::client_pin(&caller.tag().0)
+    }
+}
+
+/// `QuotaExceeded` when a client other than the admin may not create a
+/// PIN record: the others already hold `MAX_PIN_RECORDS - 1` (one is kept
+/// for the admin). Enumerates storage, so it is only asked by `pin-set`.
+pub fn room_for(p: &mut impl Platform, caller: &Caller) -> Result<(), Error> {
+    if caller.admin {
+        return Ok(());
+    }
+    let others = p
+        .object_ids()?
+        .iter()
+        .filter(|id| objects::is_client_pin(id))
+        .count();
+    if others >= MAX_PIN_RECORDS - 1 {
+        return Err(Error::QuotaExceeded(
+            u32::try_from(MAX_PIN_RECORDS).unwrap_or(u32::MAX),
+        ));
+    }
+    Ok(())
 }
 
 /// `K_pin`, derived from the TA-unique secret.
@@ -80,10 +113,10 @@ impl Record {
         })
     }
 
-    /// Loads the record (`None`: no PIN set); anything malformed is
-    /// `Storage`.
-    pub fn load(p: &mut impl Platform) -> Result<Option<Record>, Error> {
-        let Some(body) = load_v1(p, &object_id()?)? else {
+    /// Loads the record in object `id` (`None`: no PIN set); anything
+    /// malformed is `Storage`.
+    pub fn load(p: &mut impl Platform, id: &ObjectId) -> Result<Option<Record>, Error> {
+        let Some(body) = load_v1(p, id)? else {
             return Ok(None);
         };
         let body = zeroize::Zeroizing::new(body);
@@ -101,14 +134,14 @@ impl Record {
         }))
     }
 
-    /// Replaces the record (one atomic write).
-    pub fn store(&self, p: &mut impl Platform) -> Result<(), Error> {
+    /// Replaces the record in object `id` (one atomic write).
+    pub fn store(&self, p: &mut impl Platform, id: &ObjectId) -> Result<(), Error> {
         let mut r: [u8; RECORD_LEN] = concat(&[
             &[LAYOUT_V1, self.max_tries, self.tries_left],
             &self.salt,
             &self.hash,
         ])?;
-        let result = p.write(&object_id()?, &r);
+        let result = p.write(id, &r);
         r.zeroize();
         Ok(result?)
     }
