@@ -12,6 +12,24 @@ expect() { # NAME EXPECTED-EXIT-CODE COMMAND...
 artifact() { echo "MFS-ARTIFACT $1 $(od -An -tx1 -v "$2" | tr -d ' \n')"; }
 # The value of a string field in one-line JSON: json_field FIELD < JSON
 json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+# Runs a command as a payment app of its own: Linux user $1 in the TEE
+# client group, a client identity with its own PIN and keys, so a test group
+# sets up its own state whatever earlier tests left.
+as_app() { uid=$1; shift; mfs-e2e --exec-as "$uid" "$@"; }
+# Enters a wrong PIN as app $1 until its PIN is blocked, waiting out the
+# throttle (long bounds, never a race). Fails after 60 tries.
+block_pin_of() {
+    n=0
+    while [ $n -lt 60 ]; do
+        out=$(echo 000000 | as_app "$1" mfs pin verify 2>&1)
+        case "$out" in
+            *pin-blocked*) return 0 ;;
+            *pin-throttled*) sleep 1 ;;
+        esac
+        n=$((n + 1))
+    done
+    echo "still not blocked: $out"; return 1
+}
 # Persistent test state (on the secure-storage disk, so it survives reboots).
 S=/var/lib/optee-client/mfs-test
 mkdir -p $S

@@ -15,12 +15,25 @@ expect cli_public_login_cannot_provision 1 mfs --login public provision --issuer
 expect cli_provision_twice_refused 1 mfs provision --issuer-key $K
 expect cli_bad_uuid_is_tee_error 3 mfs --uuid 00000000-0000-0000-0000-000000000000 ping
 expect cli_usage_error 2 mfs provision --pin-max-tries notanumber --issuer-key $K
-# The e2e run above left the PIN blocked (it stays so across the reboot).
-expect cli_pin_status_blocked 0 sh -c 'mfs pin status | grep -q BLOCKED'
-expect cli_pin_verify_blocked_refused 1 sh -c 'echo 739146285037 | mfs pin verify'
-expect cli_pin_short_pin_is_local_error 5 sh -c 'echo 12 | mfs pin verify'
-expect cli_pin_unblock_without_key_file 5 sh -c 'echo 1234 | mfs pin unblock --issuer-key /nonexistent'
-expect cli_pin_still_blocked 0 sh -c 'mfs pin status --json | grep -q "\"blocked\":true"' 
+# The CLI's PIN commands as a payment app of its own (uid 1001): it sets
+# and blocks its own PIN, whatever the e2e run above left for root.
+# (`sh -c` shells source lib.sh for its helpers.)
+L='. /usr/share/mfs/tests/lib.sh;'
+expect cli_app_pin_set 0 sh -c "$L echo 2580 | as_app 1001 mfs pin set"
+expect cli_app_pin_verify 0 sh -c "$L echo 2580 | as_app 1001 mfs pin verify"
+expect cli_app_pin_blocked_by_wrong_tries 0 block_pin_of 1001
+expect cli_pin_status_blocked 0 sh -c "$L as_app 1001 mfs pin status | grep -q BLOCKED"
+expect cli_pin_verify_blocked_refused 1 sh -c "$L echo 2580 | as_app 1001 mfs pin verify"
+expect cli_pin_short_pin_is_local_error 5 sh -c "$L echo 12 | as_app 1001 mfs pin verify"
+expect cli_pin_unblock_without_key_file 5 sh -c "$L echo 1234 | as_app 1001 mfs pin unblock --issuer-key /nonexistent"
+expect cli_pin_still_blocked 0 sh -c "$L as_app 1001 mfs pin status --json | grep -q '\"blocked\":true'"
+# Another app (uid 1002) has no PIN, and sees none of app 1001's keys.
+expect cli_other_app_has_no_pin 0 sh -c "$L as_app 1002 mfs pin status --json | grep -q '\"set\":false'"
+K1=$(as_app 1001 mfs --json key generate --label app1 | json_field id)
+expect cli_app_key_generate 0 test -n "$K1"
+expect cli_app_key_info_own 0 as_app 1001 mfs key info "$K1"
+expect cli_other_app_cannot_see_key 1 as_app 1002 mfs key info "$K1"
+expect cli_root_cannot_see_app_key 1 mfs key info "$K1"
 
 # OP-TEE's own regression case 1001 as a platform smoke test.
 if xtest -t regression 1001 > /tmp/xtest.log 2>&1; then t_ok xtest_regression_1001

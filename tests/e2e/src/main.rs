@@ -487,6 +487,26 @@ impl Holder {
     }
 }
 
+/// `--exec-as UID COMMAND [ARGS...]`: runs a command as another Linux
+/// user in the TEE client group, so the guest's CLI tests can act as a
+/// payment app of their own (own client identity: own PIN and keys) and
+/// set up their own state. Exits with the command's exit code.
+fn exec_as(args: &[String]) -> ExitCode {
+    let (Some(uid), Some(cmd)) = (args.first().and_then(|u| u.parse().ok()), args.get(1)) else {
+        println!("usage: mfs-e2e --exec-as UID COMMAND [ARGS...]");
+        return ExitCode::from(2);
+    };
+    let status = Proc::new(cmd)
+        .args(args.iter().skip(2))
+        .uid(uid)
+        .gid(990)
+        .status();
+    match status.map(|s| s.code()) {
+        Ok(Some(code)) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        _ => ExitCode::from(127),
+    }
+}
+
 /// Child side of [`Holder`]: `--hold-sessions N`.
 fn hold_sessions(want: usize) -> ExitCode {
     use std::io::Read;
@@ -1263,6 +1283,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--as-nobody") {
         return as_nobody();
+    }
+    if args.first().map(String::as_str) == Some("--exec-as") {
+        return exec_as(args.get(1..).unwrap_or_default());
     }
     if args.first().map(String::as_str) == Some("--hold-sessions") {
         let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(0);
