@@ -8,14 +8,16 @@
 //! 3. `{"v":..}` parses, else `BadRequest`; version in range, else
 //!    `UnsupportedVersion`;
 //! 4. the session's login may use the command's group, else `AccessDenied`;
-//! 5. the command's own strict parse and checks;
+//! 5. the command's own strict parse (`BadRequest`; a well-formed value
+//!    out of range, also an enum name outside its enum, is
+//!    `InvalidArgument`) and checks;
 //! 6. the reply fits the caller's buffer, else `ShortBuffer` with the
 //!    needed size (the command's effects, if any, have happened: replies of
 //!    state-changing commands are small and always fit `MAX_REPLY_LEN`).
 
 use mfs_proto::{
-    Command, EmptyRequest, Header, KeyListRequest, KeyRequest, MAX_REPLY_LEN, MAX_REQUEST_LEN,
-    PROTOCOL_CURRENT, PROTOCOL_MIN, PingRequest, Status, decode, encode,
+    Command, EmptyRequest, Header, KeyGenerateWire, KeyListRequest, KeyRequest, MAX_REPLY_LEN,
+    MAX_REQUEST_LEN, PROTOCOL_CURRENT, PROTOCOL_MIN, PingRequest, Status, decode, encode,
 };
 use serde::{Deserialize, Serialize};
 
@@ -97,7 +99,11 @@ pub fn invoke<P: Platform>(
         Command::PinVerify => handle(request, b, |r| pin::verify(p, inst, &mut session.pin, &r)),
         Command::PinChange => handle(request, b, |r| pin::change(p, inst, &mut session.pin, &r)),
         Command::PinUnblock => handle(request, b, |r| pin::unblock(p, inst, &mut session.pin, &r)),
-        Command::KeyGenerate => handle(request, b, |r| keys::generate(p, inst, &r)),
+        Command::KeyGenerate => handle(request, b, |r: KeyGenerateWire| {
+            // An enum name outside its enum: well-formed, out of range.
+            let r = r.resolve().ok_or(Error::InvalidArgument)?;
+            keys::generate(p, inst, &r)
+        }),
         Command::KeyList => handle(request, b, |r: KeyListRequest| keys::list(p, r.offset)),
         Command::KeyInfo => handle(request, b, |r: KeyRequest| keys::info(p, &r.id)),
         Command::KeyDelete => handle(request, b, |r: KeyRequest| keys::delete(p, inst, &r.id)),
@@ -292,6 +298,53 @@ mod test {
         let (r, _) = call(&mut p, &mut root(), Command::Provision, &prov(300));
         assert_eq!(r.status, Status::BadRequest);
         assert_eq!(p.writes(), 0);
+    }
+
+    /// An out-of-enum `purpose` or `pin` is a well-formed value out of its
+    /// range (`invalid-argument`, like a number out of range); a value of
+    /// the wrong JSON type stays `bad-request`. Nothing is stored.
+    #[test]
+    fn enum_names_outside_their_enum_are_invalid_arguments() {
+        let gen_req = |purpose: &str, pin: &str| {
+            format!(
+                r#"{{"v":1,"label":"k","policy":{{"purpose":{purpose},"pin":{pin},"pin_window_s":0,"max_uses":null,"not_after":null,"exportable":false}}}}"#
+            )
+        };
+        for provisioned in [false, true] {
+            let mut p = MemPlatform::new();
+            if provisioned {
+                call(&mut p, &mut root(), Command::Provision, &prov(5));
+            }
+            let writes = p.writes();
+            for (purpose, pin, want) in [
+                (r#""encrypt""#, r#""none""#, Status::InvalidArgument),
+                (r#""sign""#, r#""sometimes""#, Status::InvalidArgument),
+                (r#""SIGN""#, r#""none""#, Status::InvalidArgument),
+                (r#""""#, r#""none""#, Status::InvalidArgument),
+                ("1", r#""none""#, Status::BadRequest),
+                ("null", r#""none""#, Status::BadRequest),
+                (r#""sign""#, "false", Status::BadRequest),
+                (r#""sign""#, r#"["none"]"#, Status::BadRequest),
+            ] {
+                let req = gen_req(purpose, pin);
+                let (r, _) = call(&mut p, &mut public(), Command::KeyGenerate, req.as_bytes());
+                assert_eq!(r.status, want, "{req}");
+            }
+            assert_eq!(p.writes(), writes);
+            // the known names still work
+            let (r, _) = call(
+                &mut p,
+                &mut public(),
+                Command::KeyGenerate,
+                gen_req(r#""sign""#, r#""per-use""#).as_bytes(),
+            );
+            let want = if provisioned {
+                Status::Ok
+            } else {
+                Status::NotProvisioned
+            };
+            assert_eq!(r.status, want);
+        }
     }
 
     #[test]
