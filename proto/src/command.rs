@@ -91,6 +91,20 @@ impl Command {
         Command::Wipe,
     ];
 
+    /// Whether a call of the command uses up the session's PIN session
+    /// (whatever its outcome, once the call reaches the TA): the commands
+    /// that carry a PIN block.
+    pub const fn uses_pin_session(self) -> bool {
+        matches!(
+            self,
+            Command::PinSet
+                | Command::PinVerify
+                | Command::PinChange
+                | Command::PinUnblock
+                | Command::TxSign
+        )
+    }
+
     /// The access-control group of the command.
     pub const fn group(self) -> Group {
         if (self as u32) >> 16 == 1 {

@@ -77,7 +77,7 @@ fn invoke_command(ctx: &mut SessionCtx, cmd_id: u32, params: &mut Params<'_>) ->
         return Err(ErrorKind::BadState.into());
     };
     let (result, input, output, _) = params;
-    let reply = match mfs_core::dispatch::check_request_len(input.buffer_len()) {
+    let reply = match mfs_core::dispatch::check_request_len(session, cmd_id, input.buffer_len()) {
         Some(too_large) => too_large,
         None => {
             // TA-owned copy: parse only what the normal world can no

@@ -1,19 +1,24 @@
 //! The command dispatcher: one request in, one status + reply out.
 //!
-//! Order of checks for every call (the TA adapter has already refused wrong
-//! GP parameter types and copied the request out of shared memory):
+//! Order for every call (the TA adapter has already refused wrong GP
+//! parameter types and NULL buffers, and copies the request out of shared
+//! memory after step 2):
 //!
-//! 1. request size `<= MAX_REQUEST_LEN`, else `RequestTooLarge`;
-//! 2. command ID known, else `UnknownCommand`;
-//! 3. `{"v":..}` parses, else `BadRequest`; version in range, else
+//! 1. a command that uses a PIN session ([`Command::uses_pin_session`])
+//!    takes this session's unused PIN session first: whatever happens
+//!    next, the call has used it up (one PIN session, one attempt);
+//! 2. request size `<= MAX_REQUEST_LEN`, else `RequestTooLarge`;
+//! 3. command ID known, else `UnknownCommand`;
+//! 4. `{"v":..}` parses, else `BadRequest`; version in range, else
 //!    `UnsupportedVersion`;
-//! 4. the session's login may use the command's group, else `AccessDenied`;
-//! 5. the command's own strict parse (`BadRequest`; a well-formed value
+//! 5. the session's login may use the command's group, else `AccessDenied`;
+//! 6. the command's own strict parse (`BadRequest`; a well-formed value
 //!    out of range, also an enum name outside its enum, is
 //!    `InvalidArgument`) and checks;
-//! 6. the reply fits the caller's buffer, else `ShortBuffer` with the
-//!    needed size (the command's effects, if any, have happened: replies of
-//!    state-changing commands are small and always fit `MAX_REPLY_LEN`).
+//! 7. the reply fits the caller's buffer, else `ShortBuffer` with the
+//!    needed size. It is checked after the command ran to success: its
+//!    effects, if any, have happened (replies of state-changing commands
+//!    are small and always fit `MAX_REPLY_LEN`).
 
 use mfs_proto::{
     Command, EmptyRequest, Header, KeyGenerateWire, KeyListRequest, KeyRequest, MAX_REPLY_LEN,
@@ -23,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::allowed;
 use crate::error::Error;
+use crate::pin::PinSession;
 use crate::platform::Platform;
 use crate::session::Session;
 use crate::state::Instance;
@@ -54,11 +60,28 @@ fn size_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// The reply for a request of `len` bytes that is over the bound, if it
-/// is. Checked before anything is copied out of shared memory.
-pub fn check_request_len(len: usize) -> Option<Reply> {
+/// Step 1: the session's unused PIN session, taken out of it if `cmd` is
+/// a command that uses one (so every outcome of the call uses it up).
+fn take_pin_session(session: &mut Session, cmd: u32) -> Option<PinSession> {
+    match Command::try_from(cmd) {
+        Ok(c) if c.uses_pin_session() => session.pin.take(),
+        _ => None,
+    }
+}
+
+fn too_large(len: usize) -> Option<Reply> {
     (len > MAX_REQUEST_LEN)
         .then(|| Reply::error(Status::RequestTooLarge, size_u32(MAX_REQUEST_LEN)))
+}
+
+/// Steps 1 and 2 for a request of `len` bytes, for the TA adapter to call
+/// before anything is copied out of shared memory: the reply if the
+/// request is over the bound (a PIN command's PIN session is used up all
+/// the same), else `None` and nothing happened.
+pub fn check_request_len(session: &mut Session, cmd: u32, len: usize) -> Option<Reply> {
+    let reply = too_large(len)?;
+    drop(take_pin_session(session, cmd));
+    Some(reply)
 }
 
 /// Handles one command. Never panics on any input.
@@ -70,7 +93,9 @@ pub fn invoke<P: Platform>(
     request: &[u8],
     out: &mut [u8],
 ) -> Reply {
-    if let Some(too_large) = check_request_len(request.len()) {
+    // A local slot: dropped (the key zeroized) on every early return.
+    let mut pin_session = take_pin_session(session, cmd);
+    if let Some(too_large) = too_large(request.len()) {
         return too_large;
     }
     let Ok(command) = Command::try_from(cmd) else {
@@ -95,10 +120,10 @@ pub fn invoke<P: Platform>(
             pin::open_session(p, &mut session.pin)
         }),
         Command::PinStatus => handle(request, b, |_: EmptyRequest| pin::status(p, &inst.pin)),
-        Command::PinSet => handle(request, b, |r| pin::set(p, inst, &mut session.pin, &r)),
-        Command::PinVerify => handle(request, b, |r| pin::verify(p, inst, &mut session.pin, &r)),
-        Command::PinChange => handle(request, b, |r| pin::change(p, inst, &mut session.pin, &r)),
-        Command::PinUnblock => handle(request, b, |r| pin::unblock(p, inst, &mut session.pin, &r)),
+        Command::PinSet => handle(request, b, |r| pin::set(p, inst, &mut pin_session, &r)),
+        Command::PinVerify => handle(request, b, |r| pin::verify(p, inst, &mut pin_session, &r)),
+        Command::PinChange => handle(request, b, |r| pin::change(p, inst, &mut pin_session, &r)),
+        Command::PinUnblock => handle(request, b, |r| pin::unblock(p, inst, &mut pin_session, &r)),
         Command::KeyGenerate => handle(request, b, |r: KeyGenerateWire| {
             // An enum name outside its enum: well-formed, out of range.
             let r = r.resolve().ok_or(Error::InvalidArgument)?;
@@ -111,7 +136,7 @@ pub fn invoke<P: Platform>(
         Command::KeyAttest => handle(request, b, |r| keys::attest(p, inst, &r)),
         Command::KeyExport => handle(request, b, |r: KeyRequest| keys::export(p, inst, &r.id)),
         Command::KeyImport => handle(request, b, |r| keys::import(p, inst, &r)),
-        Command::TxSign => handle(request, b, |r| tx::sign(p, inst, &mut session.pin, &r)),
+        Command::TxSign => handle(request, b, |r| tx::sign(p, inst, &mut pin_session, &r)),
         Command::LogRead => handle(request, b, |r| log::read_page(p, inst, &r)),
         Command::LogHead => handle(request, b, |r| log::signed_head(p, inst, &r)),
         Command::Wipe => handle(request, b, |_: EmptyRequest| {
@@ -344,6 +369,62 @@ mod test {
                 Status::NotProvisioned
             };
             assert_eq!(r.status, want);
+        }
+    }
+
+    /// Every call of a command that carries a PIN block uses up the
+    /// session's PIN session, whatever the request holds: also one that is
+    /// too large, empty, not JSON, of an unsupported version or that fails
+    /// the command's strict parse. Other commands leave it alone.
+    #[test]
+    fn pin_commands_use_up_the_pin_session_whatever_the_request() {
+        let mut p = MemPlatform::new();
+        let big = alloc::vec![b' '; MAX_REQUEST_LEN + 1];
+        let bad: [&[u8]; 7] = [
+            b"",
+            b"garbage",
+            br#"{"v":1}"#,
+            br#"{"v":1,"zz":0}"#,
+            br#"{"v":2}"#,
+            br#"{"v":1,"client_key":7,"block":"00"}"#,
+            &big,
+        ];
+        let pin_commands: alloc::vec::Vec<Command> = Command::ALL
+            .into_iter()
+            .filter(|c| c.uses_pin_session())
+            .collect();
+        assert_eq!(
+            pin_commands,
+            [
+                Command::PinSet,
+                Command::PinVerify,
+                Command::PinChange,
+                Command::PinUnblock,
+                Command::TxSign
+            ]
+        );
+        for cmd in Command::ALL {
+            for req in bad {
+                let mut s = root();
+                let (r, _) = call(&mut p, &mut s, Command::PinSession, br#"{"v":1}"#);
+                assert_eq!(r.status, Status::Ok);
+                let (r, _) = call(&mut p, &mut s, cmd, req);
+                if cmd.uses_pin_session() {
+                    assert_ne!(r.status, Status::Ok, "{cmd:?}");
+                    assert!(s.pin.is_none(), "{cmd:?} {req:?}");
+                } else if r.status != Status::Ok {
+                    // (`{"v":1}` is a valid info, pin-status or wipe)
+                    assert!(s.pin.is_some(), "{cmd:?} {req:?}");
+                }
+            }
+            // The adapter's size check before the copy does the same.
+            let mut s = root();
+            call(&mut p, &mut s, Command::PinSession, br#"{"v":1}"#);
+            assert_eq!(check_request_len(&mut s, cmd as u32, MAX_REQUEST_LEN), None);
+            assert!(s.pin.is_some());
+            let r = check_request_len(&mut s, cmd as u32, MAX_REQUEST_LEN + 1);
+            assert_eq!(r.map(|r| r.status), Some(Status::RequestTooLarge));
+            assert_eq!(s.pin.is_none(), cmd.uses_pin_session(), "{cmd:?}");
         }
     }
 

@@ -647,6 +647,21 @@ fn pin_session_is_required_and_keys_checked() -> TestResult {
         status_of(&r)? == Status::PinSessionRequired,
         format!("single use: {r:?}"),
     )?;
+    // a request of any PIN command that fails its parse uses it up too
+    for cmd in Command::ALL.into_iter().filter(|c| c.uses_pin_session()) {
+        let (r, _) = framed(&mut t, Command::PinSession as u32, b"{\"v\":1}", 512)?;
+        check(status_of(&r)? == Status::Ok, "session")?;
+        let (r, _) = framed(&mut t, cmd as u32, b"{\"v\":1,\"zz\":0}", 256)?;
+        check(
+            status_of(&r)? == Status::BadRequest,
+            format!("{cmd:?} malformed: {r:?}"),
+        )?;
+        let (r, _) = framed(&mut t, Command::PinVerify as u32, req.as_bytes(), 256)?;
+        check(
+            status_of(&r)? == Status::PinSessionRequired,
+            format!("{cmd:?}: a malformed request must use up the PIN session: {r:?}"),
+        )?;
+    }
     still_alive(&mut t)
 }
 
