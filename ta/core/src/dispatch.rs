@@ -301,6 +301,36 @@ mod test {
         decode::<InfoReply>(&exact).unwrap();
     }
 
+    /// A zero-length request (non-NULL: a NULL one never gets past the
+    /// adapter's parameter check) is not JSON: `bad-request` for every
+    /// command, nothing stored. A zero-length reply buffer: the command
+    /// runs, then `short-buffer` with the size its reply needs.
+    #[test]
+    fn empty_request_and_empty_reply_buffer() {
+        let mut p = MemPlatform::new();
+        for cmd in Command::ALL {
+            let (r, _) = call(&mut p, &mut root(), cmd, b"");
+            assert_eq!((r.status, r.len), (Status::BadRequest, 0), "{cmd:?}");
+        }
+        assert_eq!(p.writes(), 0);
+        let mut s = public();
+        let mut run = |cmd: Command, req: &[u8]| {
+            invoke(
+                &mut p,
+                &mut Instance::default(),
+                &mut s,
+                cmd as u32,
+                req,
+                &mut [],
+            )
+        };
+        let r = run(Command::Ping, br#"{"v":1,"echo":5}"#);
+        assert_eq!((r.status, r.detail, r.len), (Status::ShortBuffer, 10, 0));
+        let r = run(Command::PinSession, br#"{"v":1}"#);
+        assert_eq!((r.status, r.len), (Status::ShortBuffer, 0));
+        assert!(s.pin.is_some(), "the PIN session was opened all the same");
+    }
+
     #[test]
     fn admin_group_needs_admin_identity() {
         let mut p = MemPlatform::new();
