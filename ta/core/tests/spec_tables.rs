@@ -23,8 +23,9 @@
 //!   null |`, under a heading naming the commands): the field set of each
 //!   command's request, and for each field what the TA answers without it
 //!   and with `null`, at the edges of its integer width or string bound,
-//!   at the edges of its range, and for names inside and outside its
-//!   enum.
+//!   at the edges of its range, for names inside and outside its enum,
+//!   and (hex) in uppercase: the same answer, unless the field says
+//!   lowercase.
 //!
 //! `a_doctored_document_fails` proves the check can fail: each of a list
 //! of one-line edits to the document must be reported.
@@ -479,6 +480,20 @@ impl J {
 
 const PAN: &str = "1234567890123456";
 
+/// The raw JSON of the field at `path`.
+fn raw_at(j: &J, path: &str) -> String {
+    let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+    let J::Obj(fields) = j else {
+        panic!("{path}: not an object")
+    };
+    let (_, v) = fields.iter().find(|(k, _)| k == head).unwrap();
+    match (rest, v) {
+        ("", J::Raw(r)) => r.clone(),
+        ("", J::Obj(_)) => v.render(),
+        (rest, v) => raw_at(v, rest),
+    }
+}
+
 /// A valid request for `cmd`. With `ta`, the PIN fields come from a PIN
 /// session opened on it (so the command gets past its PIN session);
 /// without, they are well-formed stand-ins (and a PIN command answers
@@ -492,13 +507,15 @@ fn sample(cmd: Command, ta: Option<&mut Ta>) -> J {
     };
     let key = channel
         .as_ref()
-        .map_or("04".repeat(65), |c| c.client_key_hex().to_string());
+        .map_or(format!("04{}", "ab".repeat(64)), |c| {
+            c.client_key_hex().to_string()
+        });
     let block = |r: u8| {
         channel
             .as_ref()
-            .map_or("00".repeat(16), |c| c.block_hex(&pin, [r; 8]).to_string())
+            .map_or("ab".repeat(16), |c| c.block_hex(&pin, [r; 8]).to_string())
     };
-    let id = q("0102030405060708");
+    let id = q("0a0b0c0d0e0f1a1b");
     match cmd {
         Command::Ping => f.push(("echo", n("7"))),
         Command::Info | Command::PinSession | Command::PinStatus | Command::Wipe => {}
@@ -519,7 +536,7 @@ fn sample(cmd: Command, ta: Option<&mut Ta>) -> J {
             ("client_key", q(&key)),
             ("block", q(&block(1))),
             ("pan", q(PAN)),
-            ("signature", q("3006020101020101")),
+            ("signature", q("300602010a02010b")),
         ]),
         Command::KeyGenerate => f.extend([
             ("label", q("k")),
@@ -537,13 +554,13 @@ fn sample(cmd: Command, ta: Option<&mut Ta>) -> J {
         ]),
         Command::KeyList => f.push(("offset", n("0"))),
         Command::KeyInfo | Command::KeyDelete | Command::KeyExport => f.push(("id", id)),
-        Command::KeySign => f.extend([("id", id), ("message", q("0102"))]),
+        Command::KeySign => f.extend([("id", id), ("message", q("0a0b"))]),
         Command::KeyAttest => f.extend([
             ("id", id),
-            ("challenge", q("00112233")),
-            ("attest_key", q("0807060504030201")),
+            ("challenge", q("aabbccdd")),
+            ("attest_key", q("1b1a0f0e0d0c0b0a")),
         ]),
-        Command::KeyImport => f.push(("blob", q(&"01".repeat(mfs_proto::SEALED_BLOB_MAX_LEN)))),
+        Command::KeyImport => f.push(("blob", q(&"ab".repeat(mfs_proto::SEALED_BLOB_MAX_LEN)))),
         Command::TxSign => f.extend([
             ("id", id),
             ("client_key", q(&key)),
@@ -562,7 +579,7 @@ fn sample(cmd: Command, ta: Option<&mut Ta>) -> J {
             ),
         ]),
         Command::LogRead => f.push(("from", n("0"))),
-        Command::LogHead => f.push(("challenge", q("00112233"))),
+        Command::LogHead => f.push(("challenge", q("aabbccdd"))),
         Command::Provision => f.extend([
             ("pin_max_tries", n("5")),
             ("pin_throttle_ms", n("0")),
@@ -579,6 +596,8 @@ enum Edit {
     Keep,
     Remove(String),
     Set(String, String),
+    /// The field's value in uppercase.
+    Upper(String),
 }
 
 /// What a fresh TA answers to the sample request of `cmd` with `edit`
@@ -597,6 +616,10 @@ fn answer(cmd: Command, edit: &Edit, with_session: bool) -> Status {
         Edit::Keep => true,
         Edit::Remove(path) => req.edit(path, None),
         Edit::Set(path, raw) => req.edit(path, Some(raw)),
+        Edit::Upper(path) => {
+            let upper = raw_at(&req, path).to_ascii_uppercase();
+            req.edit(path, Some(&upper))
+        }
     };
     assert!(found, "{cmd:?}: no field for {edit:?}");
     let (status, _) = ta.call(cmd, &req.render(), MAX_REPLY_LEN);
@@ -1073,6 +1096,17 @@ fn check_field(cmd: Command, row: &[String], problems: &mut Vec<String>) {
             cmd.name()
         )),
     }
+    // hex: either case, unless the field says lowercase
+    if ty == "hex" {
+        let upper = Edit::Upper(field.into());
+        if value.contains("lowercase") {
+            let is = |s: Status| s == Status::InvalidArgument;
+            c.expect(upper, true, is, "invalid-argument in uppercase");
+        } else {
+            let base = answer(cmd, &Edit::Keep, true);
+            c.expect(upper, true, |s| s == base, base.name());
+        }
+    }
     // the range
     if let Some((lo, hi, status)) = range(value) {
         let Some(status) = status else {
@@ -1364,6 +1398,8 @@ fn a_doctored_document_fails() {
             "`ta_key` ‖ `client_key`: the TA's",
             "`client_key` ‖ `ta_key`: the TA's",
         ),
+        // hex case
+        ("32–128 **lowercase** hex digits", "32–128 hex digits"),
     ];
     for (from, to) in edits {
         assert_eq!(
