@@ -91,6 +91,47 @@ impl Command {
         Command::Wipe,
     ];
 
+    /// Short stable name (used in `docs/ta-interface.md` and messages).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Command::Ping => "ping",
+            Command::Info => "info",
+            Command::PinSession => "pin-session",
+            Command::PinStatus => "pin-status",
+            Command::PinSet => "pin-set",
+            Command::PinVerify => "pin-verify",
+            Command::PinChange => "pin-change",
+            Command::PinUnblock => "pin-unblock",
+            Command::KeyGenerate => "key-generate",
+            Command::KeyList => "key-list",
+            Command::KeyInfo => "key-info",
+            Command::KeyDelete => "key-delete",
+            Command::KeySign => "key-sign",
+            Command::KeyAttest => "key-attest",
+            Command::KeyExport => "key-export",
+            Command::KeyImport => "key-import",
+            Command::TxSign => "tx-sign",
+            Command::LogRead => "log-read",
+            Command::LogHead => "log-head",
+            Command::Provision => "provision",
+            Command::Wipe => "wipe",
+        }
+    }
+
+    /// Whether a call of the command uses up the session's PIN session
+    /// (whatever its outcome, once the call reaches the TA): the commands
+    /// that carry a PIN block.
+    pub const fn uses_pin_session(self) -> bool {
+        matches!(
+            self,
+            Command::PinSet
+                | Command::PinVerify
+                | Command::PinChange
+                | Command::PinUnblock
+                | Command::TxSign
+        )
+    }
+
     /// The access-control group of the command.
     pub const fn group(self) -> Group {
         if (self as u32) >> 16 == 1 {
@@ -273,6 +314,20 @@ mod test {
         }
         for bad in [0u32, 3, 0x0001_0000, 0x0002_0001, u32::MAX] {
             assert_eq!(Command::try_from(bad), Err(UnknownCommand(bad)));
+        }
+    }
+
+    #[test]
+    fn command_names_are_distinct() {
+        let mut names: heapless::Vec<&str, 32> = heapless::Vec::new();
+        for c in Command::ALL {
+            assert!(!names.contains(&c.name()), "{c:?}");
+            assert!(
+                c.name()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-')
+            );
+            let _ = names.push(c.name());
         }
     }
 

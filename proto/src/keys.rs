@@ -13,11 +13,12 @@ pub use crate::statement::{
     CHALLENGE_MAX_LEN, STATEMENT_MAX_LEN, STATEMENT_TAG, Statement, VERSION_MAX_LEN,
 };
 pub use crate::types::{KEY_ID_LEN, LABEL_MAX_LEN, Label, valid_label};
-pub use crate::wire::base::{KeyIdHex, SignatureHex};
+pub use crate::wire::base::{EnumField, KeyIdHex, SignatureHex};
 pub use crate::wire::keys::{
     KEY_LIST_PAGE, KeyAttestReply, KeyAttestRequest, KeyDeleteReply, KeyExportReply,
-    KeyGenerateRequest, KeyImportRequest, KeyInfoReply, KeyListReply, KeyListRequest, KeyRequest,
-    KeySignReply, KeySignRequest, KeySummary, MAX_KEYS, MAX_KEYS_PER_CLIENT, OWNER_LEN,
-    RESERVED_PREFIX, SEALED_BLOB_MAX_LEN, SIGN_MESSAGE_MAX_LEN, SealedBlobHex,
+    KeyGenerateRequest, KeyGenerateWire, KeyImportRequest, KeyInfoReply, KeyListReply,
+    KeyListRequest, KeyPolicyWire, KeyRequest, KeySignReply, KeySignRequest, KeySummary, MAX_KEYS,
+    MAX_KEYS_PER_CLIENT, OWNER_LEN, RESERVED_PREFIX, SEALED_BLOB_MAX_LEN, SIGN_MESSAGE_MAX_LEN,
+    SealedBlobHex,
 };
 pub use crate::wire::system::WipeReply;

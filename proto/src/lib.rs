@@ -15,8 +15,11 @@
 //! | 2            | `MEMREF_OUTPUT` | reply: JSON object (on [`Status::Ok`] only)     |
 //! | 3            | `NONE`          |                                                |
 //!
-//! Any other parameter types are refused by the TA with the GlobalPlatform
-//! code `TEE_ERROR_BAD_PARAMETERS` before anything is parsed. Every other
+//! Any other parameter types, and a NULL request or reply buffer, are
+//! refused by the TA with the GlobalPlatform code
+//! `TEE_ERROR_BAD_PARAMETERS` before anything is parsed (a non-NULL buffer
+//! of length 0 is not refused: an empty request is `BadRequest`, an empty
+//! reply buffer gets [`Status::ShortBuffer`]). Every other
 //! outcome is reported as `TEE_SUCCESS` at the GP level with the result in
 //! parameter 0, so the session always stays usable.
 //!

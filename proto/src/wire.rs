@@ -23,12 +23,13 @@ pub mod pin;
 pub mod system;
 pub mod tx;
 
-pub use base::{EcPointHex, EmptyRequest, Header, KeyIdHex, PinBlockHex, SignatureHex};
+pub use base::{EcPointHex, EmptyRequest, EnumField, Header, KeyIdHex, PinBlockHex, SignatureHex};
 pub use keys::{
     KEY_LIST_PAGE, KeyAttestReply, KeyAttestRequest, KeyDeleteReply, KeyExportReply,
-    KeyGenerateRequest, KeyImportRequest, KeyInfoReply, KeyListReply, KeyListRequest, KeyRequest,
-    KeySignReply, KeySignRequest, KeySummary, MAX_KEYS, MAX_KEYS_PER_CLIENT, OWNER_LEN,
-    RESERVED_PREFIX, SEALED_BLOB_MAX_LEN, SIGN_MESSAGE_MAX_LEN, SealedBlobHex,
+    KeyGenerateRequest, KeyGenerateWire, KeyImportRequest, KeyInfoReply, KeyListReply,
+    KeyListRequest, KeyPolicyWire, KeyRequest, KeySignReply, KeySignRequest, KeySummary, MAX_KEYS,
+    MAX_KEYS_PER_CLIENT, OWNER_LEN, RESERVED_PREFIX, SEALED_BLOB_MAX_LEN, SIGN_MESSAGE_MAX_LEN,
+    SealedBlobHex,
 };
 pub use log::{LOG_PAGE, LogEntryWire, LogHeadReply, LogHeadRequest, LogReadReply, LogReadRequest};
 pub use pin::{PinChangeRequest, PinRequest, PinSessionReply, PinStatusReply, PinUnblockRequest};

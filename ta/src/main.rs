@@ -1,11 +1,13 @@
 //! The mfs trusted application: OP-TEE entry points only.
 //!
 //! This crate is a thin adapter. It checks the GP parameter types (via the
-//! typed parameter tuple: anything else is `TEE_ERROR_BAD_PARAMETERS`
-//! before our code runs), bounds the request size, copies the request out
-//! of shared memory into TA memory (the normal world can rewrite shared
-//! memory while the TA runs), and hands it to [`mfs_core::invoke`]. All
-//! decisions are made in `mfs-core`; all TEE calls are in [`tee`].
+//! typed parameter tuple: anything else, and a NULL request or reply
+//! buffer, is `TEE_ERROR_BAD_PARAMETERS` before our code runs; a non-NULL
+//! buffer of length 0 is passed on), bounds the request size, copies the
+//! request out of shared memory into TA memory (the normal world can
+//! rewrite shared memory while the TA runs), and hands it to
+//! [`mfs_core::invoke`]. All decisions are made in `mfs-core`; all TEE
+//! calls are in [`tee`].
 #![no_std]
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -79,8 +81,12 @@ fn invoke_command(ctx: &mut SessionCtx, cmd_id: u32, params: &mut Params<'_>) ->
     let Some(session) = ctx.session.as_mut() else {
         return Err(ErrorKind::BadState.into());
     };
+    // optee-utee's typed memrefs refuse NULL buffers (see above), so both
+    // buffers here are real; either may have length 0. An empty request
+    // is bad JSON; an empty reply buffer gets `short-buffer` after the
+    // command ran, like any reply buffer that is too small.
     let (result, input, output, _) = params;
-    let reply = match mfs_core::dispatch::check_request_len(input.buffer_len()) {
+    let reply = match mfs_core::dispatch::check_request_len(session, cmd_id, input.buffer_len()) {
         Some(too_large) => too_large,
         None => {
             // TA-owned copy: parse only what the normal world can no

@@ -1,10 +1,14 @@
 //! What every message shares: the version [`Header`] read before the
-//! rest, the version-only [`EmptyRequest`], and the hex text types of
-//! fixed byte strings.
+//! rest, the version-only [`EmptyRequest`], the hex text types of fixed
+//! byte strings, and [`EnumField`], how a request carries an enum value.
 //!
 //! Depends on [`crate::types`] and [`crate::pin`] (sizes only).
 
+use core::fmt;
+use core::marker::PhantomData;
+
 use heapless::String;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::pin::PIN_BLOCK_LEN;
@@ -34,3 +38,53 @@ pub type PinBlockHex = String<{ 2 * PIN_BLOCK_LEN }>;
 pub type KeyIdHex = String<{ 2 * KEY_ID_LEN }>;
 /// Hex text of a DER ECDSA signature.
 pub type SignatureHex = String<{ 2 * DER_SIGNATURE_MAX_LEN }>;
+
+/// An enum-valued request field as the TA parses it: one of `T`'s JSON
+/// names, or any other string. A non-string is a malformed request
+/// ([`crate::Status::BadRequest`]); a well-formed string outside the enum
+/// parses as [`EnumField::Unknown`] and the TA answers
+/// [`crate::Status::InvalidArgument`] ("a well-formed value out of its
+/// range"), the same rule as for a number out of its range. Parse only:
+/// clients send the enum itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumField<T> {
+    /// One of the enum's names.
+    Known(T),
+    /// A string that names no value of the enum.
+    Unknown,
+}
+
+impl<T> EnumField<T> {
+    /// The value, if the string named one.
+    pub fn known(self) -> Option<T> {
+        match self {
+            EnumField::Known(v) => Some(v),
+            EnumField::Unknown => None,
+        }
+    }
+}
+
+impl<T> From<T> for EnumField<T> {
+    fn from(v: T) -> Self {
+        EnumField::Known(v)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for EnumField<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Name<T>(PhantomData<T>);
+        impl<T: DeserializeOwned> Visitor<'_> for Name<T> {
+            type Value = EnumField<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<EnumField<T>, E> {
+                // The enum's own (derived) names decide, so there is no
+                // second list of names to keep in step.
+                let name = de::value::StrDeserializer::<de::value::Error>::new(s);
+                Ok(T::deserialize(name).map_or(EnumField::Unknown, EnumField::Known))
+            }
+        }
+        d.deserialize_str(Name(PhantomData))
+    }
+}

@@ -4,14 +4,17 @@
 //!
 //! Requests are strict (`deny_unknown_fields`); replies skip unknown
 //! fields, except inside the embedded [`KeyPolicy`], which is strict in
-//! both directions (see [`crate::policy`]). Depends on [`crate::policy`],
-//! [`crate::statement`], [`crate::types`] and [`crate::wire::base`].
+//! both directions (see [`crate::policy`]). The TA parses `KeyGenerate` as
+//! [`KeyGenerateWire`], whose policy may name an unknown purpose or PIN
+//! rule (refused as out of range, not as malformed). Depends on
+//! [`crate::policy`], [`crate::statement`], [`crate::types`] and
+//! [`crate::wire::base`].
 
 use heapless::{String, Vec};
 use serde::{Deserialize, Serialize};
 
-use super::base::{EcPointHex, KeyIdHex, SignatureHex};
-use crate::policy::{KeyPolicy, POLICY_LEN, Purpose};
+use super::base::{EcPointHex, EnumField, KeyIdHex, SignatureHex};
+use crate::policy::{KeyPolicy, POLICY_LEN, PinRule, Purpose};
 use crate::statement::{CHALLENGE_MAX_LEN, STATEMENT_MAX_LEN};
 use crate::types::{EC_POINT_LEN, KEY_ID_LEN, LABEL_MAX_LEN, Label};
 
@@ -46,6 +49,81 @@ pub struct KeyGenerateRequest {
     pub label: Label,
     /// The key's policy (see [`KeyPolicy::check`]).
     pub policy: KeyPolicy,
+}
+
+/// [`KeyPolicy`] as the TA parses it from a `KeyGenerate` request: as
+/// strict as [`KeyPolicy`] (unknown, missing or mistyped fields are
+/// malformed), except that `purpose` and `pin` may be any string
+/// ([`EnumField`]); [`KeyPolicyWire::resolve`] refuses a name outside the
+/// enum, which the TA answers with `InvalidArgument`. Parse only (clients
+/// send [`KeyGenerateRequest`]). Added in v1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPolicyWire {
+    /// [`KeyPolicy::purpose`].
+    pub purpose: EnumField<Purpose>,
+    /// [`KeyPolicy::pin`].
+    pub pin: EnumField<PinRule>,
+    /// [`KeyPolicy::pin_window_s`].
+    pub pin_window_s: u32,
+    /// [`KeyPolicy::max_uses`].
+    pub max_uses: Option<u32>,
+    /// [`KeyPolicy::not_after`].
+    pub not_after: Option<u64>,
+    /// [`KeyPolicy::exportable`].
+    pub exportable: bool,
+}
+
+impl KeyPolicyWire {
+    /// The policy, if `purpose` and `pin` name known values (its
+    /// consistency is [`KeyPolicy::check`]'s business).
+    pub fn resolve(self) -> Option<KeyPolicy> {
+        Some(KeyPolicy {
+            purpose: self.purpose.known()?,
+            pin: self.pin.known()?,
+            pin_window_s: self.pin_window_s,
+            max_uses: self.max_uses,
+            not_after: self.not_after,
+            exportable: self.exportable,
+        })
+    }
+}
+
+impl From<KeyPolicy> for KeyPolicyWire {
+    fn from(p: KeyPolicy) -> Self {
+        KeyPolicyWire {
+            purpose: p.purpose.into(),
+            pin: p.pin.into(),
+            pin_window_s: p.pin_window_s,
+            max_uses: p.max_uses,
+            not_after: p.not_after,
+            exportable: p.exportable,
+        }
+    }
+}
+
+/// [`KeyGenerateRequest`] as the TA parses it (the same JSON; the policy
+/// as [`KeyPolicyWire`]). Added in v1.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyGenerateWire {
+    /// Protocol version.
+    pub v: u16,
+    /// The key's label.
+    pub label: Label,
+    /// The key's policy, its enum values not yet resolved.
+    pub policy: KeyPolicyWire,
+}
+
+impl KeyGenerateWire {
+    /// The request, if the policy names only known values.
+    pub fn resolve(self) -> Option<KeyGenerateRequest> {
+        Some(KeyGenerateRequest {
+            v: self.v,
+            label: self.label,
+            policy: self.policy.resolve()?,
+        })
+    }
 }
 
 /// A request naming one key ([`crate::Command::KeyInfo`],
@@ -190,6 +268,62 @@ mod test {
     use crate::policy::test::policy;
     use crate::test_util::filled;
     use crate::{MAX_REPLY_LEN, MAX_REQUEST_LEN, decode, encode};
+
+    /// The TA's parse of `KeyGenerate` reads what a client sends as the
+    /// same request; an out-of-enum name parses and is refused by
+    /// `resolve`; a non-string name, or anything the strict request
+    /// refuses, does not parse.
+    #[test]
+    fn key_generate_wire_resolves_or_refuses_enum_names() {
+        let mut buf = [0u8; MAX_REQUEST_LEN];
+        for p in [policy(), KeyPolicy::plain(Purpose::Attest)] {
+            let req = KeyGenerateRequest {
+                v: 1,
+                label: filled('a'),
+                policy: p,
+            };
+            let n = encode(&req, &mut buf).unwrap();
+            let wire: KeyGenerateWire = decode(&buf[..n]).unwrap();
+            assert_eq!(wire.resolve(), Some(req.clone()));
+            assert_eq!(KeyPolicyWire::from(p).resolve(), Some(p));
+        }
+        let with = |purpose: &str, pin: &str| {
+            std::format!(
+                r#"{{"v":1,"label":"k","policy":{{"purpose":{purpose},"pin":{pin},"pin_window_s":0,"max_uses":null,"not_after":null,"exportable":false}}}}"#
+            )
+        };
+        for (purpose, pin) in [
+            (r#""encrypt""#, r#""none""#),
+            (r#""sign""#, r#""sometimes""#),
+            (r#""Sign""#, r#""none""#),
+            (r#""""#, r#""none""#),
+            (r#""si\u0067n ""#, r#""none""#),
+        ] {
+            let text = with(purpose, pin);
+            let wire: KeyGenerateWire = decode(text.as_bytes()).unwrap();
+            assert_eq!(wire.resolve(), None, "{text}");
+            assert!(decode::<KeyGenerateRequest>(text.as_bytes()).is_err());
+        }
+        // an escaped but known name is known
+        let text = with(r#""si\u0067n""#, r#""per-use""#);
+        let req = decode::<KeyGenerateWire>(text.as_bytes())
+            .unwrap()
+            .resolve();
+        assert_eq!(req.map(|r| r.policy.pin), Some(PinRule::PerUse));
+        for (purpose, pin) in [
+            ("1", r#""none""#),
+            ("null", r#""none""#),
+            (r#""sign""#, "true"),
+            (r#""sign""#, r#"["none"]"#),
+            (r#""sign""#, r#"{"none":0}"#),
+        ] {
+            let text = with(purpose, pin);
+            assert!(
+                decode::<KeyGenerateWire>(text.as_bytes()).is_err(),
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn largest_key_messages_fit() {

@@ -245,6 +245,9 @@ fn requests_with_added_fields_are_refused() {
     strict::<KeyGenerateRequest>(
         std::format!(r#"{{"v":1,"label":"pay","policy":{policy}}}"#).as_bytes(),
     );
+    strict::<KeyGenerateWire>(
+        std::format!(r#"{{"v":1,"label":"pay","policy":{policy}}}"#).as_bytes(),
+    );
     strict::<KeyRequest>(br#"{"v":1,"id":"0102030405060708"}"#);
     strict::<KeyListRequest>(br#"{"v":1,"offset":0}"#);
     strict::<KeySignRequest>(br#"{"v":1,"id":"0102030405060708","message":"00"}"#);
@@ -262,12 +265,14 @@ fn requests_with_added_fields_are_refused() {
     );
     // nested request objects are strict too
     strict::<KeyPolicy>(policy.as_bytes());
+    strict::<KeyPolicyWire>(policy.as_bytes());
     strict::<crate::TxRecord>(record.as_bytes());
     let nested_policy = std::format!(
         r#"{{"v":1,"label":"pay","policy":{}}}"#,
         policy.replace("\"exportable\":false", "\"exportable\":false,\"x\":1")
     );
     assert!(decode::<KeyGenerateRequest>(nested_policy.as_bytes()).is_err());
+    assert!(decode::<KeyGenerateWire>(nested_policy.as_bytes()).is_err());
     let nested_record = std::format!(
         r#"{{"v":1,"id":"0102030405060708","client_key":"04","block":"00","record":{}}}"#,
         record.replace("\"time\":1", "\"time\":1,\"x\":1")

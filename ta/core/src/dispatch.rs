@@ -1,27 +1,35 @@
 //! The command dispatcher: one request in, one status + reply out.
 //!
-//! Order of checks for every call (the TA adapter has already refused wrong
-//! GP parameter types and copied the request out of shared memory):
+//! Order for every call (the TA adapter has already refused wrong GP
+//! parameter types and NULL buffers, and copies the request out of shared
+//! memory after step 2):
 //!
-//! 1. request size `<= MAX_REQUEST_LEN`, else `RequestTooLarge`;
-//! 2. command ID known, else `UnknownCommand`;
-//! 3. `{"v":..}` parses, else `BadRequest`; version in range, else
+//! 1. a command that uses a PIN session ([`Command::uses_pin_session`])
+//!    takes this session's unused PIN session first: whatever happens
+//!    next, the call has used it up (one PIN session, one attempt);
+//! 2. request size `<= MAX_REQUEST_LEN`, else `RequestTooLarge`;
+//! 3. command ID known, else `UnknownCommand`;
+//! 4. `{"v":..}` parses, else `BadRequest`; version in range, else
 //!    `UnsupportedVersion`;
-//! 4. the session's login may use the command (admin group: the admin
+//! 5. the session's login may use the command (admin group: the admin
 //!    identity; PUBLIC login: `ping` and `info` only), else `AccessDenied`;
-//! 5. the command's own strict parse and checks;
-//! 6. the reply fits the caller's buffer, else `ShortBuffer` with the
-//!    needed size (the command's effects, if any, have happened: replies of
-//!    state-changing commands are small and always fit `MAX_REPLY_LEN`).
+//! 6. the command's own strict parse (`BadRequest`; a well-formed value
+//!    out of range, also an enum name outside its enum, is
+//!    `InvalidArgument`) and checks;
+//! 7. the reply fits the caller's buffer, else `ShortBuffer` with the
+//!    needed size. It is checked after the command ran to success: its
+//!    effects, if any, have happened (replies of state-changing commands
+//!    are small and always fit `MAX_REPLY_LEN`).
 
 use mfs_proto::{
-    Command, EmptyRequest, Header, KeyListRequest, KeyRequest, MAX_REPLY_LEN, MAX_REQUEST_LEN,
-    PROTOCOL_CURRENT, PROTOCOL_MIN, PingRequest, Status, decode, encode,
+    Command, EmptyRequest, Header, KeyGenerateWire, KeyListRequest, KeyRequest, MAX_REPLY_LEN,
+    MAX_REQUEST_LEN, PROTOCOL_CURRENT, PROTOCOL_MIN, PingRequest, Status, decode, encode,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::access::allowed;
 use crate::error::Error;
+use crate::pin::PinSession;
 use crate::platform::Platform;
 use crate::session::Session;
 use crate::state::Instance;
@@ -53,11 +61,28 @@ fn size_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// The reply for a request of `len` bytes that is over the bound, if it
-/// is. Checked before anything is copied out of shared memory.
-pub fn check_request_len(len: usize) -> Option<Reply> {
+/// Step 1: the session's unused PIN session, taken out of it if `cmd` is
+/// a command that uses one (so every outcome of the call uses it up).
+fn take_pin_session(session: &mut Session, cmd: u32) -> Option<PinSession> {
+    match Command::try_from(cmd) {
+        Ok(c) if c.uses_pin_session() => session.pin.take(),
+        _ => None,
+    }
+}
+
+fn too_large(len: usize) -> Option<Reply> {
     (len > MAX_REQUEST_LEN)
         .then(|| Reply::error(Status::RequestTooLarge, size_u32(MAX_REQUEST_LEN)))
+}
+
+/// Steps 1 and 2 for a request of `len` bytes, for the TA adapter to call
+/// before anything is copied out of shared memory: the reply if the
+/// request is over the bound (a PIN command's PIN session is used up all
+/// the same), else `None` and nothing happened.
+pub fn check_request_len(session: &mut Session, cmd: u32, len: usize) -> Option<Reply> {
+    let reply = too_large(len)?;
+    drop(take_pin_session(session, cmd));
+    Some(reply)
 }
 
 /// Handles one command. Never panics on any input.
@@ -69,7 +94,9 @@ pub fn invoke<P: Platform>(
     request: &[u8],
     out: &mut [u8],
 ) -> Reply {
-    if let Some(too_large) = check_request_len(request.len()) {
+    // A local slot: dropped (the key zeroized) on every early return.
+    let mut pin_session = take_pin_session(session, cmd);
+    if let Some(too_large) = too_large(request.len()) {
         return too_large;
     }
     let Ok(command) = Command::try_from(cmd) else {
@@ -95,17 +122,21 @@ pub fn invoke<P: Platform>(
             pin::open_session(p, &mut session.pin)
         }),
         Command::PinStatus => handle(request, b, |_: EmptyRequest| pin::status(p, inst, c)),
-        Command::PinSet => handle(request, b, |r| pin::set(p, inst, (c, &mut session.pin), &r)),
+        Command::PinSet => handle(request, b, |r| pin::set(p, inst, (c, &mut pin_session), &r)),
         Command::PinVerify => handle(request, b, |r| {
-            pin::verify(p, inst, (c, &mut session.pin), &r)
+            pin::verify(p, inst, (c, &mut pin_session), &r)
         }),
         Command::PinChange => handle(request, b, |r| {
-            pin::change(p, inst, (c, &mut session.pin), &r)
+            pin::change(p, inst, (c, &mut pin_session), &r)
         }),
         Command::PinUnblock => handle(request, b, |r| {
-            pin::unblock(p, inst, (c, &mut session.pin), &r)
+            pin::unblock(p, inst, (c, &mut pin_session), &r)
         }),
-        Command::KeyGenerate => handle(request, b, |r| keys::generate(p, inst, c, &r)),
+        Command::KeyGenerate => handle(request, b, |r: KeyGenerateWire| {
+            // An enum name outside its enum: well-formed, out of range.
+            let r = r.resolve().ok_or(Error::InvalidArgument)?;
+            keys::generate(p, inst, c, &r)
+        }),
         Command::KeyList => handle(request, b, |r: KeyListRequest| keys::list(p, c, r.offset)),
         Command::KeyInfo => handle(request, b, |r: KeyRequest| keys::info(p, c, &r.id)),
         Command::KeyDelete => handle(request, b, |r: KeyRequest| keys::delete(p, inst, c, &r.id)),
@@ -113,7 +144,7 @@ pub fn invoke<P: Platform>(
         Command::KeyAttest => handle(request, b, |r| keys::attest(p, inst, c, &r)),
         Command::KeyExport => handle(request, b, |r: KeyRequest| keys::export(p, inst, c, &r.id)),
         Command::KeyImport => handle(request, b, |r| keys::import(p, inst, c, &r)),
-        Command::TxSign => handle(request, b, |r| tx::sign(p, inst, (c, &mut session.pin), &r)),
+        Command::TxSign => handle(request, b, |r| tx::sign(p, inst, (c, &mut pin_session), &r)),
         Command::LogRead => handle(request, b, |r| log::read_page(p, inst, c, &r)),
         Command::LogHead => handle(request, b, |r| log::signed_head(p, inst, &r)),
         Command::Wipe => handle(request, b, |_: EmptyRequest| {
@@ -179,6 +210,17 @@ mod test {
             ClientIdentity {
                 login: Login::User,
                 uuid: LINUX_ROOT_USER_UUID,
+            },
+            &AdminPolicy::ROOT_USER,
+        )
+    }
+
+    /// A user login that is not the admin (a payment app).
+    fn user() -> Session {
+        Session::open(
+            ClientIdentity {
+                login: Login::User,
+                uuid: [0x10; 16],
             },
             &AdminPolicy::ROOT_USER,
         )
@@ -278,6 +320,36 @@ mod test {
         decode::<InfoReply>(&exact).unwrap();
     }
 
+    /// A zero-length request (non-NULL: a NULL one never gets past the
+    /// adapter's parameter check) is not JSON: `bad-request` for every
+    /// command, nothing stored. A zero-length reply buffer: the command
+    /// runs, then `short-buffer` with the size its reply needs.
+    #[test]
+    fn empty_request_and_empty_reply_buffer() {
+        let mut p = MemPlatform::new();
+        for cmd in Command::ALL {
+            let (r, _) = call(&mut p, &mut root(), cmd, b"");
+            assert_eq!((r.status, r.len), (Status::BadRequest, 0), "{cmd:?}");
+        }
+        assert_eq!(p.writes(), 0);
+        let mut s = user();
+        let mut run = |cmd: Command, req: &[u8]| {
+            invoke(
+                &mut p,
+                &mut Instance::default(),
+                &mut s,
+                cmd as u32,
+                req,
+                &mut [],
+            )
+        };
+        let r = run(Command::Ping, br#"{"v":1,"echo":5}"#);
+        assert_eq!((r.status, r.detail, r.len), (Status::ShortBuffer, 10, 0));
+        let r = run(Command::PinSession, br#"{"v":1}"#);
+        assert_eq!((r.status, r.len), (Status::ShortBuffer, 0));
+        assert!(s.pin.is_some(), "the PIN session was opened all the same");
+    }
+
     #[test]
     fn admin_group_needs_admin_identity() {
         let mut p = MemPlatform::new();
@@ -300,6 +372,109 @@ mod test {
         let (r, _) = call(&mut p, &mut root(), Command::Provision, &prov(300));
         assert_eq!(r.status, Status::BadRequest);
         assert_eq!(p.writes(), 0);
+    }
+
+    /// An out-of-enum `purpose` or `pin` is a well-formed value out of its
+    /// range (`invalid-argument`, like a number out of range); a value of
+    /// the wrong JSON type stays `bad-request`. Nothing is stored.
+    #[test]
+    fn enum_names_outside_their_enum_are_invalid_arguments() {
+        let gen_req = |purpose: &str, pin: &str| {
+            format!(
+                r#"{{"v":1,"label":"k","policy":{{"purpose":{purpose},"pin":{pin},"pin_window_s":0,"max_uses":null,"not_after":null,"exportable":false}}}}"#
+            )
+        };
+        for provisioned in [false, true] {
+            let mut p = MemPlatform::new();
+            if provisioned {
+                call(&mut p, &mut root(), Command::Provision, &prov(5));
+            }
+            let writes = p.writes();
+            for (purpose, pin, want) in [
+                (r#""encrypt""#, r#""none""#, Status::InvalidArgument),
+                (r#""sign""#, r#""sometimes""#, Status::InvalidArgument),
+                (r#""SIGN""#, r#""none""#, Status::InvalidArgument),
+                (r#""""#, r#""none""#, Status::InvalidArgument),
+                ("1", r#""none""#, Status::BadRequest),
+                ("null", r#""none""#, Status::BadRequest),
+                (r#""sign""#, "false", Status::BadRequest),
+                (r#""sign""#, r#"["none"]"#, Status::BadRequest),
+            ] {
+                let req = gen_req(purpose, pin);
+                let (r, _) = call(&mut p, &mut user(), Command::KeyGenerate, req.as_bytes());
+                assert_eq!(r.status, want, "{req}");
+            }
+            assert_eq!(p.writes(), writes);
+            // the known names still work
+            let (r, _) = call(
+                &mut p,
+                &mut user(),
+                Command::KeyGenerate,
+                gen_req(r#""sign""#, r#""per-use""#).as_bytes(),
+            );
+            let want = if provisioned {
+                Status::Ok
+            } else {
+                Status::NotProvisioned
+            };
+            assert_eq!(r.status, want);
+        }
+    }
+
+    /// Every call of a command that carries a PIN block uses up the
+    /// session's PIN session, whatever the request holds: also one that is
+    /// too large, empty, not JSON, of an unsupported version or that fails
+    /// the command's strict parse. Other commands leave it alone.
+    #[test]
+    fn pin_commands_use_up_the_pin_session_whatever_the_request() {
+        let mut p = MemPlatform::new();
+        let big = alloc::vec![b' '; MAX_REQUEST_LEN + 1];
+        let bad: [&[u8]; 7] = [
+            b"",
+            b"garbage",
+            br#"{"v":1}"#,
+            br#"{"v":1,"zz":0}"#,
+            br#"{"v":2}"#,
+            br#"{"v":1,"client_key":7,"block":"00"}"#,
+            &big,
+        ];
+        let pin_commands: alloc::vec::Vec<Command> = Command::ALL
+            .into_iter()
+            .filter(|c| c.uses_pin_session())
+            .collect();
+        assert_eq!(
+            pin_commands,
+            [
+                Command::PinSet,
+                Command::PinVerify,
+                Command::PinChange,
+                Command::PinUnblock,
+                Command::TxSign
+            ]
+        );
+        for cmd in Command::ALL {
+            for req in bad {
+                let mut s = root();
+                let (r, _) = call(&mut p, &mut s, Command::PinSession, br#"{"v":1}"#);
+                assert_eq!(r.status, Status::Ok);
+                let (r, _) = call(&mut p, &mut s, cmd, req);
+                if cmd.uses_pin_session() {
+                    assert_ne!(r.status, Status::Ok, "{cmd:?}");
+                    assert!(s.pin.is_none(), "{cmd:?} {req:?}");
+                } else if r.status != Status::Ok {
+                    // (`{"v":1}` is a valid info, pin-status or wipe)
+                    assert!(s.pin.is_some(), "{cmd:?} {req:?}");
+                }
+            }
+            // The adapter's size check before the copy does the same.
+            let mut s = root();
+            call(&mut p, &mut s, Command::PinSession, br#"{"v":1}"#);
+            assert_eq!(check_request_len(&mut s, cmd as u32, MAX_REQUEST_LEN), None);
+            assert!(s.pin.is_some());
+            let r = check_request_len(&mut s, cmd as u32, MAX_REQUEST_LEN + 1);
+            assert_eq!(r.map(|r| r.status), Some(Status::RequestTooLarge));
+            assert_eq!(s.pin.is_none(), cmd.uses_pin_session(), "{cmd:?}");
+        }
     }
 
     #[test]

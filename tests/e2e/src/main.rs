@@ -312,21 +312,132 @@ fn wrong_protocol_version_is_refused() -> TestResult {
     still_alive(&mut t)
 }
 
+/// A request of length 0 through a non-NULL buffer (what an empty slice
+/// gives libteec) reaches the TA, and empty is not JSON.
 fn empty_request_is_refused() -> TestResult {
     let mut t =
         TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
     let mut out = [0u8; 64];
-    match t.call(Command::Ping as u32, &[], &mut out) {
-        // libteec passes a zero-length temporary reference as a null
-        // buffer, which the TA refuses at the parameter check...
-        Err(Error::Tee {
-            code: TEEC_ERROR_BAD_PARAMETERS,
-        }) => {}
-        // ...or, where it is passed as an empty buffer, it is bad JSON.
-        Ok(r) if r.status == Status::BadRequest as u32 => {}
-        other => return Err(format!("unexpected {other:?}")),
-    }
+    let r = t
+        .call(Command::Ping as u32, &[], &mut out)
+        .map_err(|e| format!("call: {e}"))?;
+    check(
+        status_of(&r)? == Status::BadRequest && r.len == 0,
+        format!("{r:?}"),
+    )?;
     still_alive(&mut t)
+}
+
+/// A temporary memory reference with a NULL buffer of size 0 (libteec
+/// passes it to the TEE as a NULL memref).
+fn null_ref(param_type: ParamType) -> ParamTmpRef<'static> {
+    let raw = optee_teec::raw::TEEC_Parameter {
+        tmpref: optee_teec::raw::TEEC_TempMemoryReference {
+            buffer: std::ptr::null_mut(),
+            size: 0,
+        },
+    };
+    ParamTmpRef::from_raw(raw, param_type)
+}
+
+/// Parameter 0 `a` and `b` and parameter 2's size after a framed call.
+fn raw_call(
+    s: &mut Session,
+    cmd: u32,
+    req: &[u8],
+    out: &mut [u8],
+) -> Result<(u32, u32, usize), u32> {
+    let mut op = Operation::new(
+        0,
+        ParamValue::new(0, 0, ParamType::ValueOutput),
+        ParamTmpRef::new_input(req),
+        ParamTmpRef::new_output(out),
+        ParamNone,
+    );
+    invoke_raw(s, cmd, &mut op)?;
+    let (p0, _, p2, _) = op.parameters();
+    Ok((p0.a(), p0.b(), p2.updated_size()))
+}
+
+/// NULL buffers end at the parameter check (GP `TEE_ERROR_BAD_PARAMETERS`,
+/// nothing runs); a non-NULL reply buffer of length 0 lets the command
+/// run and answers `short-buffer` with the size needed: the command's
+/// effects have happened (here: the PIN session it opened is in use).
+fn null_buffers_and_empty_replies() -> TestResult {
+    let mut ctx = Context::new().map_err(|e| e.to_string())?;
+    let mut s = raw_session(&mut ctx)?;
+    let ping = Command::Ping as u32;
+    let req = b"{\"v\":1,\"echo\":5}";
+    let mut out = [0u8; 64];
+    let mut op = Operation::new(
+        0,
+        ParamValue::new(0, 0, ParamType::ValueOutput),
+        null_ref(ParamType::MemrefTempInput),
+        ParamTmpRef::new_output(&mut out),
+        ParamNone,
+    );
+    check(
+        invoke_raw(&mut s, ping, &mut op) == Err(TEEC_ERROR_BAD_PARAMETERS),
+        "NULL request buffer",
+    )?;
+    let mut op = Operation::new(
+        0,
+        ParamValue::new(0, 0, ParamType::ValueOutput),
+        ParamTmpRef::new_input(req),
+        null_ref(ParamType::MemrefTempOutput),
+        ParamNone,
+    );
+    check(
+        invoke_raw(&mut s, ping, &mut op) == Err(TEEC_ERROR_BAD_PARAMETERS),
+        "NULL reply buffer",
+    )?;
+    // zero-length, non-NULL: a real buffer's empty front
+    let backing = [0u8; 8];
+    let r = raw_call(&mut s, ping, &backing[..0], &mut out);
+    check(
+        r == Ok((Status::BadRequest as u32, 0, 0)),
+        format!("empty request: {r:?}"),
+    )?;
+    let mut reply = [0u8; 8];
+    let r = raw_call(&mut s, ping, req, &mut reply[..0]);
+    check(
+        r == Ok((Status::ShortBuffer as u32, 10, 0)),
+        format!("empty reply buffer: {r:?}"),
+    )?;
+    // pin-session ran: a PIN command now finds a session (and fails on
+    // the client key, which is not a curve point), then none
+    let r = raw_call(
+        &mut s,
+        Command::PinSession as u32,
+        b"{\"v\":1}",
+        &mut reply[..0],
+    );
+    check(
+        matches!(r, Ok((st, n, 0)) if st == Status::ShortBuffer as u32 && n > 0),
+        format!("pin-session, empty reply buffer: {r:?}"),
+    )?;
+    let verify = format!(
+        "{{\"v\":1,\"client_key\":\"{}\",\"block\":\"{}\"}}",
+        "04".repeat(65),
+        "00".repeat(16)
+    );
+    for want in [Status::CryptoFailure, Status::PinSessionRequired] {
+        let r = raw_call(
+            &mut s,
+            Command::PinVerify as u32,
+            verify.as_bytes(),
+            &mut out,
+        );
+        check(
+            matches!(r, Ok((st, _, _)) if st == want as u32),
+            format!("pin-verify after it, want {}: {r:?}", want.name()),
+        )?;
+    }
+    let r = raw_call(&mut s, ping, req, &mut out);
+    check(
+        r == Ok((Status::Ok as u32, 0, 10)) && &out[..10] == b"{\"echo\":5}",
+        format!("session still works: {r:?}"),
+    )
 }
 
 fn admin_group_needs_admin_login() -> TestResult {
@@ -890,6 +1001,21 @@ fn pin_session_is_required_and_keys_checked() -> TestResult {
         status_of(&r)? == Status::PinSessionRequired,
         format!("single use: {r:?}"),
     )?;
+    // a request of any PIN command that fails its parse uses it up too
+    for cmd in Command::ALL.into_iter().filter(|c| c.uses_pin_session()) {
+        let (r, _) = framed(&mut t, Command::PinSession as u32, b"{\"v\":1}", 512)?;
+        check(status_of(&r)? == Status::Ok, "session")?;
+        let (r, _) = framed(&mut t, cmd as u32, b"{\"v\":1,\"zz\":0}", 256)?;
+        check(
+            status_of(&r)? == Status::BadRequest,
+            format!("{cmd:?} malformed: {r:?}"),
+        )?;
+        let (r, _) = framed(&mut t, Command::PinVerify as u32, req.as_bytes(), 256)?;
+        check(
+            status_of(&r)? == Status::PinSessionRequired,
+            format!("{cmd:?}: a malformed request must use up the PIN session: {r:?}"),
+        )?;
+    }
     still_alive(&mut t)
 }
 
@@ -1078,6 +1204,9 @@ fn key_requests_are_checked_and_session_survives() -> TestResult {
         (Command::KeyGenerate, format!(r#"{{"v":1,"label":"has space",{policy}}}"#), Status::InvalidArgument),
         (Command::KeyGenerate, format!(r#"{{"v":1,"label":"",{policy}}}"#), Status::InvalidArgument),
         (Command::KeyGenerate, r#"{"v":1,"label":"x","policy":{"purpose":"sign"}}"#.into(), Status::BadRequest),
+        (Command::KeyGenerate, format!(r#"{{"v":1,"label":"x",{}}}"#, policy.replace(r#""sign""#, r#""encrypt""#)), Status::InvalidArgument),
+        (Command::KeyGenerate, format!(r#"{{"v":1,"label":"x",{}}}"#, policy.replace(r#""none""#, r#""always""#)), Status::InvalidArgument),
+        (Command::KeyGenerate, format!(r#"{{"v":1,"label":"x",{}}}"#, policy.replace(r#""sign""#, "1")), Status::BadRequest),
         (Command::KeyGenerate, r#"{"v":1,"label":"x","policy":{"purpose":"sign","pin":"window","pin_window_s":0,"max_uses":null,"not_after":null,"exportable":false}}"#.into(), Status::InvalidArgument),
         (Command::KeyGenerate, r#"{"v":1,"label":"x","policy":{"purpose":"sign","pin":"none","pin_window_s":0,"max_uses":3,"not_after":null,"exportable":true}}"#.into(), Status::InvalidArgument),
         (Command::KeyImport, r#"{"v":1,"blob":"0102"}"#.into(), Status::BlobRejected),
@@ -1317,7 +1446,7 @@ fn main() -> ExitCode {
     } else {
         args.first().cloned().unwrap_or_default()
     };
-    let tests: [Test; 24] = [
+    let tests: [Test; 25] = [
         ("ping", ping),
         ("info_reports_platform_facts", info_reports_platform_facts),
         ("unknown_command_is_a_status", unknown_command_is_a_status),
@@ -1343,6 +1472,10 @@ fn main() -> ExitCode {
             wrong_protocol_version_is_refused,
         ),
         ("empty_request_is_refused", empty_request_is_refused),
+        (
+            "null_buffers_and_empty_replies",
+            null_buffers_and_empty_replies,
+        ),
         (
             "admin_group_needs_admin_login",
             admin_group_needs_admin_login,
