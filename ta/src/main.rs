@@ -49,7 +49,7 @@ fn open_session(_params: &mut ParametersNone, ctx: &mut SessionCtx) -> Result<()
     let client = tee::client_identity()?;
     // At the cap the session is refused before anything is allocated for
     // it; sessions already open are unaffected.
-    tee::admit_session(&client).map_err(|_| ErrorKind::Busy)?;
+    tee::admit_session(&client, ADMIN_POLICY.admits(&client)).map_err(|_| ErrorKind::Busy)?;
     ctx.admitted = true;
     ctx.session = Some(mfs_core::Session::open(client, &ADMIN_POLICY));
     ctx.platform = tee::TeePlatform::probe();

@@ -228,9 +228,10 @@ pub fn with_instance<R>(f: impl FnOnce(&mut mfs_core::Instance) -> R) -> R {
 /// and `mfs_proto::MAX_SESSIONS_PER_CLIENT`.
 pub fn admit_session(
     client: &mfs_core::ClientIdentity,
+    admin: bool,
 ) -> core::result::Result<(), mfs_core::session::TooManySessions> {
     match INSTANCE.0.try_borrow_mut() {
-        Ok(mut st) => st.sessions.admit(client),
+        Ok(mut st) => st.sessions.admit(client, admin),
         // Unreachable (no re-entry); refusing is the safe answer.
         Err(_) => Err(mfs_core::session::TooManySessions::Total),
     }

@@ -73,6 +73,20 @@ impl ClientIdentity {
         })
     }
 
+    /// Whether the login names one principal that can own keys and a PIN:
+    /// a user (`TEE_LOGIN_USER`), an application (`APPLICATION`,
+    /// `APPLICATION_USER`) or another TA. A PUBLIC login has no identity,
+    /// a group identity (`GROUP`, `APPLICATION_GROUP`) is shared by every
+    /// member of the group (on Linux any process may log in as any group it
+    /// is in, and every TEE client is in the group owning `/dev/tee0`), and
+    /// `Other` is not known: such logins own nothing.
+    pub fn can_own(&self) -> bool {
+        matches!(
+            self.login,
+            Login::User | Login::Application | Login::ApplicationUser | Login::TrustedApp
+        )
+    }
+
     /// The identity's 8-byte tag in the key index and in PIN object names:
     /// the first 8 bytes of SHA-256(`"mfs-ta/owner/v1"` ‖ stored form).
     /// Never all-zero (that is [`OwnerTag::LEGACY`]).
@@ -194,13 +208,16 @@ impl AdminPolicy {
 }
 
 /// Whether `caller` may run `command`: admin-group commands only for the
-/// admin identity; a PUBLIC login (no identity to own anything) only
-/// `ping` and `info`; every other login the user group.
+/// admin identity; the user group for logins that can own keys and a PIN
+/// ([`ClientIdentity::can_own`]) and for the admin; every other login
+/// (PUBLIC, group logins) only `ping` and `info`.
 pub fn allowed(command: Command, caller: &Caller) -> bool {
     match command.group() {
         Group::Admin => caller.admin,
         Group::User => {
-            caller.client.login != Login::Public || matches!(command, Command::Ping | Command::Info)
+            caller.admin
+                || caller.client.can_own()
+                || matches!(command, Command::Ping | Command::Info)
         }
     }
 }
@@ -264,13 +281,26 @@ mod test {
     }
 
     #[test]
-    fn public_login_gets_ping_and_info_only() {
+    fn public_and_group_logins_get_ping_and_info_only() {
         let public = caller(Login::Public, [0; 16], false);
+        let group = caller(Login::Group, [9; 16], false);
+        let app_group = caller(Login::ApplicationGroup, [9; 16], false);
+        let other = caller(Login::Other, [9; 16], false);
         let user = caller(Login::User, [7; 16], false);
         let admin = caller(Login::User, LINUX_ROOT_USER_UUID, true);
         for c in Command::ALL {
             let open = matches!(c, Command::Ping | Command::Info);
-            assert_eq!(allowed(c, &public), open, "{c:?}");
+            for shared in [&public, &group, &app_group, &other] {
+                assert_eq!(allowed(c, shared), open, "{c:?} {shared:?}");
+            }
+            for owner in [
+                Login::Application,
+                Login::ApplicationUser,
+                Login::TrustedApp,
+            ] {
+                let o = caller(owner, [3; 16], false);
+                assert_eq!(allowed(c, &o), c.group() == Group::User, "{c:?} {o:?}");
+            }
             assert_eq!(allowed(c, &user), c.group() == Group::User, "{c:?}");
             assert!(allowed(c, &admin), "{c:?}");
         }

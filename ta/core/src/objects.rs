@@ -5,7 +5,7 @@
 //! |---|---|---|---|
 //! | `secret` | `[1] ‖ secret(32)` | `store::secret` | no (deleted first) |
 //! | `cfg` | `[1] ‖ tries ‖ throttle ms (u32 LE) ‖ issuer key(65)` | `store::config` | no |
-//! | `pin` | `[1] ‖ max ‖ left ‖ salt(16) ‖ HMAC(32)` (the admin's or legacy PIN) | `store::pin` | no |
+//! | `pin` | `[1] ‖ max ‖ left ‖ salt(16) ‖ HMAC(32)`: the one PIN before client isolation, the admin's while it has no `pn/` record (new PINs never use it) | `store::pin` | no |
 //! | `pn/<tag>` | as `pin`: the PIN of the client with this owner tag (16 hex) | `store::pin` | no |
 //! | `keys` | **v2** `[2] ‖ n (u16 LE) ‖ n × (id(8) ‖ owner tag(8))`; v1 `[1] ‖ n ‖ n × id` read as legacy | `store::keys` | no |
 //! | `kb/<nn>` | `[1] ‖ n ‖ n × (uses (u32 LE) ‖ len ‖ sealed blob)` | `store::keys` | no |
@@ -43,7 +43,8 @@ pub fn config() -> Result<ObjectId, Error> {
     id(b"cfg")
 }
 
-/// `pin`: the PIN record.
+/// `pin`: the one PIN record of versions before client isolation (the
+/// admin's while it has no `pn/` record of its own).
 pub fn pin() -> Result<ObjectId, Error> {
     id(b"pin")
 }

@@ -58,7 +58,7 @@ pub(crate) fn nth_client(n: u16) -> Caller {
 
 /// The object of [`ME`]'s PIN record.
 pub(crate) fn pin_object() -> ObjectId {
-    crate::store::pin::object_for(&ME).unwrap()
+    crate::objects::client_pin(&ME.tag().0).unwrap()
 }
 
 /// A valid issuer key for tests: the P-256 generator G.
@@ -175,12 +175,12 @@ impl Ta {
     }
     /// Whether `pin` is the stored PIN (without using a try).
     pub(crate) fn is_pin(&mut self, pin: &str) -> bool {
-        let own = crate::store::pin::object_for(&self.who).unwrap();
+        let own = crate::store::pin::locate(&mut self.p, &self.who).unwrap();
         let rec = Record::load(&mut self.p, &own).unwrap().unwrap();
         rec.matches(&pin_key(&mut self.p).unwrap(), &Pin::new(pin).unwrap())
     }
     pub(crate) fn tries_left(&mut self) -> Option<u8> {
-        let own = crate::store::pin::object_for(&self.who).unwrap();
+        let own = crate::store::pin::locate(&mut self.p, &self.who).unwrap();
         Record::load(&mut self.p, &own)
             .unwrap()
             .map(|r| r.tries_left)

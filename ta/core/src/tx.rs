@@ -296,7 +296,7 @@ mod test {
             ta.p.read(&crate::objects::secret().unwrap())
                 .unwrap()
                 .unwrap();
-        let pin_rec = ta.p.read(&crate::objects::pin().unwrap()).unwrap().unwrap();
+        let pin_rec = ta.p.read(&crate::testkit::pin_object()).unwrap().unwrap();
         let logs: Vec<Vec<u8>> =
             ta.p.object_ids()
                 .unwrap()

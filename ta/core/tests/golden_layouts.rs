@@ -5,11 +5,12 @@
 //! usage limit, an attestation, a consent signature and enough events to
 //! roll the log into a second segment — then compares every persistent
 //! object with the bytes recorded when the layouts were fixed. Each object
-//! type is covered: `secret`, `cfg`, `pin` (the admin's), `pn/<tag>` (a
-//! second client's PIN), `keys` (version 2), `kb/<nn>` (a version-2 blob),
+//! type is covered: `secret`, `cfg`, `pn/<tag>` (the PIN records of the
+//! admin and of a second client), `keys` (version 2), `kb/<nn>` (a version-2 blob),
 //! `attest`, `txctr`, `log`, `lg/<n>`. Version-1 `keys` and blobs (before
 //! client isolation) are still read: see the unit test
-//! `legacy_keys_are_adopted_by_the_admin_only`.
+//! `legacy_keys_are_adopted_by_the_admin_only`; the legacy `pin` object by
+//! `a_legacy_pin_is_adopted_by_the_admin_only`.
 //!
 //! A failure here means a change would alter what is on a device: either
 //! that is a mistake, or it is a new layout version, which needs a migration
@@ -173,13 +174,21 @@ fn short_objects_have_their_documented_shape() {
     assert_eq!((len("cfg"), first("cfg")), (71, "01"));
     assert_eq!(&objects["cfg"][2..12], "05fa000000");
     // `[version] ‖ max ‖ left ‖ salt(16) ‖ hash(32)`
-    assert_eq!((len("pin"), &objects["pin"][..6]), (51, "010505"));
+    // (each client's PIN record is `pn/<owner tag>`, the admin's too)
+    let pn: Vec<_> = objects.keys().filter(|k| k.starts_with("pn/")).collect();
+    assert_eq!(pn.len(), 2);
+    for name in &pn {
+        assert_eq!(
+            (name.len(), len(name), &objects[*name][..6]),
+            (19, 51, "010505")
+        );
+    }
+    assert!(
+        !objects.contains_key("pin"),
+        "a new PIN never takes the legacy name"
+    );
     // `[2] ‖ n (u16 LE) ‖ n × (id ‖ owner tag)`
     assert_eq!((len("keys"), &objects["keys"][..6]), (19, "020100"));
-    // a second client's PIN record, named by its owner tag
-    let pn: Vec<_> = objects.keys().filter(|k| k.starts_with("pn/")).collect();
-    assert_eq!(pn.len(), 1);
-    assert_eq!((pn[0].len(), len(pn[0])), (19, 51));
     // `[version] ‖ counter (u64 BE)`
     assert_eq!(objects["txctr"], "010000000000000001");
     // `[version] ‖ newest segment number (u64 BE)`

@@ -648,17 +648,22 @@ fn hold_sessions(want: usize) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Sessions are capped per client identity (`MAX_SESSIONS_PER_CLIENT`,
-/// all PUBLIC logins being one identity) and over all clients
-/// (`MAX_SESSIONS`): past either cap a new session gets `TEE_ERROR_BUSY`,
-/// every session already open keeps answering, other clients are not
-/// affected by one client's share, and a close makes room again.
+/// Sessions are capped per client identity (`MAX_SESSIONS_PER_CLIENT`;
+/// all PUBLIC and group logins share one such pool) and over all clients
+/// (`MAX_SESSIONS`, the last one kept for the admin): past a cap a new
+/// session gets `TEE_ERROR_BUSY`, every session already open keeps
+/// answering, other clients are not affected by one client's share, the
+/// admin still gets in when the others have filled the TA, and a close
+/// makes room again.
 fn sessions_are_capped_and_open_ones_keep_working() -> TestResult {
     let per = proto::MAX_SESSIONS_PER_CLIENT as usize;
     let cap = proto::MAX_SESSIONS as usize;
+    let busy = Some(Error::Tee {
+        code: TEE_ERROR_BUSY,
+    });
     let mut first =
         TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
-    // One client (PUBLIC) takes its share, and no more.
+    // One pool (PUBLIC) takes its share, and no more.
     let mut public = Vec::new();
     let refused = loop {
         if public.len() > cap {
@@ -670,33 +675,44 @@ fn sessions_are_capped_and_open_ones_keep_working() -> TestResult {
         }
     };
     check(
-        refused
-            == Error::Tee {
-                code: TEE_ERROR_BUSY,
-            }
-            && public.len() == per,
+        Some(refused) == busy && public.len() == per,
         format!("PUBLIC share: {} open, then {refused:?}", public.len()),
     )?;
-    // Another identity (root's user login) still gets its own share.
+    // Another identity (root's user login, the admin) still gets its own
+    // share; it keeps two in hand for later.
     let mut root = Vec::new();
-    for _ in 1..per {
+    for _ in 3..per {
         root.push(
             TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?,
         );
     }
-    // Other uids fill the TA up to the overall cap...
+    // Other uids fill the TA up to its cap less the admin's last one...
     let mut holders = Vec::new();
-    let mut open = 2 * per;
+    let mut open = per + per - 2;
     let mut uid = 60_000;
-    while open < cap {
+    loop {
+        if holders.len() > cap {
+            return Err("holders never refused".into());
+        }
         let h = Holder::start(uid, per)?;
-        check(h.opened > 0, format!("uid {uid} got no session"))?;
         open += h.opened;
-        holders.push(h);
         uid += 1;
+        let full = h.opened < per;
+        let refused = h.refused;
+        holders.push(h);
+        if full {
+            check(
+                refused == TEE_ERROR_BUSY,
+                format!("uid {} refused with {refused:#x}", uid - 1),
+            )?;
+            break;
+        }
     }
-    check(open == cap, format!("{open} sessions open, cap {cap}"))?;
-    // ...past which any identity is refused, a fresh one included.
+    check(
+        open == cap - 1,
+        format!("{open} sessions open, want {}", cap - 1),
+    )?;
+    // ...past which any other identity is refused, a fresh one included...
     let late = Holder::start(uid, 1)?;
     check(
         late.opened == 0 && late.refused == TEE_ERROR_BUSY,
@@ -706,18 +722,19 @@ fn sessions_are_capped_and_open_ones_keep_working() -> TestResult {
         ),
     )?;
     late.stop()?;
-    let user = TeecTransport::open(proto::TA_UUID, LoginMethod::User).err();
-    check(
-        user == Some(Error::Tee {
-            code: TEE_ERROR_BUSY,
-        }),
-        format!("root past the cap: {user:?}"),
-    )?;
+    // ...and the admin gets the last one, then is refused too.
+    root.push(
+        TeecTransport::open(proto::TA_UUID, LoginMethod::User)
+            .map_err(|e| format!("the admin's last session: {e}"))?,
+    );
+    let again = TeecTransport::open(proto::TA_UUID, LoginMethod::User).err();
+    check(again == busy, format!("root past the cap: {again:?}"))?;
     still_alive(&mut first)?;
     for t in public.iter_mut().chain(root.iter_mut()) {
         still_alive(t)?;
     }
     // A client that closes makes room for others.
+    drop(root.pop());
     if let Some(h) = holders.pop() {
         h.stop()?;
     }

@@ -319,21 +319,28 @@ pub fn import(
     }
     let mut index = Index::load(p)?;
     let mut bucket = Bucket::load(p, Bucket::of(attrs.id))?;
-    if index.contains(attrs.id) || bucket.find(attrs.id).is_some() {
+    if bucket.find(attrs.id).is_some() {
         return Err(Error::KeyExists);
     }
-    index.room(caller)?;
     if bucket.full() {
         return Err(Error::KeyLimit(mfs_proto::MAX_KEYS));
     }
     let blob = Blob::from_slice(blob).map_err(|_| Error::BlobRejected)?;
-    add(
-        p,
-        &mut index,
-        &mut bucket,
-        (attrs.id, attrs.owner.tag()),
-        blob,
-    )?;
+    // Index first, then the bucket: the id is known to the caller (it is
+    // in the blob), so a cut in between must leave a counted entry, never
+    // an uncounted usable key. An entry of the caller's own without its
+    // key is such a cut import: this import completes it.
+    match index.position(attrs.id) {
+        Some(i) if index.0.get(i).is_some_and(|(_, o)| caller.owns_tag(*o)) => {}
+        Some(_) => return Err(Error::KeyExists),
+        None => {
+            index.room(caller)?;
+            index.0.push((attrs.id, attrs.owner.tag()));
+            index.store(p)?;
+        }
+    }
+    bucket.entries.push((0, blob));
+    bucket.store(p)?;
     let ev = Event::key_added(EventKind::KeyImported, &attrs.id.0, &attrs.policy);
     audit::append(p, &mut inst.log, &[ev])?;
     attrs.info(0)

@@ -49,7 +49,7 @@ use crate::error::Error;
 use crate::platform::{ObjectId, Platform};
 use crate::state::{Instance, PinTimers};
 use crate::store::config::Config;
-use crate::store::pin::{Record, object_for, pin_key, room_for};
+use crate::store::pin::{Record, locate, pin_key, room_for};
 
 #[cfg(test)]
 mod test;
@@ -107,10 +107,10 @@ pub struct Holder {
 
 impl Holder {
     /// The PIN of `caller`.
-    pub fn of(caller: &Caller) -> Result<Holder, Error> {
+    pub fn of(p: &mut impl Platform, caller: &Caller) -> Result<Holder, Error> {
         Ok(Holder {
             tag: caller.tag(),
-            object: object_for(caller)?,
+            object: locate(p, caller)?,
         })
     }
 
@@ -130,7 +130,7 @@ pub fn status(
     caller: &Caller,
 ) -> Result<PinStatusReply, Error> {
     let cfg = Config::require(p)?;
-    let who = Holder::of(caller)?;
+    let who = Holder::of(p, caller)?;
     let rec = who.load(p)?;
     Ok(status_of(p, &inst.pins.of(who.tag), &cfg, rec.as_ref()))
 }
@@ -174,7 +174,7 @@ pub fn set(
 ) -> Result<PinStatusReply, Error> {
     let entry = take_entry(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
     let cfg = Config::require(p)?;
-    let who = Holder::of(caller)?;
+    let who = Holder::of(p, caller)?;
     if who.load(p)?.is_some() {
         return Err(Error::PinAlreadySet);
     }
@@ -247,7 +247,7 @@ pub fn verify(
 ) -> Result<PinStatusReply, Error> {
     let entry = take_entry(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
     let cfg = Config::require(p)?;
-    let who = Holder::of(caller)?;
+    let who = Holder::of(p, caller)?;
     let reply = verify_pin(p, inst, (&who, &cfg), || entry.pin(), PinContext::Verify)?;
     audit::append(p, &mut inst.log, &[Event::pin_verified(PinContext::Verify)])?;
     Ok(reply)
@@ -279,7 +279,7 @@ pub fn consent(
     (caller, cfg): (&Caller, &Config),
     entry: PinEntry,
 ) -> Result<(), Error> {
-    let who = Holder::of(caller)?;
+    let who = Holder::of(p, caller)?;
     verify_pin(p, inst, (&who, cfg), || entry.pin(), PinContext::TxSign)?;
     Ok(())
 }
@@ -296,7 +296,7 @@ pub fn change(
     let old_block = block_of(&req.old_block)?;
     let new_block = block_of(&req.new_block)?;
     let cfg = Config::require(p)?;
-    let who = Holder::of(caller)?;
+    let who = Holder::of(p, caller)?;
     let mut rec = who.load(p)?.ok_or(Error::PinNotSet)?;
     let old = opened.pin(&old_block)?;
     let new = opened.pin(&new_block)?;
@@ -320,7 +320,7 @@ pub fn unblock(
     let mut der = [0u8; DER_SIGNATURE_MAX_LEN];
     let sig = hex_prefix(&req.signature, &mut der).ok_or(Error::BadRequest)?;
     let cfg = Config::require(p)?;
-    let who = Holder::of(caller)?;
+    let who = Holder::of(p, caller)?;
     let rec = who.load(p)?.ok_or(Error::PinNotSet)?;
     let msg = unblock_message(&opened.nonce, &opened.client_key, &block, &opened.pan);
     crypto::verify_der(&cfg.issuer_key, &msg, sig)?;

@@ -1,6 +1,7 @@
 //! Tests of the parent module.
 
 use super::*;
+use crate::access::Caller;
 use crate::mem::MemPlatform;
 use crate::testkit::{ME, OTHER, Ta, client, issuer, pin_object};
 use alloc::string::String;
@@ -168,10 +169,7 @@ fn no_session_no_config_errors() {
 fn record_never_holds_the_pin_and_debug_is_redacted() {
     let mut ta = Ta::new(5, 0);
     ta.set("739146285037").unwrap();
-    let raw =
-        ta.p.object_mut(&crate::objects::pin().unwrap())
-            .unwrap()
-            .clone();
+    let raw = ta.p.object_mut(&pin_object()).unwrap().clone();
     assert_eq!(raw.len(), 51);
     let bcd = [0x73, 0x91, 0x46, 0x28, 0x50, 0x37];
     assert!(!raw.windows(6).any(|w| w == bcd));
@@ -190,7 +188,7 @@ fn record_never_holds_the_pin_and_debug_is_redacted() {
 fn corrupt_record_fails_closed() {
     let mut ta = Ta::new(5, 0);
     ta.set("1234").unwrap();
-    let id = crate::objects::pin().unwrap();
+    let id = pin_object();
     let good = ta.p.object_mut(&id).unwrap().clone();
     for case in 0..4 {
         let mut bad = good.clone();
@@ -425,9 +423,9 @@ fn each_client_has_its_own_pin_counter_and_throttle() {
     assert!(status(&mut ta.p, &ta.inst, &OTHER).unwrap().blocked);
     assert!(ta.unblock("2222", &issuer()).is_ok());
     assert!(ta.is_pin("2222"));
-    // two records: the admin's `pin` and OTHER's `pn/<tag>`
+    // two records, each named by its owner's tag
     let ids = ta.p.object_ids().unwrap();
-    assert!(ids.contains(&crate::objects::pin().unwrap()));
+    assert!(ids.contains(&pin_object()));
     assert!(ids.contains(&crate::objects::client_pin(&OTHER.tag().0).unwrap()));
 }
 
@@ -463,4 +461,47 @@ fn pin_records_are_bounded_and_the_admin_keeps_its_slot() {
             .count(),
         MAX_PIN_RECORDS
     );
+}
+
+/// The one PIN of versions before client isolation (object `pin`) is
+/// adopted by the admin identity while it has no record of its own; no
+/// other client sees it; the admin's own record is named by its tag like
+/// everyone's (so a change of admin identity does not move a PIN).
+#[test]
+fn a_legacy_pin_is_adopted_by_the_admin_only() {
+    let mut ta = Ta::new(5, 0);
+    ta.set("1234").unwrap();
+    // move the admin's record to the legacy name, as the old version had it
+    let rec = ta.p.read(&pin_object()).unwrap().unwrap();
+    ta.p.delete(&pin_object()).unwrap();
+    ta.p.write(&crate::objects::pin().unwrap(), &rec).unwrap();
+    assert!(ta.verify("1234").is_ok());
+    assert_eq!(ta.verify("9999"), Err(Error::PinIncorrect(4)));
+    assert!(!ta.p.object_ids().unwrap().contains(&pin_object()));
+    let legacy = crate::objects::pin().unwrap();
+    assert_eq!(
+        Record::load(&mut ta.p, &legacy)
+            .unwrap()
+            .unwrap()
+            .tries_left,
+        4
+    );
+    ta.who = OTHER;
+    assert_eq!(ta.verify("1234"), Err(Error::PinNotSet));
+    assert!(!status(&mut ta.p, &ta.inst, &OTHER).unwrap().set);
+    // the admin's own record, once it has one, is its own (named by its
+    // tag): it does not follow the admin role to another identity
+    ta.who = ME;
+    ta.p.delete(&legacy).unwrap();
+    ta.set("2468").unwrap();
+    assert!(ta.p.object_ids().unwrap().contains(&pin_object()));
+    ta.who = Caller {
+        admin: true,
+        ..OTHER
+    };
+    assert_eq!(ta.verify("2468"), Err(Error::PinNotSet));
+    ta.set("5678").unwrap();
+    assert!(ta.verify("5678").is_ok());
+    ta.who = ME;
+    assert!(ta.verify("2468").is_ok());
 }

@@ -3,11 +3,11 @@
 //!
 //! # Storage
 //!
-//! One record per client identity that set a PIN: the admin identity's is
-//! object `pin` (the one PIN of versions before client isolation, so an
-//! existing PIN is adopted by the admin without a write), every other
-//! client's is `pn/<owner tag>` (see `crate::access::ClientIdentity::tag`).
-//! At most [`MAX_PIN_RECORDS`] records exist, the admin's included.
+//! One record per client identity that set a PIN, object `pn/<owner tag>`
+//! (see `crate::access::ClientIdentity::tag`), at most [`MAX_PIN_RECORDS`]
+//! of them, one kept for the admin identity. The one PIN of versions
+//! before client isolation, object `pin`, is adopted by the admin identity
+//! as long as it has no `pn/` record of its own (no write needed).
 //!
 //! Each record, layout version 1 (51 bytes):
 //!
@@ -60,28 +60,37 @@ impl fmt::Debug for Record {
     }
 }
 
-/// The object holding `caller`'s PIN record.
-pub fn object_for(caller: &Caller) -> Result<ObjectId, Error> {
-    if caller.admin {
-        objects::pin()
-    } else {
-        objects::client_pin(&caller.tag().0)
+/// The object holding `caller`'s PIN record: its own `pn/<tag>`; for the
+/// admin identity without one, the legacy object `pin` if it exists (the
+/// one PIN of versions before client isolation, adopted by whichever
+/// identity is the admin). Reads storage for the admin only.
+pub fn locate(p: &mut impl Platform, caller: &Caller) -> Result<ObjectId, Error> {
+    let own = objects::client_pin(&caller.tag().0)?;
+    if caller.admin && p.read(&own)?.is_none() {
+        let legacy = objects::pin()?;
+        if p.read(&legacy)?.is_some() {
+            return Ok(legacy);
+        }
     }
+    Ok(own)
 }
 
-/// `QuotaExceeded` when a client other than the admin may not create a
-/// PIN record: the others already hold `MAX_PIN_RECORDS - 1` (one is kept
-/// for the admin). Enumerates storage, so it is only asked by `pin-set`.
+/// `QuotaExceeded` when `caller` may not create a PIN record: at most
+/// `MAX_PIN_RECORDS` `pn/…` records, of which clients other than the admin
+/// may hold all but one (kept for the admin). Enumerates storage, so it is
+/// only asked by `pin-set`.
 pub fn room_for(p: &mut impl Platform, caller: &Caller) -> Result<(), Error> {
-    if caller.admin {
-        return Ok(());
-    }
-    let others = p
+    let records = p
         .object_ids()?
         .iter()
         .filter(|id| objects::is_client_pin(id))
         .count();
-    if others >= MAX_PIN_RECORDS - 1 {
+    let room = if caller.admin {
+        MAX_PIN_RECORDS
+    } else {
+        MAX_PIN_RECORDS - 1
+    };
+    if records >= room {
         return Err(Error::QuotaExceeded(
             u32::try_from(MAX_PIN_RECORDS).unwrap_or(u32::MAX),
         ));
