@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boot OP-TEE on QEMU virt (cortex-a57, GICv3, secure=on) with our initramfs.
 #
-#   qemu/boot.sh [--mode demo|test|bench|shell] [--phase N] [--disk IMG]
+#   qemu/boot.sh [--mode demo|test|bench|stack|shell] [--phase N] [--disk IMG]
 #                [--timeout SECONDS] [--console-log FILE]
 #
 # --disk attaches an ext4 image (created if missing) that keeps OP-TEE's
@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
         *) die "unknown option $1" ;;
     esac
 done
-case "$mode" in demo|test|bench|shell) ;; *) die "bad --mode $mode" ;; esac
+case "$mode" in demo|test|bench|stack|shell) ;; *) die "bad --mode $mode" ;; esac
 for f in qemu_fw.bios uboot-env.img Image initramfs.cpio.gz; do
     [ -f "$QOUT/$f" ] || die "missing $QOUT/$f: run scripts/build first"
 done

@@ -8,7 +8,9 @@ set -euo pipefail
 
 PKG="$CACHE/pkg"
 QOUT="$OUT/qemu"
-STAGE="$CACHE/build/rootfs"
+# Staged under OUT, not the (shareable) cache: builds into different
+# MFS_OUT directories (scripts/stack) may run at the same time.
+STAGE="$OUT/build/rootfs"
 mkdir -p "$QOUT"
 
 ta="$OUT/ta/$MFS_TA_UUID.ta"

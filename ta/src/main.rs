@@ -25,6 +25,7 @@ use optee_utee::{
     ParameterMemrefWrite, ParameterNone, ParameterValueOutput, ParameterValueWrite, ParametersNone,
     Result, ta_close_session, ta_create, ta_destroy, ta_invoke_command, ta_open_session,
 };
+use tee::stack_probe::{Entry, measure};
 
 // ADMIN_POLICY, generated from the build inputs by build.rs.
 include!(concat!(env!("OUT_DIR"), "/admin_policy.rs"));
@@ -41,11 +42,20 @@ struct SessionCtx {
 
 #[ta_create]
 fn create() -> Result<()> {
+    #[cfg(feature = "stack-probe")]
+    tee::stack_probe::locate();
     Ok(())
 }
 
+// Each entry point runs inside `measure`, which is just a call unless the
+// TA is built with the `stack-probe` feature (scripts/stack).
+
 #[ta_open_session]
 fn open_session(_params: &mut ParametersNone, ctx: &mut SessionCtx) -> Result<()> {
+    measure(Entry::Open, || open(ctx))
+}
+
+fn open(ctx: &mut SessionCtx) -> Result<()> {
     let client = tee::client_identity()?;
     // At the cap the session is refused before anything is allocated for
     // it; sessions already open are unaffected.
@@ -58,6 +68,10 @@ fn open_session(_params: &mut ParametersNone, ctx: &mut SessionCtx) -> Result<()
 
 #[ta_close_session]
 fn close_session(ctx: &mut SessionCtx) {
+    measure(Entry::Close, || close(ctx));
+}
+
+fn close(ctx: &mut SessionCtx) {
     if ctx.admitted {
         ctx.admitted = false;
         if let Some(s) = &ctx.session {
@@ -78,6 +92,10 @@ type Params<'a> = (
 
 #[ta_invoke_command]
 fn invoke_command(ctx: &mut SessionCtx, cmd_id: u32, params: &mut Params<'_>) -> Result<()> {
+    measure(Entry::Invoke(cmd_id), || invoke(ctx, cmd_id, params))
+}
+
+fn invoke(ctx: &mut SessionCtx, cmd_id: u32, params: &mut Params<'_>) -> Result<()> {
     let Some(session) = ctx.session.as_mut() else {
         return Err(ErrorKind::BadState.into());
     };
@@ -86,6 +104,14 @@ fn invoke_command(ctx: &mut SessionCtx, cmd_id: u32, params: &mut Params<'_>) ->
     // is bad JSON; an empty reply buffer gets `short-buffer` after the
     // command ran, like any reply buffer that is too small.
     let (result, input, output, _) = params;
+    // Measurement builds only: commands that write a known amount of stack.
+    #[cfg(feature = "stack-probe")]
+    if tee::stack_probe::calibrate(cmd_id) {
+        output.set_updated_size(0)?;
+        result.set_a(Status::Ok as u32);
+        result.set_b(0);
+        return Ok(());
+    }
     let reply = match mfs_core::dispatch::check_request_len(session, cmd_id, input.buffer_len()) {
         Some(too_large) => too_large,
         None => {

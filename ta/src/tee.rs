@@ -4,7 +4,8 @@
 //!
 //! This is the TA's only module with `unsafe`: the per-instance state
 //! cell, the `getauxval` stub and the generated TA header, each with a
-//! `// SAFETY:` note. optee-utee's safe wrappers cover every TEE call.
+//! `// SAFETY:` note (and, in measurement builds only, the stack probe).
+//! optee-utee's safe wrappers cover every TEE call.
 
 use alloc::vec::Vec;
 use core::cell::RefCell;
@@ -266,4 +267,233 @@ mod header {
     // and nothing writes after load; OP-TEE runs a TA instance on one
     // thread at a time, so the read cannot race.
     include!(concat!(env!("OUT_DIR"), "/user_ta_header.rs"));
+}
+
+/// Stack high-water marks, for `scripts/stack` only: with the cargo
+/// feature `stack-probe` (never in the shipped TA) every entry point paints
+/// the free stack below it, runs, finds the lowest word it touched and
+/// prints `MFS-STACK ...` lines to the secure log through the TA trace.
+/// Without the feature [`measure`](stack_probe::measure) just runs its
+/// closure.
+#[cfg(not(feature = "stack-probe"))]
+pub mod stack_probe {
+    /// The entry point being measured.
+    #[expect(dead_code, reason = "the command ID is read by the probe only")]
+    pub enum Entry {
+        /// `TA_OpenSessionEntryPoint`.
+        Open,
+        /// `TA_InvokeCommandEntryPoint` with this command ID.
+        Invoke(u32),
+        /// `TA_CloseSessionEntryPoint`.
+        Close,
+    }
+
+    /// Runs `f`.
+    #[inline(always)]
+    pub fn measure<R>(_: Entry, f: impl FnOnce() -> R) -> R {
+        f()
+    }
+}
+
+/// Stack high-water marks (feature `stack-probe`, measurement builds for
+/// `scripts/stack` only).
+///
+/// The stack's bounds are not assumed, they are found and checked once, at
+/// `ta_create`: OP-TEE's ldelf maps the stack as one zero-filled region of
+/// `ta_head.stack_size` bytes rounded up to pages (`TA_STACK_SIZE` plus
+/// the 2 KiB `TA_FRAMEWORK_STACK_SIZE` optee-utee-build adds) and starts
+/// the TA at `region start + stack_size`, minus the `struct utee_params`
+/// the kernel puts on top. [`locate`] asks the TEE
+/// (`TEE_CheckMemoryAccessRights`, page by page) for the private RW mapping
+/// around its own stack pointer; only if that mapping is exactly one
+/// region of that size, with the stack pointer less than a page below its
+/// expected top, is the probe armed (else it says so and measures
+/// nothing). Used bytes count from that top, so they include libutee's
+/// entry frames and the parameters block.
+///
+/// Painting marks only memory actually written: a frame that reserves but
+/// never touches part of itself is not counted, and cannot fault either.
+/// Anything above the painted ceiling (the measuring frames and 1 KiB
+/// below them) counts as used, so a figure is exact or slightly high,
+/// never low.
+#[cfg(feature = "stack-probe")]
+pub mod stack_probe {
+    use core::ffi::c_void;
+    use core::fmt::Write;
+    use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    use optee_utee::{raw, trace_print};
+
+    #[cfg(not(target_arch = "aarch64"))]
+    compile_error!("the stack probe reads the AArch64 stack pointer");
+
+    const PAGE: usize = 4096;
+    const WORD: usize = core::mem::size_of::<u64>();
+    /// The paint ("STKPAINT"); a word still holding it was never written.
+    const PAINT: u64 = 0x5354_4b50_4149_4e54;
+    /// Left unpainted below the painter's own stack pointer.
+    const GAP: usize = 1024;
+    /// How far [`locate`] looks for the ends of the stack mapping.
+    const SEARCH: usize = 1 << 20;
+
+    /// Lowest stack address (start of the mapping); 0: probe not armed.
+    static LO: AtomicUsize = AtomicUsize::new(0);
+    /// The stack pointer OP-TEE starts the TA with, before the parameters
+    /// block: `LO + ta_head.stack_size`.
+    static HI: AtomicUsize = AtomicUsize::new(0);
+
+    /// The entry point being measured.
+    pub enum Entry {
+        /// `TA_OpenSessionEntryPoint`.
+        Open,
+        /// `TA_InvokeCommandEntryPoint` with this command ID.
+        Invoke(u32),
+        /// `TA_CloseSessionEntryPoint`.
+        Close,
+    }
+
+    fn stack_pointer() -> usize {
+        let sp: usize;
+        // SAFETY: copies the stack pointer register into a general register;
+        // no memory is read or written and the stack is not used.
+        unsafe {
+            core::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags));
+        }
+        sp
+    }
+
+    /// The page at `addr` is mapped private to this TA, readable and
+    /// writable.
+    fn private_rw(addr: usize) -> bool {
+        let flags = raw::TEE_MEMORY_ACCESS_READ | raw::TEE_MEMORY_ACCESS_WRITE;
+        // SAFETY: TEE_CheckMemoryAccessRights only asks the TEE core about
+        // the mapping of [addr, addr + PAGE) (a system call); it reads and
+        // writes nothing there and fails for an unmapped range.
+        let res = unsafe { raw::TEE_CheckMemoryAccessRights(flags, addr as *mut c_void, PAGE) };
+        res == raw::TEE_SUCCESS
+    }
+
+    /// Finds and checks the stack region (see the module docs) and arms
+    /// the probe; prints one `MFS-STACK region` line either way. Called
+    /// once, from `ta_create`.
+    pub fn locate() {
+        let sp = stack_pointer();
+        let page = sp & !(PAGE - 1);
+        let mut lo = page;
+        while page - lo < SEARCH && lo >= PAGE && private_rw(lo - PAGE) {
+            lo -= PAGE;
+        }
+        let mut end = page + PAGE;
+        while end - page < SEARCH && private_rw(end) {
+            end += PAGE;
+        }
+        let size = super::header::ta_head.stack_size as usize;
+        let mapped = end - lo;
+        let hi = lo + size;
+        let verified = mapped == size.next_multiple_of(PAGE) && sp < hi && hi - sp < PAGE;
+        let mut line: heapless::String<160> = heapless::String::new();
+        let _ = writeln!(
+            line,
+            "MFS-STACK region lo={lo:#x} hi={hi:#x} stack_size={size} mapped={mapped} \
+             sp={sp:#x} below_top={} verified={}",
+            hi.wrapping_sub(sp),
+            u8::from(verified)
+        );
+        print_line(&line);
+        if verified {
+            HI.store(hi, Relaxed);
+            LO.store(lo, Relaxed);
+        }
+    }
+
+    /// Paints [`LO`, ceiling) and returns the ceiling: `GAP` below this
+    /// function's stack pointer. 0 when the probe is not armed.
+    #[inline(never)]
+    fn paint() -> usize {
+        let lo = LO.load(Relaxed);
+        if lo == 0 {
+            return 0;
+        }
+        let ceiling = stack_pointer().saturating_sub(GAP) & !(WORD - 1);
+        let mut a = lo;
+        while a < ceiling {
+            // SAFETY: [lo, ceiling) is inside the stack mapping `locate`
+            // verified, and below this function's stack pointer by at least
+            // GAP: no live object and no frame is there (AArch64 has no red
+            // zone; exceptions run on kernel stacks; a TA instance runs one
+            // thread), so nothing reads what is overwritten. Volatile: the
+            // stores must happen although nothing in Rust reads them.
+            unsafe { core::ptr::write_volatile(a as *mut u64, PAINT) };
+            a += WORD;
+        }
+        ceiling
+    }
+
+    /// The lowest address in [`LO`, ceiling) no longer holding the paint,
+    /// or the ceiling.
+    #[inline(never)]
+    fn lowest_touched(ceiling: usize) -> usize {
+        let mut a = LO.load(Relaxed);
+        while a < ceiling {
+            // SAFETY: inside the verified stack mapping, below this
+            // function's frame (it runs at the depth `paint` ran at); a
+            // volatile read of plain integers written by `paint` or by
+            // whatever ran since.
+            if unsafe { core::ptr::read_volatile(a as *const u64) } != PAINT {
+                return a;
+            }
+            a += WORD;
+        }
+        ceiling
+    }
+
+    /// Runs `f` and prints how deep the stack went, from the top of the
+    /// stack (`used`), and the least it could have shown (`floor`: the
+    /// frames above the painted area).
+    pub fn measure<R>(entry: Entry, f: impl FnOnce() -> R) -> R {
+        let ceiling = paint();
+        let r = f();
+        if ceiling != 0 {
+            let hi = HI.load(Relaxed);
+            let used = hi - lowest_touched(ceiling);
+            let floor = hi - ceiling;
+            let mut line: heapless::String<80> = heapless::String::new();
+            let _ = match entry {
+                Entry::Open => write!(line, "MFS-STACK open"),
+                Entry::Invoke(cmd) => write!(line, "MFS-STACK cmd={cmd:#010x}"),
+                Entry::Close => write!(line, "MFS-STACK close"),
+            }
+            .and_then(|()| writeln!(line, " used={used} floor={floor}"));
+            print_line(&line);
+        }
+        r
+    }
+
+    /// Prints a whole line in one `_utee_log` call: the TEE core prints
+    /// each call with exceptions masked, so no other secure-world message
+    /// lands inside the line (`trace_println!` makes one call per piece).
+    fn print_line(line: &str) {
+        trace_print!("{}", line);
+    }
+
+    /// Command IDs `0x00ff_0008`, `0x00ff_0010` and `0x00ff_0020` (unknown
+    /// to the shipped TA) write 8, 16 and 32 KiB of stack: their `used`
+    /// figures must differ by those amounts, which shows the probe sees
+    /// deep stacks. True for those IDs.
+    pub fn calibrate(cmd: u32) -> bool {
+        match cmd {
+            0x00ff_0008 => touch::<{ 8 * 1024 }>(),
+            0x00ff_0010 => touch::<{ 16 * 1024 }>(),
+            0x00ff_0020 => touch::<{ 32 * 1024 }>(),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Zero-fills N bytes of its own frame.
+    #[inline(never)]
+    fn touch<const N: usize>() {
+        let mut buf = [0u8; N];
+        core::hint::black_box(&mut buf);
+    }
 }

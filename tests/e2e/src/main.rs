@@ -3,10 +3,13 @@
 //!
 //! Prints one line per test, `MFS-TEST ok <name>` or
 //! `MFS-TEST fail <name>: <reason>`, which the host-side runner counts.
-//! `mfs-e2e [filter]` runs the tests whose name contains `filter`.
+//! `mfs-e2e [filter]` runs the tests whose name contains `filter`;
+//! `--bench` and `--stack` are the workloads of `scripts/bench` and
+//! `scripts/stack` (no tests).
 #![forbid(unsafe_code)]
 
 mod bench;
+mod stack;
 
 use std::os::unix::process::CommandExt;
 use std::process::{Command as Proc, ExitCode};
@@ -1453,6 +1456,31 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(why) => {
                 println!("MFS-BENCH failed: {why}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if args.first().map(String::as_str) == Some("--stack") {
+        let second = || {
+            let child = as_uid(61_002, &["--stack-client"])?;
+            let out = child.wait_with_output().map_err(|e| e.to_string())?;
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+            Ok(out.status.success())
+        };
+        return match issuer().and_then(|k| stack::run(&k, second)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(why) => {
+                println!("MFS-STACK-STEP fail workload: {why}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if args.first().map(String::as_str) == Some("--stack-client") {
+        return match issuer().and_then(|k| stack::second_client(&k)) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(why) => {
+                println!("MFS-STACK-STEP fail second_client: {why}");
                 ExitCode::FAILURE
             }
         };
