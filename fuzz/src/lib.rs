@@ -6,5 +6,6 @@
 //! Every check is an `assert!`/`panic!`: libFuzzer reports a panic as a
 //! crash and saves the input. See `README.md` for what each target checks.
 
+pub mod chain;
 pub mod input;
 pub mod messages;
