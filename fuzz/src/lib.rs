@@ -9,3 +9,6 @@
 pub mod chain;
 pub mod input;
 pub mod messages;
+pub mod stack;
+#[cfg(any(test, feature = "toy-recursive"))]
+pub mod toy;
