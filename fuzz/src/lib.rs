@@ -8,7 +8,10 @@
 
 pub mod chain;
 pub mod input;
+pub mod leaks;
 pub mod messages;
+pub mod platform;
 pub mod stack;
+pub mod ta;
 #[cfg(any(test, feature = "toy-recursive"))]
 pub mod toy;
