@@ -11,6 +11,7 @@ pub mod input;
 pub mod leaks;
 pub mod messages;
 pub mod platform;
+pub mod seeds;
 pub mod stack;
 pub mod ta;
 #[cfg(any(test, feature = "toy-recursive"))]
