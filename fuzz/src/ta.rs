@@ -484,10 +484,19 @@ impl Harness {
             self.leaks
                 .secret(&hkdf32(&s, b"mfs-ta/pin-hash/v1"), "the PIN-hash key");
         }
-        if let Some(obj) = self.p.object(b"pin")
-            && let Some(h) = obj.get(19..51).and_then(|s| <[u8; 32]>::try_from(s).ok())
-        {
-            self.leaks.secret(&h, "the stored PIN hash");
+        // Every PIN record: each client's `pn/<tag>` and the legacy `pin`.
+        let names: Vec<Vec<u8>> = mfs_core::platform::Platform::object_ids(&mut self.p.mem)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| id.as_bytes().to_vec())
+            .filter(|n| n.as_slice() == b"pin" || n.starts_with(b"pn/"))
+            .collect();
+        for name in names {
+            if let Some(obj) = self.p.object(&name)
+                && let Some(h) = obj.get(19..51).and_then(|s| <[u8; 32]>::try_from(s).ok())
+            {
+                self.leaks.secret(&h, "a stored PIN hash");
+            }
         }
         self.unseal_stored();
     }
