@@ -30,13 +30,17 @@ step mfs info --json
 
 echo
 echo "# Keys: generated in the TA, sealed with AES-256-GCM, bound to a policy."
-echo "# This one signs only within 60 s of a PIN verification (done just above)."
+echo "# This one signs once within 60 s of a PIN verification that names it:"
+echo "# one PIN entry, one signature."
 ID=$(mfs --json key generate --label wallet --pin window --pin-window 60 \
     | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
 step mfs key info "$ID"
 step mfs key public "$ID" --format pem
 printf 'pay 12.34 EUR to ACME Ltd' > /tmp/msg
+echo "\$ echo <PIN> | mfs pin verify --key $ID"; echo 8642 | mfs pin verify --key "$ID"
 step mfs key sign "$ID" --in /tmp/msg
+echo "# The window closed with that signature:"
+refused mfs key sign "$ID" --in /tmp/msg
 echo "# A key good for one signature only:"
 ONE=$(mfs --json key generate --label one-shot --max-uses 1 \
     | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')

@@ -64,14 +64,17 @@ pub enum EventKind {
     Provisioned = 1,
     /// A PIN was enrolled. Details: none.
     PinSet = 2,
-    /// A PIN matched. Details: context (1).
+    /// A PIN matched. Details: context (1) ‖ tries left after (1, the full
+    /// count). (Entries before version 0.6 of the TA: context only.)
     PinVerified = 3,
     /// A PIN did not match. Details: context (1) ‖ tries left (1, ≥ 1).
     PinFailed = 4,
     /// A PIN did not match and the PIN is now blocked, or a try met a
-    /// blocked PIN. Details: context (1).
+    /// blocked PIN. Details: context (1) ‖ 0 (1). (Before 0.6: context
+    /// only.)
     PinBlocked = 5,
-    /// The PIN was changed. Details: none.
+    /// The PIN was changed. Details: context (1, = 2) ‖ tries left (1, the
+    /// full count). (Before 0.6: none.)
     PinChanged = 6,
     /// The issuer unblocked the PIN. Details: none.
     PinUnblocked = 7,
@@ -93,11 +96,19 @@ pub enum EventKind {
     TxSigned = 14,
     /// The TA was wiped (application deactivation). Details: none.
     Wiped = 15,
+    /// A PIN check counted a try but a later write failed before its
+    /// outcome was stored; logged at the next PIN command. Details:
+    /// context (1) ‖ tries left (1).
+    PinInterrupted = 16,
+    /// Refused calls since the previous entry, counted by class (repeated
+    /// refusals are coalesced into one entry). Details: up to 9 × (class
+    /// (1) ‖ count (4)).
+    Refusals = 17,
 }
 
 impl EventKind {
     /// Every kind, for tests and documentation.
-    pub const ALL: [EventKind; 15] = [
+    pub const ALL: [EventKind; 17] = [
         EventKind::Provisioned,
         EventKind::PinSet,
         EventKind::PinVerified,
@@ -113,6 +124,8 @@ impl EventKind {
         EventKind::PolicyRefused,
         EventKind::TxSigned,
         EventKind::Wiped,
+        EventKind::PinInterrupted,
+        EventKind::Refusals,
     ];
 
     /// Short stable name.
@@ -133,6 +146,8 @@ impl EventKind {
             EventKind::PolicyRefused => "policy-refused",
             EventKind::TxSigned => "tx-signed",
             EventKind::Wiped => "wiped",
+            EventKind::PinInterrupted => "pin-interrupted",
+            EventKind::Refusals => "refusals",
         }
     }
 
@@ -144,6 +159,66 @@ impl EventKind {
     /// The kind with name `s`.
     pub fn from_name(s: &str) -> Option<EventKind> {
         EventKind::ALL.iter().copied().find(|k| k.name() == s)
+    }
+}
+
+/// Classes of refused calls counted by a [`EventKind::Refusals`] entry
+/// (its details: `class (1) ‖ count (4, BE)` per class that occurred).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum RefusalClass {
+    /// A command the caller's login may not use (`access-denied`).
+    AccessDenied = 1,
+    /// A PIN try while throttled (`pin-throttled`).
+    PinThrottled = 2,
+    /// A PIN try against a blocked PIN (`pin-blocked`).
+    PinBlocked = 3,
+    /// A `pin-unblock` whose issuer signature does not verify.
+    UnblockForged = 4,
+    /// A `key-sign` of a message in the TA's reserved `mfs-ta/` namespace.
+    ReservedPrefix = 5,
+    /// A key used for a purpose it does not have.
+    PolicyPurpose = 6,
+    /// An expired key.
+    PolicyExpired = 7,
+    /// A key whose usage limit is reached.
+    PolicyUsage = 8,
+    /// A key whose PIN rule (per use, window) was not met.
+    PolicyPin = 9,
+}
+
+impl RefusalClass {
+    /// Every class, in code order.
+    pub const ALL: [RefusalClass; 9] = [
+        RefusalClass::AccessDenied,
+        RefusalClass::PinThrottled,
+        RefusalClass::PinBlocked,
+        RefusalClass::UnblockForged,
+        RefusalClass::ReservedPrefix,
+        RefusalClass::PolicyPurpose,
+        RefusalClass::PolicyExpired,
+        RefusalClass::PolicyUsage,
+        RefusalClass::PolicyPin,
+    ];
+
+    /// Short stable name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RefusalClass::AccessDenied => "access-denied",
+            RefusalClass::PinThrottled => "pin-throttled",
+            RefusalClass::PinBlocked => "pin-blocked",
+            RefusalClass::UnblockForged => "unblock-forged",
+            RefusalClass::ReservedPrefix => "reserved-prefix",
+            RefusalClass::PolicyPurpose => "policy-purpose",
+            RefusalClass::PolicyExpired => "policy-expired",
+            RefusalClass::PolicyUsage => "policy-usage-exhausted",
+            RefusalClass::PolicyPin => "policy-pin",
+        }
+    }
+
+    /// The class with code `v`.
+    pub fn from_u8(v: u8) -> Option<RefusalClass> {
+        RefusalClass::ALL.iter().copied().find(|k| *k as u8 == v)
     }
 }
 

@@ -192,6 +192,7 @@ impl PinChannel {
             client_key: self.client_key_hex(),
             block: self.block_hex(pin, random),
             pan: self.pan_text.clone(),
+            key: None,
         }
     }
 

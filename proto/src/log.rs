@@ -5,7 +5,7 @@
 
 pub use crate::chain::{
     ChainError, ChainItem, DETAILS_MAX_LEN, ENTRY_LEN, ENTRY_VERSION, Entry, EventKind,
-    HEAD_MAX_LEN, HEAD_TAG, Hash, Head, LOG_CHALLENGE_MAX_LEN, sha256, verify_chain,
+    HEAD_MAX_LEN, HEAD_TAG, Hash, Head, LOG_CHALLENGE_MAX_LEN, RefusalClass, sha256, verify_chain,
 };
 pub use crate::wire::log::{
     LOG_PAGE, LogEntryWire, LogHeadReply, LogHeadRequest, LogReadReply, LogReadRequest,

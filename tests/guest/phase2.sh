@@ -72,8 +72,14 @@ date -s "@$(( $(date +%s) + 700 ))" >/dev/null
 sleep 11
 refused p2_cli_expired_key_refused expired mfs key sign "$EXP" --in $S/msg.bin
 refused p2_cli_window_key_needs_recent_pin pin-window mfs key sign "$WIN" --in $S/msg.bin
-expect p2_cli_pin_verify_opens_window 0 sh -c 'echo 1357 | mfs pin verify'
+expect p2_cli_pin_verify_without_key_opens_no_window 0 sh -c 'echo 1357 | mfs pin verify'
+refused p2_cli_window_key_still_needs_its_own_verify pin-window mfs key sign "$WIN" --in $S/msg.bin
+expect p2_cli_pin_verify_opens_window 0 sh -c "echo 1357 | mfs pin verify --key $WIN"
 expect p2_cli_window_key_signs_after_verify 0 mfs key sign "$WIN" --in $S/msg.bin
+# one PIN entry, one signature: the window closed with that use
+refused p2_cli_window_is_one_use pin-window mfs key sign "$WIN" --in $S/msg.bin
+refused p2_cli_window_is_per_key pin-window mfs key sign "$LONG" --in $S/msg.bin
+expect p2_cli_pin_verify_opens_long_window 0 sh -c "echo 1357 | mfs pin verify --key $LONG"
 expect p2_cli_long_window_key_signs 0 mfs key sign "$LONG" --in $S/msg.bin
 expect p2_cli_key_generate_bad_policy_refused 1 mfs key generate --label x --max-uses 3 --exportable
 expect p2_cli_key_bad_id_is_local_error 5 mfs key info not-a-key-id
@@ -114,3 +120,5 @@ N3=$(counter $S/tx3.json)
 if [ "$N3" = $((N2 + 1)) ]; then t_ok p2_tx_after_wrong_pin_next_counter; else t_fail p2_tx_after_wrong_pin_next_counter "$N2 then $N3"; fi
 # signing records the key's use; a tx key needs its PIN in the same call
 refused p2_tx_key_plain_sign_refused pin-per-use mfs key sign "$TX" --in $S/msg.bin
+# a window left open at the end of this boot (phase 3: a reboot closes it)
+expect p2_cli_pin_verify_reopens_long_window 0 sh -c "echo 1357 | mfs pin verify --key $LONG"

@@ -51,6 +51,20 @@ impl<T: Transport> Client<T> {
         self.call(Command::PinVerify, &req)
     }
 
+    /// PIN verification that also opens the PIN window of key `id` (PIN
+    /// rule `window`) for exactly one use within the window.
+    pub fn pin_verify_for_key(
+        &mut self,
+        pin: &Pin,
+        pan: Option<&str>,
+        id: &str,
+    ) -> Result<PinStatusReply, Error> {
+        let ch = self.pin_session(pan)?;
+        let mut req = ch.request(pin, block_random()?);
+        req.key = Some(super::key_id(id)?);
+        self.call(Command::PinVerify, &req)
+    }
+
     /// PIN change (the old PIN is checked like a verify).
     pub fn pin_change(
         &mut self,

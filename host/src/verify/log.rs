@@ -173,7 +173,7 @@ pub fn describe(kind: EventKind, details: &[u8]) -> String {
     match kind {
         EventKind::Provisioned => format!("PIN try limit {}", details.first().unwrap_or(&0)),
         EventKind::PinVerified | EventKind::PinBlocked => ctx(details.first()).to_string(),
-        EventKind::PinFailed => format!(
+        EventKind::PinFailed | EventKind::PinInterrupted => format!(
             "{}, {} tries left",
             ctx(details.first()),
             details.get(1).unwrap_or(&0)
@@ -205,8 +205,26 @@ pub fn describe(kind: EventKind, details: &[u8]) -> String {
             u64_at(details, 8).unwrap_or(0),
             Hex(details.get(16..).unwrap_or_default())
         ),
+        EventKind::Refusals => describe_refusals(details),
         EventKind::PinSet | EventKind::PinChanged | EventKind::PinUnblocked | EventKind::Wiped => {
             String::new()
         }
     }
+}
+
+/// "3 access-denied, 1 pin-throttled": each class and count of a
+/// `refusals` entry.
+fn describe_refusals(details: &[u8]) -> String {
+    let parts: Vec<String> = details
+        .chunks(5)
+        .map(|c| match c {
+            [class, n @ ..] if n.len() == 4 => {
+                let count = <[u8; 4]>::try_from(n).map_or(0, u32::from_be_bytes);
+                let name = mfs_proto::log::RefusalClass::from_u8(*class).map_or("?", |k| k.name());
+                format!("{count} {name}")
+            }
+            _ => "?".to_string(),
+        })
+        .collect();
+    parts.join(", ")
 }

@@ -8,7 +8,7 @@
 use heapless::String;
 use serde::{Deserialize, Serialize};
 
-use super::base::{EcPointHex, PinBlockHex, SignatureHex};
+use super::base::{EcPointHex, KeyIdHex, PinBlockHex, SignatureHex};
 use crate::pin::{PAN_MAX_DIGITS, PIN_NONCE_LEN};
 
 /// [`crate::Command::PinSession`] reply: the TA's single-use ephemeral
@@ -34,6 +34,11 @@ pub struct PinRequest {
     pub block: PinBlockHex,
     /// PAN the block is bound to (decimal digits); absent: the fixed PAN.
     pub pan: Option<String<PAN_MAX_DIGITS>>,
+    /// `PinVerify` only: the caller's key (PIN rule `window`) whose window
+    /// this verification opens for one use; absent: no window opens.
+    /// `PinSet` refuses it.
+    #[serde(default)]
+    pub key: Option<KeyIdHex>,
 }
 
 /// [`crate::Command::PinChange`] request (both blocks under one key).

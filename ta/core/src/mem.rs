@@ -1,7 +1,16 @@
-//! An in-memory [`Platform`] for native tests, with fault injection: it can
-//! cut the power at the N-th persistent write (that write and every later
-//! one fail, as if the device died mid-operation; the object keeps its old
-//! contents, as OP-TEE's atomic object replacement guarantees).
+//! An in-memory [`Platform`] for native tests, with fault injection. Two
+//! attackers on storage:
+//!
+//! - **power cut** at the N-th persistent write: that write and every later
+//!   one fail, as if the device died mid-operation (the object keeps its
+//!   old contents, as OP-TEE's atomic object replacement guarantees);
+//! - **hostile supplicant** (fail and continue): the N-th write, or the
+//!   N-th read, fails and the TA keeps running with every later operation
+//!   working, as when tee-supplicant (normal-world root) answers one
+//!   chosen request with an error.
+//!
+//! It also keeps a trace of storage operations (kind, object, length), the
+//! view a supplicant has, so tests can compare two flows' patterns.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -21,6 +30,24 @@ pub struct MemPlatform {
     rng_state: u64,
     now_ms: u64,
     fail_random: bool,
+    fail_write: Option<u64>,
+    fail_read: Option<u64>,
+    trace: Option<Vec<Op>>,
+}
+
+/// One storage operation as the normal world sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// A read of the object.
+    Read(ObjectId),
+    /// A whole-object write of this many bytes.
+    Write(ObjectId, usize),
+    /// An append of this many bytes.
+    Append(ObjectId, usize),
+    /// A delete.
+    Delete(ObjectId),
+    /// An enumeration of the objects.
+    List,
 }
 
 impl MemPlatform {
@@ -63,6 +90,34 @@ impl MemPlatform {
         self.cut_at = None;
     }
 
+    /// Fails only write number `n` (1-based, counted from now on); the
+    /// ones before and after work (a hostile supplicant, the TA running on).
+    pub fn fail_write_at(&mut self, n: u64) {
+        self.fail_write = Some(self.writes + n);
+    }
+
+    /// Fails only read number `n` (1-based, counted from now on).
+    pub fn fail_read_at(&mut self, n: u64) {
+        self.fail_read = Some(self.reads + n);
+    }
+
+    /// Starts recording storage operations (dropping any earlier trace).
+    pub fn start_trace(&mut self) {
+        self.trace = Some(Vec::new());
+    }
+
+    /// The operations recorded since [`MemPlatform::start_trace`]; stops
+    /// recording.
+    pub fn take_trace(&mut self) -> Vec<Op> {
+        self.trace.take().unwrap_or_default()
+    }
+
+    fn note(&mut self, op: Op) {
+        if let Some(t) = &mut self.trace {
+            t.push(op);
+        }
+    }
+
     /// Makes the RNG fail (or work again).
     pub fn set_random_failure(&mut self, fail: bool) {
         self.fail_random = fail;
@@ -85,6 +140,9 @@ impl MemPlatform {
 
     fn count_write(&mut self) -> Result<(), PlatformError> {
         self.writes += 1;
+        if self.fail_write == Some(self.writes) {
+            return Err(PlatformError::Storage);
+        }
         match self.cut_at {
             Some(cut) if self.writes >= cut => Err(PlatformError::Storage),
             _ => Ok(()),
@@ -95,10 +153,15 @@ impl MemPlatform {
 impl Platform for MemPlatform {
     fn read(&mut self, id: &ObjectId) -> Result<Option<Vec<u8>>, PlatformError> {
         self.reads += 1;
+        self.note(Op::Read(id.clone()));
+        if self.fail_read == Some(self.reads) {
+            return Err(PlatformError::Storage);
+        }
         Ok(self.objects.get(id).cloned())
     }
 
     fn write(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError> {
+        self.note(Op::Write(id.clone(), data.len()));
         self.count_write()?;
         self.objects.insert(id.clone(), data.to_vec());
         self.bytes_written += data.len() as u64;
@@ -106,6 +169,7 @@ impl Platform for MemPlatform {
     }
 
     fn append(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError> {
+        self.note(Op::Append(id.clone(), data.len()));
         self.count_write()?;
         let obj = self.objects.get_mut(id).ok_or(PlatformError::Storage)?;
         obj.extend_from_slice(data);
@@ -114,6 +178,7 @@ impl Platform for MemPlatform {
     }
 
     fn delete(&mut self, id: &ObjectId) -> Result<(), PlatformError> {
+        self.note(Op::Delete(id.clone()));
         self.count_write()?;
         self.objects.remove(id);
         Ok(())
@@ -143,6 +208,7 @@ impl Platform for MemPlatform {
     }
 
     fn object_ids(&mut self) -> Result<Vec<ObjectId>, PlatformError> {
+        self.note(Op::List);
         Ok(self.objects.keys().cloned().collect())
     }
 
@@ -177,6 +243,31 @@ mod test {
         assert_eq!(p.read(&id).unwrap().as_deref(), Some(&b"old+"[..]));
         let missing = ObjectId::new(b"y").unwrap();
         assert_eq!(p.append(&missing, b"+"), Err(PlatformError::Storage));
+    }
+
+    #[test]
+    fn a_failed_write_or_read_does_not_stop_the_next() {
+        let mut p = MemPlatform::new();
+        let id = ObjectId::new(b"x").unwrap();
+        p.write(&id, b"old").unwrap();
+        p.start_trace();
+        p.fail_write_at(2);
+        p.write(&id, b"a").unwrap();
+        assert_eq!(p.write(&id, b"bb"), Err(PlatformError::Storage));
+        p.write(&id, b"ccc").unwrap();
+        p.fail_read_at(1);
+        assert_eq!(p.read(&id), Err(PlatformError::Storage));
+        assert_eq!(p.read(&id).unwrap().as_deref(), Some(&b"ccc"[..]));
+        assert_eq!(
+            p.take_trace(),
+            [
+                Op::Write(id.clone(), 1),
+                Op::Write(id.clone(), 2),
+                Op::Write(id.clone(), 3),
+                Op::Read(id.clone()),
+                Op::Read(id),
+            ]
+        );
     }
 
     #[test]

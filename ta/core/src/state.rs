@@ -5,7 +5,7 @@
 //!
 //! (Per-session state is `crate::session::Session`.)
 
-use mfs_proto::MAX_PIN_RECORDS;
+use mfs_proto::{KEY_ID_LEN, MAX_PIN_RECORDS};
 
 use crate::access::OwnerTag;
 use crate::audit;
@@ -38,9 +38,19 @@ impl Instance {
 pub struct PinTimers {
     /// TEE time of the last failed PIN try since the last success.
     pub last_failure_ms: Option<u64>,
-    /// TEE time of the last successful PIN verification (for keys whose
-    /// policy accepts a PIN within a time window).
-    pub last_verified_ms: Option<u64>,
+    /// The PIN window `pin-verify` opened for one use of one key (PIN rule
+    /// `window`); taken by that use.
+    pub window: Option<Window>,
+}
+
+/// A PIN window: one key may be used once within its policy's window after
+/// a durably logged `pin-verify` that named it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// The key it opens.
+    pub key: [u8; KEY_ID_LEN],
+    /// TEE time of the verification, ms.
+    pub opened_ms: u64,
 }
 
 /// The [`PinTimers`] of each client that has a PIN record, by owner tag.

@@ -30,7 +30,7 @@ use mfs_proto::tx::{DISPLAY_NOT_TRUSTED_UI, SignedTx, VERIFIED_PIN_IN_TA};
 use mfs_proto::{Purpose, TxSignReply, TxSignRequest, hex_string};
 
 use crate::access::Caller;
-use crate::audit::{self, Event, PinContext};
+use crate::audit::{self, Event};
 use crate::crypto::{sig_hex, sign_der};
 use crate::error::Error;
 use crate::keys::authorize;
@@ -57,7 +57,7 @@ pub fn sign(
     let cfg = Config::require(p)?;
     let kek = inst.kek.get(p)?;
     let mut key = keys::load(p, caller, id, kek)?;
-    let refusals = (&inst.pins, &mut inst.log, caller);
+    let refusals = (&mut inst.pins, &mut inst.log, caller);
     authorize(
         p,
         refusals,
@@ -80,10 +80,7 @@ pub fn sign(
     audit::append(
         p,
         &mut inst.log,
-        &[
-            Event::pin_verified(PinContext::TxSign),
-            Event::tx_signed(&id.0, counter, &sha256(&[&signed])),
-        ],
+        &[Event::tx_signed(&id.0, counter, &sha256(&[&signed]))],
     )?;
     let sig = sign_der(&key.key().secret, &signed)?;
     Ok(TxSignReply {
@@ -242,7 +239,7 @@ mod test {
         let (_, items) = export(&mut ta.p, &mut ta.inst.log);
         assert_eq!(
             items.last().unwrap().1.as_slice(),
-            &[PinContext::TxSign as u8, 4]
+            &[crate::audit::PinContext::TxSign as u8, 4]
         );
         for _ in 0..4 {
             let req = ta.request(&id, "1111", record(1));
@@ -391,6 +388,153 @@ mod test {
                     && i.1.get(16..) == Some(&hash[..])),
                 "signature {counter} not in the log"
             );
+        }
+    }
+
+    /// What a client can do after one PIN entry without entering the PIN
+    /// again.
+    #[derive(Clone, Copy, Debug)]
+    enum Next {
+        /// `key-sign` with one of the two window keys.
+        SignWindow(usize),
+        /// `key-sign` with the per-use key (must always be refused).
+        SignPerUse,
+        /// `key-attest` signed by the window attest key.
+        AttestWithWindowKey,
+        /// The PIN-entry request sent again (its session is spent).
+        Replay,
+    }
+
+    const NEXT: [Next; 5] = [
+        Next::SignWindow(0),
+        Next::SignWindow(1),
+        Next::SignPerUse,
+        Next::AttestWithWindowKey,
+        Next::Replay,
+    ];
+
+    /// One PIN entry yields at most one signature that needs the PIN,
+    /// whatever the client does next: every sequence of up to three
+    /// commands after a `tx-sign` or a `pin-verify` (naming a window key).
+    #[test]
+    fn one_pin_entry_yields_at_most_one_signature() {
+        let mut sequences = vec![Vec::new()];
+        for _ in 0..3 {
+            let longer: Vec<Vec<Next>> = sequences
+                .iter()
+                .filter(|s: &&Vec<Next>| s.len() == sequences.last().map_or(0, Vec::len))
+                .flat_map(|s| {
+                    NEXT.iter().map(move |n| {
+                        let mut s = s.clone();
+                        s.push(*n);
+                        s
+                    })
+                })
+                .collect();
+            sequences.extend(longer);
+        }
+        for start_with_tx in [true, false] {
+            for seq in &sequences {
+                let mut ta = payer();
+                let wins = [ta.key(PinRule::Window, None), ta.key(PinRule::Window, None)];
+                let per_use = ta.key(PinRule::PerUse, None);
+                let attest = String::from(
+                    crate::testkit::gen_key(
+                        &mut ta.p,
+                        "att",
+                        KeyPolicy {
+                            pin: PinRule::Window,
+                            pin_window_s: 60,
+                            ..KeyPolicy::plain(Purpose::Attest)
+                        },
+                    )
+                    .id
+                    .as_str(),
+                );
+                let mut signatures = 0;
+                let c = client(&mut ta.p, &mut ta.slot);
+                let verify_req = {
+                    let mut r = c.request("2468");
+                    r.key = Some(wins[0].as_str().try_into().unwrap());
+                    r
+                };
+                let tx_req = {
+                    let r = c.request("2468");
+                    TxSignRequest {
+                        v: 1,
+                        id: wins[1].as_str().try_into().unwrap(),
+                        client_key: r.client_key,
+                        block: r.block,
+                        pan: None,
+                        record: record(1),
+                    }
+                };
+                let entry = |ta: &mut Ta| {
+                    if start_with_tx {
+                        ta.sign(&tx_req).is_ok()
+                    } else {
+                        let _ = crate::pin::verify(
+                            &mut ta.p,
+                            &mut ta.inst,
+                            (&ME, &mut ta.slot),
+                            &verify_req,
+                        );
+                        false
+                    }
+                };
+                signatures += usize::from(entry(&mut ta));
+                for n in seq {
+                    let ok = match *n {
+                        Next::SignWindow(i) => crate::keys::sign(
+                            &mut ta.p,
+                            &mut ta.inst,
+                            &ME,
+                            &crate::testkit::sign_req(&wins[i], b"m"),
+                        )
+                        .is_ok(),
+                        Next::SignPerUse => {
+                            let r = crate::keys::sign(
+                                &mut ta.p,
+                                &mut ta.inst,
+                                &ME,
+                                &crate::testkit::sign_req(&per_use, b"m"),
+                            );
+                            assert!(r.is_err());
+                            false
+                        }
+                        Next::AttestWithWindowKey => crate::keys::attest(
+                            &mut ta.p,
+                            &mut ta.inst,
+                            &ME,
+                            &mfs_proto::KeyAttestRequest {
+                                v: 1,
+                                id: per_use.as_str().try_into().unwrap(),
+                                challenge: "00".try_into().unwrap(),
+                                attest_key: Some(attest.as_str().try_into().unwrap()),
+                            },
+                        )
+                        .is_ok(),
+                        Next::Replay => entry(&mut ta),
+                    };
+                    signatures += usize::from(ok);
+                }
+                assert!(
+                    signatures <= 1,
+                    "{} then {seq:?}: {signatures} signatures",
+                    if start_with_tx {
+                        "tx-sign"
+                    } else {
+                        "pin-verify"
+                    }
+                );
+                if seq
+                    .first()
+                    .is_some_and(|n| matches!(n, Next::SignWindow(0)))
+                    && !start_with_tx
+                {
+                    assert_eq!(signatures, 1, "the window opened by pin-verify works once");
+                }
+            }
         }
     }
 }

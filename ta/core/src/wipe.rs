@@ -66,7 +66,10 @@ mod test {
         let mut p = provisioned();
         let mut inst = Instance::default();
         let five = crate::state::PinTimers {
-            last_verified_ms: Some(5),
+            window: Some(crate::state::Window {
+                key: [1; 8],
+                opened_ms: 5,
+            }),
             last_failure_ms: None,
         };
         inst.pins.set(ME.tag(), five);
@@ -82,7 +85,7 @@ mod test {
         let (_, next, _) = crate::audit::read(&mut p, &mut inst.log, 0, 0).unwrap();
         let (_, _, last) = crate::audit::read(&mut p, &mut inst.log, next - 1, 1).unwrap();
         assert_eq!(last[0].0.kind, EventKind::Wiped);
-        assert_eq!(inst.pins.of(ME.tag()).last_verified_ms, None);
+        assert_eq!(inst.pins.of(ME.tag()).window, None);
         assert_eq!(
             keys::sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).err(),
             Some(Error::NotProvisioned)

@@ -173,14 +173,14 @@ fn short_objects_have_their_documented_shape() {
     // `[version] ‖ tries ‖ throttle (u32 LE) ‖ issuer key (65)`
     assert_eq!((len("cfg"), first("cfg")), (71, "01"));
     assert_eq!(&objects["cfg"][2..12], "05fa000000");
-    // `[version] ‖ max ‖ left ‖ salt(16) ‖ hash(32)`
+    // `[2] ‖ max ‖ left ‖ pending ‖ salt(16) ‖ hash(32)`
     // (each client's PIN record is `pn/<owner tag>`, the admin's too)
     let pn: Vec<_> = objects.keys().filter(|k| k.starts_with("pn/")).collect();
     assert_eq!(pn.len(), 2);
     for name in &pn {
         assert_eq!(
             (name.len(), len(name), &objects[*name][..6]),
-            (19, 51, "010505")
+            (19, 52, "020505")
         );
     }
     assert!(

@@ -528,6 +528,7 @@ fn sample(cmd: Command, ta: Option<&mut Ta>) -> J {
                 ("client_key", q(&key)),
                 ("block", q(&block(1))),
                 ("pan", q(PAN)),
+                ("key", id),
             ]);
         }
         Command::PinChange => f.extend([

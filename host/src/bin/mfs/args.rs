@@ -269,7 +269,13 @@ pub(crate) enum PinCmd {
     /// First enrolment.
     Set(PanArg),
     /// Verify the PIN.
-    Verify(PanArg),
+    Verify {
+        #[command(flatten)]
+        pan: PanArg,
+        /// Open this key's PIN window (PIN rule `window`) for one use.
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Change the PIN (reads the current PIN, then the new one).
     Change(PanArg),
     /// Issuer unblock with a new PIN. The issuer's signature is made here

@@ -17,10 +17,18 @@ pub(crate) fn run(client: &mut Tee, json: bool, cmd: &PinCmd) -> Result<(), Fail
             let new = read_pin("New PIN: ")?;
             print_pin_status(json, "PIN set", &client.pin_set(&new, p.pan.as_deref())?);
         }
-        PinCmd::Verify(p) => {
+        PinCmd::Verify { pan, key } => {
             let pin = read_pin("PIN: ")?;
-            let s = client.pin_verify(&pin, p.pan.as_deref())?;
-            print_pin_status(json, "PIN verified", &s);
+            let s = match key {
+                Some(k) => client.pin_verify_for_key(&pin, pan.pan.as_deref(), k)?,
+                None => client.pin_verify(&pin, pan.pan.as_deref())?,
+            };
+            let done = if key.is_some() {
+                "PIN verified; the key's window is open for one use"
+            } else {
+                "PIN verified"
+            };
+            print_pin_status(json, done, &s);
         }
         PinCmd::Change(p) => {
             let old = read_pin("Current PIN: ")?;

@@ -19,6 +19,18 @@ pub enum PinContext {
     TxSign = 3,
 }
 
+impl PinContext {
+    /// The context with this code.
+    pub fn from_code(code: u8) -> Option<PinContext> {
+        match code {
+            1 => Some(PinContext::Verify),
+            2 => Some(PinContext::Change),
+            3 => Some(PinContext::TxSign),
+            _ => None,
+        }
+    }
+}
+
 /// A security event to append.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
@@ -45,18 +57,32 @@ impl Event {
     pub fn plain(kind: EventKind) -> Event {
         Event::of(kind, &[])
     }
-    /// A PIN matched.
-    pub fn pin_verified(ctx: PinContext) -> Event {
-        Event::of(EventKind::PinVerified, &[&[ctx as u8]])
+    /// A PIN matched; `tries_left` is the count written back. (Every
+    /// outcome of a PIN check has two bytes of details, so that a match
+    /// and a mismatch write the same number of bytes.)
+    pub fn pin_verified(ctx: PinContext, tries_left: u8) -> Event {
+        Event::of(EventKind::PinVerified, &[&[ctx as u8, tries_left]])
+    }
+    /// The PIN was changed (the old PIN matched in `pin-change`).
+    pub fn pin_changed(tries_left: u8) -> Event {
+        Event::of(
+            EventKind::PinChanged,
+            &[&[PinContext::Change as u8, tries_left]],
+        )
+    }
+    /// A PIN check counted a try but its outcome was not written (a write
+    /// after the count failed); logged at the next check.
+    pub fn pin_interrupted(ctx: PinContext, tries_left: u8) -> Event {
+        Event::of(EventKind::PinInterrupted, &[&[ctx as u8, tries_left]])
     }
     /// The event for a failed PIN check (`PinIncorrect` / `PinBlocked`).
     pub fn pin_failed(ctx: PinContext, tries_left: u8) -> Event {
         Event::of(EventKind::PinFailed, &[&[ctx as u8, tries_left]])
     }
 
-    /// A PIN try refused because the PIN is (now) blocked.
+    /// A PIN try refused because the PIN is (now) blocked: tries left 0.
     pub fn pin_blocked(ctx: PinContext) -> Event {
-        Event::of(EventKind::PinBlocked, &[&[ctx as u8]])
+        Event::of(EventKind::PinBlocked, &[&[ctx as u8, 0]])
     }
     /// A key was generated or imported.
     pub fn key_added(kind: EventKind, id: &[u8; KEY_ID_LEN], policy: &KeyPolicy) -> Event {

@@ -18,7 +18,7 @@ use mfs_proto::log::EventKind;
 use mfs_proto::{
     CHALLENGE_MAX_LEN, KEY_ID_LEN, KEY_LIST_PAGE, KeyAttestReply, KeyAttestRequest, KeyDeleteReply,
     KeyExportReply, KeyGenerateRequest, KeyImportRequest, KeyInfoReply, KeyListReply, KeySignReply,
-    KeySignRequest, KeySummary, PolicyReason, Purpose, RESERVED_PREFIX, Reader,
+    KeySignRequest, KeySummary, PinRule, PolicyReason, Purpose, RESERVED_PREFIX, Reader,
     SEALED_BLOB_MAX_LEN, SIGN_MESSAGE_MAX_LEN, Statement, hex_prefix, hex_string, valid_label,
 };
 
@@ -176,21 +176,49 @@ pub fn delete(
 }
 
 /// [`policy::check`] for one use of `k`, logging a refusal before the
-/// caller learns it.
+/// caller learns it. A use that passes by the caller's PIN window for this
+/// key takes the window (one verification, one use).
 pub fn authorize(
     p: &mut impl Platform,
-    (pins, log, caller): (&PinClocks, &mut audit::Cache, &Caller),
+    (pins, log, caller): (&mut PinClocks, &mut audit::Cache, &Caller),
     k: &Loaded,
     purpose: Purpose,
     proof: Option<PinProof>,
 ) -> Result<(), Error> {
-    let verified = pins.of(caller.tag()).last_verified_ms;
-    let proof = proof.unwrap_or(PinProof::Earlier(verified));
+    let mut timers = pins.of(caller.tag());
+    let window = timers
+        .window
+        .filter(|w| w.key == k.attrs.id.0)
+        .map(|w| w.opened_ms);
+    let by_window = proof.is_none() && k.attrs.policy.pin == PinRule::Window;
+    let proof = proof.unwrap_or(PinProof::Earlier(window));
     let result = policy::check(&k.attrs.policy, k.uses, purpose, proof, p);
+    if result.is_ok() && by_window {
+        timers.window = None;
+        pins.set(caller.tag(), timers);
+    }
     audit::record(p, log, result, |r| match r {
         Err(Error::PolicyViolation(reason)) => Some(Event::refused(&k.attrs.id.0, *reason)),
         _ => None,
     })
+}
+
+/// The caller's key `id` for `pin-verify` to open its PIN window: it must
+/// exist for the caller (`key-not-found`) and have PIN rule `window`
+/// (`invalid-argument`).
+pub fn window_key(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    caller: &Caller,
+    id: &str,
+) -> Result<[u8; KEY_ID_LEN], Error> {
+    let id = KeyId::parse(id)?;
+    let kek = inst.kek.get(p)?;
+    let k = load(p, caller, id, kek)?.into_key();
+    if k.attrs.policy.pin != PinRule::Window {
+        return Err(Error::InvalidArgument);
+    }
+    Ok(id.0)
 }
 
 /// `KeySign`: ECDSA P-256/SHA-256 over a caller message.
@@ -208,7 +236,7 @@ pub fn sign(
     }
     let kek = inst.kek.get(p)?;
     let mut s = load(p, caller, id, kek)?;
-    let refusals = (&inst.pins, &mut inst.log, caller);
+    let refusals = (&mut inst.pins, &mut inst.log, caller);
     authorize(p, refusals, s.key(), Purpose::Sign, None)?;
     s.consume(p)?;
     let uses = s.key().uses;
@@ -237,7 +265,7 @@ pub fn attest(
     let signer = match signer_id {
         Some(sid) => {
             let mut s = load(p, caller, sid, kek)?;
-            let refusals = (&inst.pins, &mut inst.log, caller);
+            let refusals = (&mut inst.pins, &mut inst.log, caller);
             authorize(p, refusals, s.key(), Purpose::Attest, None)?;
             s.consume(p)?;
             let ev = Event::key_used(&sid.0, 2, s.key().uses);

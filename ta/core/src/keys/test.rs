@@ -149,7 +149,10 @@ fn policy_is_enforced() {
     inst.pins.set(
         ME.tag(),
         crate::state::PinTimers {
-            last_verified_ms: Some(0),
+            window: Some(crate::state::Window {
+                key: KeyId::parse(&per_use.id).unwrap().0,
+                opened_ms: 0,
+            }),
             last_failure_ms: None,
         },
     );
@@ -173,17 +176,35 @@ fn policy_is_enforced() {
         v(PolicyReason::PinWindow)
     );
     p.advance_ms(1_000);
-    let now = p.now_ms();
-    inst.pins.set(
-        ME.tag(),
-        crate::state::PinTimers {
-            last_verified_ms: Some(now),
-            last_failure_ms: None,
-        },
+    let open = |p: &mut MemPlatform, inst: &mut Instance, id: &str| {
+        let now = p.now_ms();
+        inst.pins.set(
+            ME.tag(),
+            crate::state::PinTimers {
+                window: Some(crate::state::Window {
+                    key: KeyId::parse(id).unwrap().0,
+                    opened_ms: now,
+                }),
+                last_failure_ms: None,
+            },
+        );
+    };
+    // a window opened for another key does not count
+    open(&mut p, &mut inst, &per_use.id);
+    assert_eq!(
+        sign(&mut p, &mut inst, &ME, &sign_req(&win.id, b"m")).err(),
+        v(PolicyReason::PinWindow)
     );
+    // inclusive bound; one use per opening
+    open(&mut p, &mut inst, &win.id);
     p.advance_ms(60_000);
     assert!(sign(&mut p, &mut inst, &ME, &sign_req(&win.id, b"m")).is_ok());
-    p.advance_ms(1);
+    assert_eq!(
+        sign(&mut p, &mut inst, &ME, &sign_req(&win.id, b"m")).err(),
+        v(PolicyReason::PinWindow)
+    );
+    open(&mut p, &mut inst, &win.id);
+    p.advance_ms(60_001);
     assert_eq!(
         sign(&mut p, &mut inst, &ME, &sign_req(&win.id, b"m")).err(),
         v(PolicyReason::PinWindow)

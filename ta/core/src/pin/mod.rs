@@ -46,8 +46,9 @@ use crate::access::{Caller, OwnerTag};
 use crate::audit::{self, Event, PinContext};
 use crate::crypto;
 use crate::error::Error;
+use crate::keys;
 use crate::platform::{ObjectId, Platform};
-use crate::state::{Instance, PinTimers};
+use crate::state::{Instance, PinTimers, Window};
 use crate::store::config::Config;
 use crate::store::pin::{Record, locate, pin_key, room_for};
 
@@ -135,8 +136,8 @@ pub fn status(
     Ok(status_of(p, &inst.pins.of(who.tag), &cfg, rec.as_ref()))
 }
 
-/// Writes the outcome of a successful PIN command (a new record, or the
-/// full count after a match) and clears the throttle timer.
+/// Writes a new record (set, unblock) and clears the throttle timer and
+/// the PIN window.
 fn commit(
     p: &mut impl Platform,
     inst: &mut Instance,
@@ -144,25 +145,8 @@ fn commit(
     rec: &Record,
 ) -> Result<PinStatusReply, Error> {
     who.store(p, rec)?;
-    let mut t = inst.pins.of(who.tag);
-    t.last_failure_ms = None;
-    inst.pins.set(who.tag, t);
-    Ok(status_of(p, &t, cfg, Some(rec)))
-}
-
-/// [`commit`] after the user's PIN matched (verify, change): also opens
-/// the PIN time window of the holder's keys that have one.
-fn commit_verified(
-    p: &mut impl Platform,
-    inst: &mut Instance,
-    (who, cfg): (&Holder, &Config),
-    rec: &Record,
-) -> Result<PinStatusReply, Error> {
-    let reply = commit(p, inst, (who, cfg), rec)?;
-    let mut t = inst.pins.of(who.tag);
-    t.last_verified_ms = Some(p.now_ms());
-    inst.pins.set(who.tag, t);
-    Ok(reply)
+    inst.pins.set(who.tag, PinTimers::default());
+    Ok(status_of(p, &PinTimers::default(), cfg, Some(rec)))
 }
 
 /// `PinSet`: first enrolment of the caller's PIN.
@@ -174,6 +158,9 @@ pub fn set(
 ) -> Result<PinStatusReply, Error> {
     let entry = take_entry(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
     let cfg = Config::require(p)?;
+    if req.key.is_some() {
+        return Err(Error::InvalidArgument);
+    }
     let who = Holder::of(p, caller)?;
     if who.load(p)?.is_some() {
         return Err(Error::PinAlreadySet);
@@ -186,59 +173,113 @@ pub fn set(
     Ok(reply)
 }
 
-/// Checks `pin` against the record with the power-loss-safe counter; on
-/// success the record holds one try fewer in storage and the caller must
-/// write the outcome (write 2).
+/// Logs an attempt that an earlier check marked pending and did not finish
+/// (its outcome entry or its second write failed), then clears the mark.
+/// Until both writes succeed no new try is made.
+fn settle(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    who: &Holder,
+    rec: &mut Record,
+) -> Result<(), Error> {
+    let Some(ctx) = rec.pending else {
+        return Ok(());
+    };
+    let ev = Event::pin_interrupted(ctx, rec.tries_left);
+    audit::append(p, &mut inst.log, &[ev])?;
+    rec.pending = None;
+    who.store(p, rec)
+}
+
+/// What a PIN check leaves on a match: the record to write (full count,
+/// or the new PIN of a change) and the entry that logs it.
+struct OnMatch {
+    record: Record,
+    event: Event,
+}
+
+/// Checks `pin` against the caller's record. The storage operations are
+/// the same whether the PIN matches or not:
+///
+/// 1. **write 1** — the record with one try fewer and the attempt marked
+///    pending (`ctx`); if it fails nothing is compared;
+/// 2. compare (constant time);
+/// 3. **append** — the outcome entry (`pin-failed` / `pin-blocked`, or
+///    `on_match.event`), details of the same length;
+/// 4. **write 2** — the record without the mark: the decremented one, or
+///    `on_match.record`; same object, same length.
+///
+/// A failure at 3 or 4 leaves the mark in storage: the next check logs
+/// the attempt (`pin-interrupted`) before anything else. Nothing in TA
+/// memory grants more after a failure: the throttle clock starts at the
+/// comparison (a restriction), everything else changes only once all
+/// writes have succeeded (by the caller).
 fn check(
     p: &mut impl Platform,
     inst: &mut Instance,
     (who, cfg): (&Holder, &Config),
     rec: &mut Record,
-    pin: &Pin,
-) -> Result<(), Error> {
+    (pin, ctx): (&Pin, PinContext),
+    on_match: OnMatch,
+) -> Result<Record, Error> {
+    settle(p, inst, who, rec)?;
     if rec.tries_left == 0 {
-        return Err(Error::PinBlocked);
+        return refuse(p, inst, Error::PinBlocked, ctx);
     }
     let mut t = inst.pins.of(who.tag);
     let wait = throttle_left(p, &t, cfg, rec);
     if wait > 0 {
-        return Err(Error::PinThrottled(wait));
+        return refuse(p, inst, Error::PinThrottled(wait), ctx);
     }
     let key = pin_key(p)?;
     rec.tries_left -= 1;
-    // Write 1: the decremented counter is persisted before comparing; a
-    // failed write fails closed with no comparison made.
+    rec.pending = Some(ctx);
     who.store(p, rec)?;
-    if !rec.matches(&key, pin) {
+    rec.pending = None;
+    let matched = rec.matches(&key, pin);
+    if !matched {
         t.last_failure_ms = Some(p.now_ms());
+        t.window = None;
         inst.pins.set(who.tag, t);
+    }
+    let (event, after) = if matched {
+        (on_match.event, on_match.record)
+    } else if rec.tries_left == 0 {
+        (Event::pin_blocked(ctx), rec.clone())
+    } else {
+        (Event::pin_failed(ctx, rec.tries_left), rec.clone())
+    };
+    audit::append(p, &mut inst.log, &[event])?;
+    who.store(p, &after)?;
+    if !matched {
         return Err(if rec.tries_left == 0 {
             Error::PinBlocked
         } else {
             Error::PinIncorrect(rec.tries_left)
         });
     }
-    Ok(())
+    let mut t = inst.pins.of(who.tag);
+    t.last_failure_ms = None;
+    inst.pins.set(who.tag, t);
+    Ok(after)
 }
 
-/// [`check`], logging a wrong or blocked PIN before the caller learns it.
-fn checked(
+/// A try refused before any comparison (blocked, throttled): logged, costs
+/// no try.
+fn refuse<T>(
     p: &mut impl Platform,
     inst: &mut Instance,
-    held: (&Holder, &Config),
-    rec: &mut Record,
-    pin: &Pin,
+    err: Error,
     ctx: PinContext,
-) -> Result<(), Error> {
-    let result = check(p, inst, held, rec, pin);
-    audit::record(p, &mut inst.log, result, |r| match r {
-        Err(Error::PinIncorrect(left)) => Some(Event::pin_failed(ctx, *left)),
+) -> Result<T, Error> {
+    audit::record(p, &mut inst.log, Err(err), |r| match r {
         Err(Error::PinBlocked) => Some(Event::pin_blocked(ctx)),
         _ => None,
     })
 }
 
-/// `PinVerify`: the caller's PIN.
+/// `PinVerify`: the caller's PIN; with `key`, a durably logged match opens
+/// that key's PIN window for one use.
 pub fn verify(
     p: &mut impl Platform,
     inst: &mut Instance,
@@ -247,32 +288,45 @@ pub fn verify(
 ) -> Result<PinStatusReply, Error> {
     let entry = take_entry(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
     let cfg = Config::require(p)?;
+    let window_key = match req.key.as_deref() {
+        Some(id) => Some(keys::window_key(p, inst, caller, id)?),
+        None => None,
+    };
     let who = Holder::of(p, caller)?;
-    let reply = verify_pin(p, inst, (&who, &cfg), || entry.pin(), PinContext::Verify)?;
-    audit::append(p, &mut inst.log, &[Event::pin_verified(PinContext::Verify)])?;
-    Ok(reply)
+    let rec = verify_pin(p, inst, (&who, &cfg), || entry.pin(), PinContext::Verify)?;
+    let mut t = inst.pins.of(who.tag);
+    t.window = window_key.map(|key| Window {
+        key,
+        opened_ms: p.now_ms(),
+    });
+    inst.pins.set(who.tag, t);
+    Ok(status_of(p, &t, &cfg, Some(&rec)))
 }
 
 /// The verify path shared by `PinVerify` and consent signing: the record
-/// must exist, then the PIN is opened and checked with the counter written
-/// first (failures logged); a match writes the full count back (write 2).
+/// must exist, then the PIN is opened and [`check`]ed; a match writes the
+/// full count back and logs `pin-verified` (`ctx`).
 fn verify_pin(
     p: &mut impl Platform,
     inst: &mut Instance,
     held: (&Holder, &Config),
     pin: impl FnOnce() -> Result<Pin, Error>,
     ctx: PinContext,
-) -> Result<PinStatusReply, Error> {
+) -> Result<Record, Error> {
     let mut rec = held.0.load(p)?.ok_or(Error::PinNotSet)?;
     let pin = pin()?;
-    checked(p, inst, held, &mut rec, &pin, ctx)?;
-    rec.tries_left = rec.max_tries;
-    commit_verified(p, inst, held, &rec)
+    let mut full = rec.clone();
+    full.tries_left = full.max_tries;
+    full.pending = None;
+    let on_match = OnMatch {
+        event: Event::pin_verified(ctx, full.tries_left),
+        record: full,
+    };
+    check(p, inst, held, &mut rec, (&pin, ctx), on_match)
 }
 
-/// Verifies the PIN of a transaction exactly like `PinVerify` (counter
-/// persisted first, failures logged); on success the full count is
-/// written back. The caller logs the success with what it authorizes.
+/// Verifies the PIN of a transaction exactly like `PinVerify` (same
+/// writes, outcome logged); opens no window. The caller then signs once.
 pub fn consent(
     p: &mut impl Platform,
     inst: &mut Instance,
@@ -284,8 +338,9 @@ pub fn consent(
     Ok(())
 }
 
-/// `PinChange`: the old PIN is checked like a verify; the new PIN replaces
-/// it (with the full count) in the same write that would reset the count.
+/// `PinChange`: the old PIN is checked like a verify; on a match the new
+/// PIN (full count) is the second write, logged as `pin-changed`. Opens no
+/// window.
 pub fn change(
     p: &mut impl Platform,
     inst: &mut Instance,
@@ -300,11 +355,15 @@ pub fn change(
     let mut rec = who.load(p)?.ok_or(Error::PinNotSet)?;
     let old = opened.pin(&old_block)?;
     let new = opened.pin(&new_block)?;
-    checked(p, inst, (&who, &cfg), &mut rec, &old, PinContext::Change)?;
     let fresh = Record::new(p, rec.max_tries, &new)?;
-    let reply = commit_verified(p, inst, (&who, &cfg), &fresh)?;
-    audit::append(p, &mut inst.log, &[Event::plain(EventKind::PinChanged)])?;
-    Ok(reply)
+    let on_match = OnMatch {
+        event: Event::pin_changed(fresh.tries_left),
+        record: fresh,
+    };
+    let ctx = PinContext::Change;
+    let rec = check(p, inst, (&who, &cfg), &mut rec, (&old, ctx), on_match)?;
+    let t = inst.pins.of(who.tag);
+    Ok(status_of(p, &t, &cfg, Some(&rec)))
 }
 
 /// `PinUnblock`: a new PIN with the full count, authorised by the issuer's
@@ -321,7 +380,8 @@ pub fn unblock(
     let sig = hex_prefix(&req.signature, &mut der).ok_or(Error::BadRequest)?;
     let cfg = Config::require(p)?;
     let who = Holder::of(p, caller)?;
-    let rec = who.load(p)?.ok_or(Error::PinNotSet)?;
+    let mut rec = who.load(p)?.ok_or(Error::PinNotSet)?;
+    settle(p, inst, &who, &mut rec)?;
     let msg = unblock_message(&opened.nonce, &opened.client_key, &block, &opened.pan);
     crypto::verify_der(&cfg.issuer_key, &msg, sig)?;
     let pin = opened.pin(&block)?;

@@ -170,14 +170,14 @@ fn record_never_holds_the_pin_and_debug_is_redacted() {
     let mut ta = Ta::new(5, 0);
     ta.set("739146285037").unwrap();
     let raw = ta.p.object_mut(&pin_object()).unwrap().clone();
-    assert_eq!(raw.len(), 51);
+    assert_eq!(raw.len(), 52);
     let bcd = [0x73, 0x91, 0x46, 0x28, 0x50, 0x37];
     assert!(!raw.windows(6).any(|w| w == bcd));
     assert!(!raw.windows(12).any(|w| w == b"739146285037"));
     let rec = Record::load(&mut ta.p, &pin_object()).unwrap().unwrap();
     assert_eq!(
         format!("{rec:?}"),
-        "Record { max_tries: 5, tries_left: 5, .. }"
+        "Record { max_tries: 5, tries_left: 5, pending: None, .. }"
     );
     let mut slot = None;
     let _ = open_session(&mut ta.p, &mut slot);
@@ -190,12 +190,13 @@ fn corrupt_record_fails_closed() {
     ta.set("1234").unwrap();
     let id = pin_object();
     let good = ta.p.object_mut(&id).unwrap().clone();
-    for case in 0..4 {
+    for case in 0..5 {
         let mut bad = good.clone();
         match case {
-            0 => bad[0] = 2,
+            0 => bad[0] = 3,
             1 => bad[2] = 9,
             2 => bad[1] = 0,
+            3 => bad[3] = 4,
             _ => {
                 bad.pop();
             }
@@ -282,15 +283,12 @@ fn fault_injection_verify() {
                 if pin == "0000" {
                     assert!(left <= start_left, "{pin} cut {n}: {left} > {start_left}");
                 }
-                match (n, pin) {
+                match n {
                     // write 1 failed: nothing compared, nothing changed
-                    (1, _) => assert_eq!(left, start_left),
-                    // the reset (correct PIN) or the log append (wrong
-                    // PIN) failed: the try stays used
-                    (2, _) | (_, "0000") => assert_eq!(left, start_left - 1),
-                    // the correct PIN's reset landed, its log append
-                    // was cut: the reply never left the TA
-                    _ => assert_eq!(left, 5),
+                    1 => assert_eq!(left, start_left),
+                    // the outcome append or write 2 failed: the try
+                    // stays used, and marked pending until logged
+                    _ => assert_eq!(left, start_left - 1),
                 }
                 // never bricked: the right PIN still works while tries
                 // are left, and an issuer unblock always does
@@ -315,12 +313,10 @@ fn fault_injection_change() {
         assert_eq!(r, Err(Error::Storage), "cut {n}");
         let left = ta.tries_left().unwrap();
         assert!(left <= 5);
-        // the old PIN, or the whole new one once its record landed
-        // (cut at the event-log append), never a mix
-        let want = if n <= 2 { "1234" } else { "5678" };
+        // the new PIN is the last write: a cut anywhere keeps the old
         assert_eq!(
             working_pin(&mut ta, &["1234", "5678"]).as_deref(),
-            Some(want),
+            Some("1234"),
             "cut {n}"
         );
     }
@@ -504,4 +500,183 @@ fn a_legacy_pin_is_adopted_by_the_admin_only() {
     assert!(ta.verify("5678").is_ok());
     ta.who = ME;
     assert!(ta.verify("2468").is_ok());
+}
+
+// ---- a hostile supplicant: storage patterns and failed writes --------
+
+use crate::keys;
+use crate::mem::Op;
+use crate::testkit::{export, gen_key, sign_req};
+use alloc::vec::Vec;
+use mfs_proto::log::EventKind;
+use mfs_proto::{KeyPolicy, PinRule, PolicyReason, Purpose};
+
+/// A key of `ME` whose PIN rule is a 60 s window.
+fn window_key(ta: &mut Ta) -> String {
+    let policy = KeyPolicy {
+        pin: PinRule::Window,
+        pin_window_s: 60,
+        ..KeyPolicy::plain(Purpose::Sign)
+    };
+    String::from(gen_key(&mut ta.p, "win", policy).id.as_str())
+}
+
+/// `pin-verify` that names `key`.
+fn verify_for(ta: &mut Ta, pin: &str, key: &str) -> Result<PinStatusReply, Error> {
+    let c = client(&mut ta.p, &mut ta.slot);
+    let mut req = c.request(pin);
+    req.key = Some(key.try_into().map_err(|_| Error::BadRequest)?);
+    verify(&mut ta.p, &mut ta.inst, (&ME, &mut ta.slot), &req)
+}
+
+fn sign_with(ta: &mut Ta, key: &str) -> Result<(), Error> {
+    keys::sign(&mut ta.p, &mut ta.inst, &ME, &sign_req(key, b"m")).map(|_| ())
+}
+
+fn log_len(ta: &mut Ta) -> usize {
+    export(&mut ta.p, &mut ta.inst.log).1.len()
+}
+
+/// The storage operations of `op` (a supplicant's view).
+fn pattern(ta: &mut Ta, op: impl FnOnce(&mut Ta) -> Result<PinStatusReply, Error>) -> Vec<Op> {
+    ta.p.start_trace();
+    let _ = op(ta);
+    ta.p.take_trace()
+}
+
+#[test]
+fn storage_operations_are_the_same_whether_or_not_the_pin_matched() {
+    let fresh = || {
+        let mut ta = Ta::new(5, 0);
+        ta.set("1234").unwrap();
+        // warm caches the same way for both runs
+        let _ = ta.verify("1234");
+        ta
+    };
+    // verify (with and without a window key), change
+    let (mut a, mut b) = (fresh(), fresh());
+    let right = pattern(&mut a, |ta| ta.verify("1234"));
+    let wrong = pattern(&mut b, |ta| ta.verify("9999"));
+    assert_eq!(right, wrong);
+    assert_eq!(
+        right.iter().filter(|o| !matches!(o, Op::Read(_))).count(),
+        3,
+        "write 1, the outcome, write 2: {right:?}"
+    );
+    let (mut a, mut b) = (fresh(), fresh());
+    assert_eq!(
+        pattern(&mut a, |ta| ta.change("1234", "5678")),
+        pattern(&mut b, |ta| ta.change("9999", "5678"))
+    );
+    let (mut a, mut b) = (fresh(), fresh());
+    let ka = window_key(&mut a);
+    let kb = window_key(&mut b);
+    assert_eq!(ka, kb, "deterministic test platforms");
+    let _ = (sign_with(&mut a, &ka), sign_with(&mut b, &kb));
+    assert_eq!(
+        pattern(&mut a, |ta| verify_for(ta, "1234", &ka)),
+        pattern(&mut b, |ta| verify_for(ta, "9999", &kb))
+    );
+    // the try that blocks the PIN looks like any other
+    let (mut a, mut b) = (fresh(), fresh());
+    for _ in 0..4 {
+        let _ = (a.verify("0000"), b.verify("0000"));
+    }
+    assert_eq!(
+        pattern(&mut a, |ta| ta.verify("1234")),
+        pattern(&mut b, |ta| ta.verify("0000"))
+    );
+    assert_eq!(b.tries_left(), Some(0));
+}
+
+/// Fails write `n` of `op` only (the TA runs on); `None` once `op` has
+/// fewer than `n` writes.
+fn with_failed_write<T>(
+    ta: &mut Ta,
+    n: u64,
+    op: impl FnOnce(&mut Ta) -> Result<T, Error>,
+) -> Option<Result<T, Error>> {
+    let before = ta.p.writes();
+    ta.p.fail_write_at(n);
+    let r = op(ta);
+    let used = ta.p.writes() - before;
+    ta.p.fail_write_at(u64::MAX - ta.p.writes());
+    (used >= n).then_some(r)
+}
+
+#[test]
+fn a_failed_write_keeps_the_evidence_and_grants_nothing() {
+    // verify naming a window key, right and wrong PIN; change
+    for (label, pin) in [("verify", "1234"), ("verify", "0000"), ("change", "1234")] {
+        for n in 1.. {
+            let mut ta = Ta::new(5, 0);
+            ta.set("1234").unwrap();
+            let key = window_key(&mut ta);
+            let entries = log_len(&mut ta);
+            let r = with_failed_write(&mut ta, n, |ta| match label {
+                "verify" => verify_for(ta, pin, &key),
+                _ => ta.change(pin, "5678"),
+            });
+            let Some(r) = r else { break };
+            assert_eq!(r, Err(Error::Storage), "{label} {pin} write {n}");
+            // nothing granted: no window, no new PIN, no try regained
+            assert_eq!(
+                sign_with(&mut ta, &key),
+                Err(Error::PolicyViolation(PolicyReason::PinWindow)),
+                "{label} {pin} write {n}"
+            );
+            assert!(ta.is_pin("1234"), "{label} write {n}");
+            let left = ta.tries_left().unwrap();
+            assert_eq!(left, if n == 1 { 5 } else { 4 }, "{label} {pin} write {n}");
+            // the next check logs the attempt before its own outcome
+            let logged_before = log_len(&mut ta);
+            assert!(verify_for(&mut ta, "1234", &key).is_ok());
+            assert!(sign_with(&mut ta, &key).is_ok());
+            let kinds: Vec<EventKind> = export(&mut ta.p, &mut ta.inst.log)
+                .1
+                .iter()
+                .skip(entries)
+                .map(|i| i.0.kind)
+                .collect();
+            let attempt_logged = kinds.iter().any(|k| {
+                matches!(
+                    k,
+                    EventKind::PinFailed | EventKind::PinInterrupted | EventKind::PinChanged
+                )
+            }) || kinds
+                .iter()
+                .filter(|k| **k == EventKind::PinVerified)
+                .count()
+                == 2;
+            assert_eq!(attempt_logged, n > 1, "{label} {pin} write {n}: {kinds:?}");
+            assert!(log_len(&mut ta) > logged_before);
+        }
+    }
+}
+
+#[test]
+fn a_failed_read_fails_closed() {
+    for pin in ["1234", "0000"] {
+        for n in 1..40 {
+            let mut ta = Ta::new(5, 0);
+            ta.set("1234").unwrap();
+            let key = window_key(&mut ta);
+            ta.inst = crate::state::Instance::default();
+            ta.p.fail_read_at(n);
+            let r = verify_for(&mut ta, pin, &key);
+            ta.p.fail_read_at(u64::MAX - ta.p.reads());
+            let left = ta.tries_left().unwrap();
+            match r {
+                Ok(_) => assert_eq!((pin, left), ("1234", 5)),
+                Err(Error::PinIncorrect(l)) => assert_eq!((pin, l, left), ("0000", 4, 4)),
+                Err(e) => {
+                    assert_eq!(e, Error::Storage, "{pin} read {n}");
+                    assert_eq!(
+                        sign_with(&mut ta, &key),
+                        Err(Error::PolicyViolation(PolicyReason::PinWindow))
+                    );
+                }
+            }
+        }
+    }
 }

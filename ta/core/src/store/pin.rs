@@ -9,15 +9,17 @@
 //! before client isolation, object `pin`, is adopted by the admin identity
 //! as long as it has no `pn/` record of its own (no write needed).
 //!
-//! Each record, layout version 1 (51 bytes):
+//! Each record, layout version 2 (52 bytes; version 1, 51 bytes, had no
+//! pending byte and is still read):
 //!
 //! | offset | size | field |
 //! |---|---|---|
-//! | 0 | 1 | layout version = 1 |
+//! | 0 | 1 | layout version = 2 |
 //! | 1 | 1 | try limit (copied from the provisioned policy) |
 //! | 2 | 1 | tries left |
-//! | 3 | 16 | random salt (new for every PIN) |
-//! | 19 | 32 | HMAC-SHA-256(K_pin, salt ‖ length ‖ digits) |
+//! | 3 | 1 | pending attempt: 0 none, else the PIN context (1 verify, 2 change, 3 tx-sign) of a check whose outcome was not yet written |
+//! | 4 | 16 | random salt (new for every PIN) |
+//! | 20 | 32 | HMAC-SHA-256(K_pin, salt ‖ length ‖ digits) |
 //!
 //! `K_pin` = HKDF-SHA-256 of the TA-unique secret with info
 //! `"mfs-ta/pin-hash/v1"`. The clear PIN is never stored; the hash is
@@ -31,13 +33,14 @@ use mfs_proto::pin::Pin;
 use zeroize::Zeroize;
 
 use crate::access::Caller;
+use crate::audit::PinContext;
 use crate::crypto::{self, Key32};
 use crate::error::Error;
-use crate::objects::{self, LAYOUT_V1, concat, load_v1};
+use crate::objects::{self, LAYOUT_V1, LAYOUT_V2, concat, load_versioned};
 use crate::platform::{ObjectId, Platform};
 use crate::store::secret;
 
-const RECORD_LEN: usize = 3 + 16 + 32;
+const RECORD_LEN: usize = 4 + 16 + 32;
 const HASH_INFO: &[u8] = b"mfs-ta/pin-hash/v1";
 
 /// The stored PIN record.
@@ -47,6 +50,8 @@ pub struct Record {
     pub max_tries: u8,
     /// Tries left (0: blocked).
     pub tries_left: u8,
+    /// A check counted in this record whose outcome was not yet written.
+    pub pending: Option<PinContext>,
     salt: [u8; 16],
     hash: [u8; 32],
 }
@@ -56,6 +61,7 @@ impl fmt::Debug for Record {
         f.debug_struct("Record")
             .field("max_tries", &self.max_tries)
             .field("tries_left", &self.tries_left)
+            .field("pending", &self.pending)
             .finish_non_exhaustive()
     }
 }
@@ -117,6 +123,7 @@ impl Record {
         Ok(Record {
             max_tries,
             tries_left: max_tries,
+            pending: None,
             salt,
             hash,
         })
@@ -125,19 +132,27 @@ impl Record {
     /// Loads the record in object `id` (`None`: no PIN set); anything
     /// malformed is `Storage`.
     pub fn load(p: &mut impl Platform, id: &ObjectId) -> Result<Option<Record>, Error> {
-        let Some(body) = load_v1(p, id)? else {
+        let Some((version, body)) = load_versioned(p, id, &[LAYOUT_V1, LAYOUT_V2])? else {
             return Ok(None);
         };
         let body = zeroize::Zeroizing::new(body);
-        let r: &[u8; RECORD_LEN - 1] = body.as_slice().try_into().map_err(|_| Error::Storage)?;
-        let [max_tries, tries_left, ref rest @ ..] = *r;
-        if max_tries == 0 || tries_left > max_tries {
+        let (max_tries, tries_left, pending, rest) = match (version, body.as_slice()) {
+            (LAYOUT_V1, [m, t, rest @ ..]) => (*m, *t, 0, rest),
+            (LAYOUT_V2, [m, t, pending, rest @ ..]) => (*m, *t, *pending, rest),
+            _ => return Err(Error::Storage),
+        };
+        if max_tries == 0 || tries_left > max_tries || rest.len() != 48 {
             return Err(Error::Storage);
         }
+        let pending = match pending {
+            0 => None,
+            c => Some(PinContext::from_code(c).ok_or(Error::Storage)?),
+        };
         let (salt, hash) = rest.split_at(16);
         Ok(Some(Record {
             max_tries,
             tries_left,
+            pending,
             salt: salt.try_into().map_err(|_| Error::Storage)?,
             hash: hash.try_into().map_err(|_| Error::Storage)?,
         }))
@@ -146,7 +161,12 @@ impl Record {
     /// Replaces the record in object `id` (one atomic write).
     pub fn store(&self, p: &mut impl Platform, id: &ObjectId) -> Result<(), Error> {
         let mut r: [u8; RECORD_LEN] = concat(&[
-            &[LAYOUT_V1, self.max_tries, self.tries_left],
+            &[
+                LAYOUT_V2,
+                self.max_tries,
+                self.tries_left,
+                self.pending.map_or(0, |c| c as u8),
+            ],
             &self.salt,
             &self.hash,
         ])?;
