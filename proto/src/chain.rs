@@ -177,7 +177,8 @@ pub enum RefusalClass {
     UnblockForged = 4,
     /// A `key-sign` of a message in the TA's reserved `mfs-ta/` namespace.
     ReservedPrefix = 5,
-    /// A key used for a purpose it does not have.
+    /// A key used for an operation its policy does not allow (its purpose,
+    /// or export of a non-exportable key).
     PolicyPurpose = 6,
     /// An expired key.
     PolicyExpired = 7,

@@ -90,7 +90,19 @@ fn kinds_are_stable() {
         assert_eq!(EventKind::from_name(k.name()), Some(*k));
     }
     assert_eq!(EventKind::from_u8(0), None);
-    assert_eq!(EventKind::from_u8(16), None);
+    assert_eq!(EventKind::from_u8(18), None);
+}
+
+#[test]
+fn refusal_classes_are_stable() {
+    for (i, k) in RefusalClass::ALL.iter().enumerate() {
+        assert_eq!(*k as u8 as usize, i + 1);
+        assert_eq!(RefusalClass::from_u8(*k as u8), Some(*k));
+    }
+    assert_eq!(RefusalClass::from_u8(0), None);
+    assert_eq!(RefusalClass::from_u8(10), None);
+    // every class fits one `refusals` entry
+    assert!(RefusalClass::ALL.len() * 5 <= DETAILS_MAX_LEN);
 }
 
 #[test]

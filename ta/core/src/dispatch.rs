@@ -21,6 +21,7 @@
 //!    effects, if any, have happened (replies of state-changing commands
 //!    are small and always fit `MAX_REPLY_LEN`).
 
+use mfs_proto::log::RefusalClass;
 use mfs_proto::{
     Command, EmptyRequest, Header, KeyGenerateWire, KeyListRequest, KeyRequest, MAX_REPLY_LEN,
     MAX_REQUEST_LEN, PROTOCOL_CURRENT, PROTOCOL_MIN, PingRequest, Status, decode, encode,
@@ -28,6 +29,7 @@ use mfs_proto::{
 use serde::{Deserialize, Serialize};
 
 use crate::access::allowed;
+use crate::audit;
 use crate::error::Error;
 use crate::pin::PinSession;
 use crate::platform::Platform;
@@ -110,7 +112,14 @@ pub fn invoke<P: Platform>(
     }
     let caller = session.caller();
     if !allowed(command, &caller) {
-        return Reply::error(Status::AccessDenied, 0);
+        // Counted (coalesced) in the event log; if even that fails the
+        // caller learns `storage-failure`.
+        let class = RefusalClass::AccessDenied;
+        let r: Result<(), Error> = audit::refuse(p, &mut instance.log, class, Error::AccessDenied);
+        return match r {
+            Err(Error::AccessDenied) | Ok(()) => Reply::error(Status::AccessDenied, 0),
+            Err(e) => Reply::error(Status::from(e), e.detail()),
+        };
     }
     let mut buf = [0u8; MAX_REPLY_LEN];
     let (p, inst, b, c) = (p, instance, &mut buf, &caller);
@@ -356,7 +365,10 @@ mod test {
         let req = &prov(5);
         let (r, _) = call(&mut p, &mut public(), Command::Provision, req);
         assert_eq!(r.status, Status::AccessDenied);
-        assert_eq!(p.writes(), 0);
+        // only the refusal is counted (the log's tally), nothing provisioned
+        assert_eq!(p.writes(), 1);
+        let ids = p.object_ids().unwrap();
+        assert_eq!(ids, [crate::objects::log_refusals().unwrap()]);
         let (r, body) = call(&mut p, &mut root(), Command::Provision, req);
         assert_eq!(r.status, Status::Ok);
         assert_eq!(decode::<ProvisionReply>(&body).unwrap().pin_max_tries, 5);

@@ -95,9 +95,14 @@ pub fn log_segment(slot: u8) -> Result<ObjectId, Error> {
     id(&[b'l', b'g', b'/', b'0' + slot])
 }
 
+/// The pending tally of refused calls (part of the event log).
+pub fn log_refusals() -> Result<ObjectId, Error> {
+    id(b"lgr")
+}
+
 /// Whether `id` is one of the event log's objects.
 pub fn is_log_object(id: &ObjectId) -> bool {
-    id.as_bytes() == b"log" || id.as_bytes().starts_with(b"lg/")
+    id.as_bytes() == b"log" || id.as_bytes().starts_with(b"lg")
 }
 
 /// Whether a wipe keeps object `id`: the event log (evidence must outlive

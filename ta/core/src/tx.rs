@@ -273,12 +273,24 @@ mod test {
             ta.sign(&req).err(),
             Some(Error::PolicyViolation(PolicyReason::Purpose))
         );
-        assert_eq!(ta.kinds().last(), Some(&EventKind::PolicyRefused));
+        // refusals are counted, and logged as one entry before the next
+        assert_eq!(ta.kinds().last(), Some(&EventKind::PinSet));
         assert_eq!(ta.tries_left().unwrap(), 5);
         // no PIN session at all
         let req = ta.request(&id, "2468", record(1));
         ta.slot = None;
         assert_eq!(ta.sign(&req).err(), Some(Error::PinSessionRequired));
+        let req = ta.request(&id, "2468", record(1));
+        assert!(ta.sign(&req).is_ok());
+        let kinds = ta.kinds();
+        assert_eq!(
+            kinds[kinds.len() - 3..],
+            [
+                EventKind::Refusals,
+                EventKind::PinVerified,
+                EventKind::TxSigned
+            ]
+        );
     }
 
     #[test]

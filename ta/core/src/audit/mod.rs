@@ -60,11 +60,14 @@ use crate::objects::{self, load_u64, store_u64};
 use crate::platform::{ObjectId, Platform};
 
 mod event;
+mod refusals;
 mod segment;
 #[cfg(test)]
 mod test;
 
 pub use event::{Details, Event, PinContext};
+use mfs_proto::log::RefusalClass;
+use refusals::Tally;
 pub use segment::{SEGMENT_ENTRIES, SEGMENTS};
 use segment::{SEGMENTS_U64, Segment, Stored};
 
@@ -95,6 +98,8 @@ pub struct State {
     last: Hash,
     /// Whether the current segment's object exists (appends go to it).
     stored: bool,
+    /// Refused calls since the newest entry (see `refusals`).
+    refusals: Tally,
 }
 
 impl State {
@@ -106,8 +111,15 @@ impl State {
     }
 }
 
-/// Loads the log state from storage, repairing a segment start cut short.
+/// Loads the log state (and the pending refusals) from storage.
 fn load(p: &mut impl Platform) -> Result<State, Error> {
+    let mut st = load_segments(p)?;
+    st.refusals = Tally::load(p, st.next_seq())?;
+    Ok(st)
+}
+
+/// Loads the newest segment, repairing a segment start cut short.
+fn load_segments(p: &mut impl Platform) -> Result<State, Error> {
     let k = load_u64(p, &head_id()?)?.unwrap_or(0);
     let (current, stored) = match Segment::load(p, k)? {
         Some(s) => (s, true),
@@ -129,6 +141,7 @@ fn load(p: &mut impl Platform) -> Result<State, Error> {
                 current: next,
                 last,
                 stored: true,
+                refusals: Tally::default(),
             });
         }
     }
@@ -136,6 +149,7 @@ fn load(p: &mut impl Platform) -> Result<State, Error> {
         current,
         last,
         stored,
+        refusals: Tally::default(),
     })
 }
 
@@ -147,8 +161,10 @@ fn state<'a>(p: &mut impl Platform, log: &'a mut Cache) -> Result<&'a mut State,
     log.0.as_mut().ok_or(Error::Internal)
 }
 
-/// Appends `events` in order. On any failure the cached state is dropped
-/// (storage is re-read next time) and `Storage` is returned.
+/// Appends `events` in order, preceded by a `refusals` entry if refused
+/// calls were counted since the newest entry (same write). On any failure
+/// the cached state is dropped (storage is re-read next time) and
+/// `Storage` is returned.
 pub fn append(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Result<(), Error> {
     let result = append_inner(p, log, events);
     if result.is_err() {
@@ -160,6 +176,11 @@ pub fn append(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Resul
 fn append_inner(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Result<(), Error> {
     let time = p.ree_time_s();
     let st = state(p, log)?;
+    let tally = st.refusals.event();
+    let events: Vec<&Event> = tally.iter().chain(events).collect();
+    if events.is_empty() {
+        return Ok(());
+    }
     // Write order: a full segment's last entries, then the new segment,
     // then `log` (see the module docs). Entries for a segment that exists
     // are appended to it in one write; a new segment is written whole.
@@ -187,7 +208,29 @@ fn append_inner(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Res
     if rolled {
         store_head(p, st.current.k)?;
     }
+    // The stored tally is spent now that `next_seq` moved past its base.
+    st.refusals = Tally::empty(st.next_seq());
     Ok(())
+}
+
+/// Counts a refused call of `class` (no entry of its own: refusals are
+/// coalesced into one `refusals` entry before the next entry) and returns
+/// `err`, or `Storage` if the count could not be written.
+pub fn refuse<T>(
+    p: &mut impl Platform,
+    log: &mut Cache,
+    class: RefusalClass,
+    err: Error,
+) -> Result<T, Error> {
+    let result = state(p, log).and_then(|st| {
+        let next = st.next_seq();
+        st.refusals.add(p, next, class)
+    });
+    if result.is_err() {
+        log.0 = None;
+    }
+    result?;
+    Err(err)
 }
 
 /// Persists the current segment's new entries (`pending`, encoded).
@@ -219,10 +262,12 @@ pub fn append_or_restart(
                     p.delete(&Segment::object_id(k)?)?;
                 }
                 p.delete(&head_id()?)?;
+                Tally::delete(p)?;
                 log.0 = Some(State {
                     current: Segment::empty(0, [0; 32]),
                     last: [0; 32],
                     stored: false,
+                    refusals: Tally::empty(0),
                 });
             }
             Err(e) => return Err(e),

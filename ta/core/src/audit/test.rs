@@ -219,3 +219,105 @@ fn pages_and_bounds() {
     );
     let _ = ChainError::Start;
 }
+
+// ---- refused calls: coalesced, never flushing the log ------------------
+
+fn refuse_one(p: &mut MemPlatform, log: &mut Cache, class: RefusalClass) {
+    let r: Result<(), Error> = refuse(p, log, class, Error::AccessDenied);
+    assert_eq!(r, Err(Error::AccessDenied));
+}
+
+#[test]
+fn refusals_are_one_entry_before_the_next() {
+    let mut p = MemPlatform::new();
+    let mut log = Cache::default();
+    fill(&mut p, &mut log, 0, 3);
+    let writes = p.writes();
+    for i in 0..1000u32 {
+        let class = RefusalClass::ALL[(i % 3) as usize];
+        refuse_one(&mut p, &mut log, class);
+    }
+    refuse_one(&mut p, &mut log, RefusalClass::PolicyPin);
+    // 1000 refusals: counts written at 1, 2, 4, … per class only
+    assert!(p.writes() - writes <= 3 * 10 + 1, "{}", p.writes() - writes);
+    let (h, _) = export(&mut p, &mut log);
+    assert_eq!(h.next_seq, 3, "no entry of their own");
+    // they survive a reboot (to within the last power of two)
+    let mut log = Cache::default();
+    let before = p.writes();
+    append(&mut p, &mut log, &[ev(3)]).unwrap();
+    assert_eq!(p.writes() - before, 1, "the tally and the event: one write");
+    let (h, items) = export(&mut p, &mut log);
+    assert_eq!(verify_chain(&h, &items), Ok(()));
+    assert_eq!(h.next_seq, 5);
+    let tally = &items[3];
+    assert_eq!(tally.0.kind, EventKind::Refusals);
+    // 334 / 333 / 333, then one policy-pin: its first count wrote the
+    // tally, exact for every class at that moment
+    let mut want = alloc::vec::Vec::new();
+    for (class, n) in [
+        (RefusalClass::AccessDenied, 334u32),
+        (RefusalClass::PinThrottled, 333),
+        (RefusalClass::PinBlocked, 333),
+        (RefusalClass::PolicyPin, 1),
+    ] {
+        want.push(class as u8);
+        want.extend_from_slice(&n.to_be_bytes());
+    }
+    assert_eq!(tally.1.as_slice(), want.as_slice());
+    assert_eq!(items[4].0.kind, EventKind::KeyUsed);
+    // spent: the next append carries no tally
+    append(&mut p, &mut log, &[ev(4)]).unwrap();
+    assert_eq!(export(&mut p, &mut log).0.next_seq, 6);
+    // exact counts when the TA did not restart
+    refuse_one(&mut p, &mut log, RefusalClass::UnblockForged);
+    refuse_one(&mut p, &mut log, RefusalClass::UnblockForged);
+    refuse_one(&mut p, &mut log, RefusalClass::UnblockForged);
+    append(&mut p, &mut log, &[ev(5)]).unwrap();
+    let (_, items) = export(&mut p, &mut log);
+    assert_eq!(items[6].1.as_slice(), &[4, 0, 0, 0, 3]);
+}
+
+#[test]
+fn a_flood_of_refusals_cannot_push_an_entry_out() {
+    let mut p = MemPlatform::new();
+    let mut log = Cache::default();
+    let signed = Event::tx_signed(&[7; 8], 42, &[9; 32]);
+    append(&mut p, &mut log, core::slice::from_ref(&signed)).unwrap();
+    // 5,000 refused calls, every class, with an entry of the attacker's
+    // own after every 1000 (the most it can interleave for free)
+    for i in 0..5000u32 {
+        let class = RefusalClass::ALL[(i % 9) as usize];
+        refuse_one(&mut p, &mut log, class);
+        if i % 1000 == 999 {
+            append(&mut p, &mut log, &[ev(u64::from(i))]).unwrap();
+        }
+    }
+    let (h, items) = export(&mut p, &mut log);
+    assert_eq!(verify_chain(&h, &items), Ok(()));
+    assert_eq!(h.first_seq, 0, "nothing dropped");
+    assert_eq!(h.next_seq, 11, "the signature, 5 tallies and 5 entries");
+    assert_eq!(
+        (items[0].0.kind, &items[0].1),
+        (EventKind::TxSigned, &signed.details)
+    );
+}
+
+#[test]
+fn a_failed_tally_write_is_reported_and_retried() {
+    let mut p = MemPlatform::new();
+    let mut log = Cache::default();
+    fill(&mut p, &mut log, 0, 1);
+    p.fail_write_at(1);
+    let r: Result<(), Error> = refuse(
+        &mut p,
+        &mut log,
+        RefusalClass::AccessDenied,
+        Error::AccessDenied,
+    );
+    assert_eq!(r, Err(Error::Storage));
+    refuse_one(&mut p, &mut log, RefusalClass::AccessDenied);
+    append(&mut p, &mut log, &[ev(1)]).unwrap();
+    let (_, items) = export(&mut p, &mut log);
+    assert_eq!(items[1].0.kind, EventKind::Refusals);
+}

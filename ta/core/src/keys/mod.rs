@@ -14,7 +14,7 @@
 //! returned); delete writes the bucket before the index (a cut leaves a
 //! dangling index entry that list skips and a second delete clears).
 
-use mfs_proto::log::EventKind;
+use mfs_proto::log::{EventKind, RefusalClass};
 use mfs_proto::{
     CHALLENGE_MAX_LEN, KEY_ID_LEN, KEY_LIST_PAGE, KeyAttestReply, KeyAttestRequest, KeyDeleteReply,
     KeyExportReply, KeyGenerateRequest, KeyImportRequest, KeyInfoReply, KeyListReply, KeySignReply,
@@ -197,10 +197,18 @@ pub fn authorize(
         timers.window = None;
         pins.set(caller.tag(), timers);
     }
-    audit::record(p, log, result, |r| match r {
-        Err(Error::PolicyViolation(reason)) => Some(Event::refused(&k.attrs.id.0, *reason)),
-        _ => None,
-    })
+    match result {
+        Err(Error::PolicyViolation(reason)) => {
+            let class = match reason {
+                PolicyReason::Purpose | PolicyReason::NotExportable => RefusalClass::PolicyPurpose,
+                PolicyReason::Expired => RefusalClass::PolicyExpired,
+                PolicyReason::UsageExhausted => RefusalClass::PolicyUsage,
+                PolicyReason::PinPerUse | PolicyReason::PinWindow => RefusalClass::PolicyPin,
+            };
+            audit::refuse(p, log, class, Error::PolicyViolation(reason))
+        }
+        other => other,
+    }
 }
 
 /// The caller's key `id` for `pin-verify` to open its PIN window: it must
@@ -232,7 +240,8 @@ pub fn sign(
     let mut buf = [0u8; SIGN_MESSAGE_MAX_LEN];
     let msg = hex_prefix(&req.message, &mut buf).ok_or(Error::BadRequest)?;
     if msg.starts_with(RESERVED_PREFIX) {
-        return Err(Error::InvalidArgument);
+        let class = RefusalClass::ReservedPrefix;
+        return audit::refuse(p, &mut inst.log, class, Error::InvalidArgument);
     }
     let kek = inst.kek.get(p)?;
     let mut s = load(p, caller, id, kek)?;
@@ -311,9 +320,8 @@ pub fn export(
     let s = load(p, caller, id, &kek)?;
     let k = s.key();
     if !k.attrs.policy.exportable {
-        let reason = PolicyReason::NotExportable;
-        audit::append(p, &mut inst.log, &[Event::refused(&id.0, reason)])?;
-        return Err(Error::PolicyViolation(reason));
+        let err = Error::PolicyViolation(PolicyReason::NotExportable);
+        return audit::refuse(p, &mut inst.log, RefusalClass::PolicyPurpose, err);
     }
     audit::append(
         p,

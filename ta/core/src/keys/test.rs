@@ -448,8 +448,8 @@ fn key_limit_and_cost_independent_of_count() {
     };
     assert_eq!(
         reads_for_sign(&mut p),
-        4,
-        "the secret and the event log (once), and one bucket"
+        5,
+        "the secret and the event log (once: head, segment, refusal tally), and one bucket"
     );
     let small = reads_for_sign(&mut p);
     // each client holds at most its share; ten clients fill the store

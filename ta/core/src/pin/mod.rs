@@ -35,7 +35,7 @@
 //! ([`open_session`]); see `mfs_proto::pin`. The unblock additionally needs
 //! the issuer's ECDSA signature over the session nonce and the new block.
 
-use mfs_proto::log::EventKind;
+use mfs_proto::log::{EventKind, RefusalClass};
 use mfs_proto::pin::{Pin, unblock_message};
 use mfs_proto::{
     DER_SIGNATURE_MAX_LEN, PinChangeRequest, PinRequest, PinStatusReply, PinUnblockRequest,
@@ -264,18 +264,19 @@ fn check(
     Ok(after)
 }
 
-/// A try refused before any comparison (blocked, throttled): logged, costs
-/// no try.
+/// A try refused before any comparison (blocked, throttled): counted as a
+/// refusal (coalesced in the log), costs no try.
 fn refuse<T>(
     p: &mut impl Platform,
     inst: &mut Instance,
     err: Error,
-    ctx: PinContext,
+    _ctx: PinContext,
 ) -> Result<T, Error> {
-    audit::record(p, &mut inst.log, Err(err), |r| match r {
-        Err(Error::PinBlocked) => Some(Event::pin_blocked(ctx)),
-        _ => None,
-    })
+    let class = match err {
+        Error::PinThrottled(_) => RefusalClass::PinThrottled,
+        _ => RefusalClass::PinBlocked,
+    };
+    audit::refuse(p, &mut inst.log, class, err)
 }
 
 /// `PinVerify`: the caller's PIN; with `key`, a durably logged match opens
@@ -383,7 +384,9 @@ pub fn unblock(
     let mut rec = who.load(p)?.ok_or(Error::PinNotSet)?;
     settle(p, inst, &who, &mut rec)?;
     let msg = unblock_message(&opened.nonce, &opened.client_key, &block, &opened.pan);
-    crypto::verify_der(&cfg.issuer_key, &msg, sig)?;
+    if let Err(e) = crypto::verify_der(&cfg.issuer_key, &msg, sig) {
+        return audit::refuse(p, &mut inst.log, RefusalClass::UnblockForged, e);
+    }
     let pin = opened.pin(&block)?;
     let fresh = Record::new(p, rec.max_tries, &pin)?;
     let reply = commit(p, inst, (&who, &cfg), &fresh)?;
