@@ -15,6 +15,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command as Proc, ExitCode};
 
 use mfs_host::issuer::IssuerKey;
+use mfs_host::proto::log::EventKind;
 use mfs_host::proto::pin::Pin;
 use mfs_host::proto::{
     self, Command, HukStatus, Login, MAX_REPLY_LEN, MAX_REQUEST_LEN, PROTOCOL_CURRENT, Status,
@@ -1428,6 +1429,75 @@ fn key_policy_refusals_are_distinct_statuses() -> TestResult {
     Ok(())
 }
 
+/// Refused calls cannot flush the event log: after a signature, 5,000
+/// refused calls of several kinds (PUBLIC logins, reserved-prefix
+/// messages, a per-use key without its PIN, a non-exportable key's export)
+/// add no entry of their own; the next entry is preceded by one `refusals`
+/// entry, and the signature's entry is still retained.
+fn flooded_log_keeps_the_last_signature() -> TestResult {
+    let e = |e: Error| e.to_string();
+    let mut c = client(LoginMethod::User)?;
+    let k = c.key_generate("e2e-flood", sign_policy(false)).map_err(e)?;
+    let per_use = proto::KeyPolicy {
+        pin: proto::PinRule::PerUse,
+        ..sign_policy(false)
+    };
+    let pu = c.key_generate("e2e-flood-pu", per_use).map_err(e)?;
+    c.key_sign(&k.id, b"the last signature").map_err(e)?;
+    let before = c.log_read(u64::MAX).map_err(e)?;
+    let signed_at = before.next - 1;
+    let mut public =
+        TeecTransport::open(proto::TA_UUID, LoginMethod::Public).map_err(|e| e.to_string())?;
+    for i in 0..5000u32 {
+        match i % 4 {
+            0 => {
+                let (r, _) = framed(
+                    &mut public,
+                    Command::KeyList as u32,
+                    b"{\"v\":1,\"offset\":0}",
+                    MAX_REPLY_LEN,
+                )?;
+                check(
+                    status_of(&r)? == Status::AccessDenied,
+                    format!("PUBLIC: {r:?}"),
+                )?;
+            }
+            1 => refused_with(
+                c.key_sign(&k.id, b"mfs-ta/forged"),
+                Status::InvalidArgument,
+                None,
+            )?,
+            2 => refused_with(c.key_sign(&pu.id, b"m"), Status::PolicyViolation, None)?,
+            _ => refused_with(c.key_export(&k.id), Status::PolicyViolation, None)?,
+        }
+    }
+    let after = c.log_read(u64::MAX).map_err(e)?;
+    check(
+        after.next == before.next && after.first == before.first,
+        format!("refusals made entries: {before:?} -> {after:?}"),
+    )?;
+    c.key_sign(&k.id, b"after the flood").map_err(e)?;
+    // pages stop at a segment end: read on until the end
+    let mut kinds = Vec::new();
+    let mut from = signed_at;
+    for _ in 0..4 {
+        let page = c.log_read(from).map_err(e)?;
+        check(
+            page.first <= signed_at,
+            format!("signature pushed out: {page:?}"),
+        )?;
+        check(page.next == before.next + 2, format!("next {}", page.next))?;
+        kinds.extend(page.entries.iter().map(|x| x.kind));
+        from = signed_at + kinds.len() as u64;
+        if from >= page.next {
+            break;
+        }
+    }
+    let want = [EventKind::KeyUsed, EventKind::Refusals, EventKind::KeyUsed].map(|k| k as u8);
+    check(kinds == want, format!("after the flood: {kinds:?}"))?;
+    still_alive(&mut public)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--as-nobody") {
@@ -1491,7 +1561,7 @@ fn main() -> ExitCode {
     } else {
         args.first().cloned().unwrap_or_default()
     };
-    let tests: [Test; 25] = [
+    let tests: [Test; 26] = [
         ("ping", ping),
         ("info_reports_platform_facts", info_reports_platform_facts),
         ("unknown_command_is_a_status", unknown_command_is_a_status),
@@ -1562,6 +1632,10 @@ fn main() -> ExitCode {
         (
             "key_policy_refusals_are_distinct_statuses",
             key_policy_refusals_are_distinct_statuses,
+        ),
+        (
+            "flooded_log_keeps_the_last_signature",
+            flooded_log_keeps_the_last_signature,
         ),
         (
             "p2_blocked_pin_survives_reboot_until_issuer_unblock",
