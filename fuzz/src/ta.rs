@@ -1017,6 +1017,7 @@ impl Harness {
                 pin_max_tries: tries,
                 pin_throttle_ms: throttle,
                 issuer_key: hex_string(&sec1(&issuer_keys()[0])).expect("hex"),
+                require_rollback_protection: None,
             });
             self.call(
                 0,
@@ -1321,6 +1322,7 @@ impl Harness {
                     pin_max_tries,
                     pin_throttle_ms,
                     issuer_key: hex_string(&key).expect("hex"),
+                    require_rollback_protection: None,
                 };
                 (json(&q), Sent::Other)
             }

@@ -224,11 +224,20 @@ pub enum Status {
     /// [`crate::MAX_PIN_RECORDS`]). Detail: the limit. Added in v1 with
     /// client isolation.
     QuotaExceeded = 24,
+    /// Storage answered with an older state than the TA itself wrote or
+    /// read earlier in this TA lifetime (a rollback, or a storage kind that
+    /// changed): the TA fails closed until storage is as it left it.
+    /// Added in v1 (TA 0.6).
+    StorageRollback = 25,
+    /// The TA was provisioned with `require_rollback_protection` and its
+    /// storage is not rollback-protected (not RPMB): PIN, consent and
+    /// usage-limited services are refused. Added in v1 (TA 0.6).
+    RollbackUnprotected = 26,
 }
 
 impl Status {
     /// Every status, for tests and documentation.
-    pub const ALL: [Status; 25] = [
+    pub const ALL: [Status; 27] = [
         Status::Ok,
         Status::BadRequest,
         Status::UnsupportedVersion,
@@ -254,6 +263,8 @@ impl Status {
         Status::BlobRejected,
         Status::KeyExists,
         Status::QuotaExceeded,
+        Status::StorageRollback,
+        Status::RollbackUnprotected,
     ];
 
     /// Short stable name (used in CLI JSON output and docs).
@@ -284,6 +295,8 @@ impl Status {
             Status::BlobRejected => "blob-rejected",
             Status::KeyExists => "key-exists",
             Status::QuotaExceeded => "quota-exceeded",
+            Status::StorageRollback => "storage-rollback",
+            Status::RollbackUnprotected => "rollback-unprotected",
         }
     }
 }
@@ -346,7 +359,7 @@ mod test {
     #[test]
     fn status_codes_are_stable_and_distinct() {
         // Wire values are a contract with deployed clients: never renumber.
-        let expected: [(Status, u32); 25] = [
+        let expected: [(Status, u32); 27] = [
             (Status::Ok, 0),
             (Status::BadRequest, 1),
             (Status::UnsupportedVersion, 2),
@@ -372,6 +385,8 @@ mod test {
             (Status::BlobRejected, 22),
             (Status::KeyExists, 23),
             (Status::QuotaExceeded, 24),
+            (Status::StorageRollback, 25),
+            (Status::RollbackUnprotected, 26),
         ];
         for (s, v) in expected {
             assert_eq!(s as u32, v);

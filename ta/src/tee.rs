@@ -27,6 +27,9 @@ use optee_utee::{
 #[derive(Default)]
 pub struct TeePlatform {
     rpmb: bool,
+    /// RPMB exists but did not answer: every storage operation fails
+    /// (never a fallback to REE FS, which an attacker could force).
+    unavailable: bool,
 }
 
 const RPMB_PROBE_ID: &[u8] = b"mfs.rpmb-probe";
@@ -34,26 +37,56 @@ const RPMB_PROBE_ID: &[u8] = b"mfs.rpmb-probe";
 impl TeePlatform {
     /// Chooses the storage: RPMB (rollback-protected) where the TEE offers
     /// it, else REE FS. OP-TEE answers ITEM_NOT_FOUND for a storage it was
-    /// built without, so a probe object is opened, or created once.
+    /// built without (`tee_svc_storage_file_ops` finds none), so a probe
+    /// object is opened, or created once; only that answer means "no
+    /// RPMB". Any other failure (tee-supplicant not serving RPMB, an RPMB
+    /// error) makes storage unavailable for this session: the TA fails
+    /// closed instead of downgrading to REE FS.
     pub fn probe() -> Self {
-        let rpmb_id = ObjectStorageConstants::PrivateRpmb;
-        let found = PersistentObject::open(rpmb_id, RPMB_PROBE_ID, DataFlag::ACCESS_READ).is_ok()
-            || PersistentObject::create(
-                ObjectStorageConstants::PrivateRpmb,
-                RPMB_PROBE_ID,
-                DataFlag::ACCESS_READ,
-                None,
-                &[],
-            )
-            .is_ok();
-        TeePlatform { rpmb: found }
+        let not_built_in = |e: &optee_utee::Error| e.kind() == ErrorKind::ItemNotFound;
+        match PersistentObject::open(
+            ObjectStorageConstants::PrivateRpmb,
+            RPMB_PROBE_ID,
+            DataFlag::ACCESS_READ,
+        ) {
+            Ok(_) => TeePlatform {
+                rpmb: true,
+                unavailable: false,
+            },
+            Err(e) if not_built_in(&e) => {
+                match PersistentObject::create(
+                    ObjectStorageConstants::PrivateRpmb,
+                    RPMB_PROBE_ID,
+                    DataFlag::ACCESS_READ,
+                    None,
+                    &[],
+                ) {
+                    Ok(_) => TeePlatform {
+                        rpmb: true,
+                        unavailable: false,
+                    },
+                    Err(e) if not_built_in(&e) => TeePlatform {
+                        rpmb: false,
+                        unavailable: false,
+                    },
+                    Err(_) => TeePlatform {
+                        rpmb: true,
+                        unavailable: true,
+                    },
+                }
+            }
+            Err(_) => TeePlatform {
+                rpmb: true,
+                unavailable: true,
+            },
+        }
     }
 
-    fn storage(&self) -> ObjectStorageConstants {
-        if self.rpmb {
-            ObjectStorageConstants::PrivateRpmb
-        } else {
-            ObjectStorageConstants::PrivateRee
+    fn storage(&self) -> core::result::Result<ObjectStorageConstants, PlatformError> {
+        match (self.unavailable, self.rpmb) {
+            (true, _) => Err(PlatformError::Storage),
+            (false, true) => Ok(ObjectStorageConstants::PrivateRpmb),
+            (false, false) => Ok(ObjectStorageConstants::PrivateRee),
         }
     }
 }
@@ -65,7 +98,7 @@ fn storage_err(_: optee_utee::Error) -> PlatformError {
 impl Platform for TeePlatform {
     fn read(&mut self, id: &ObjectId) -> core::result::Result<Option<Vec<u8>>, PlatformError> {
         let flags = DataFlag::ACCESS_READ | DataFlag::SHARE_READ;
-        match PersistentObject::open(self.storage(), id.as_bytes(), flags) {
+        match PersistentObject::open(self.storage()?, id.as_bytes(), flags) {
             Ok(mut obj) => obj.read_remaining_to_vec().map(Some).map_err(storage_err),
             Err(e) if e.kind() == ErrorKind::ItemNotFound => Ok(None),
             Err(e) => Err(storage_err(e)),
@@ -79,7 +112,7 @@ impl Platform for TeePlatform {
             | DataFlag::ACCESS_WRITE
             | DataFlag::ACCESS_WRITE_META
             | DataFlag::OVERWRITE;
-        PersistentObject::create(self.storage(), id.as_bytes(), flags, None, data)
+        PersistentObject::create(self.storage()?, id.as_bytes(), flags, None, data)
             .map(drop)
             .map_err(storage_err)
     }
@@ -90,13 +123,13 @@ impl Platform for TeePlatform {
         // and cheaper than re-creating the object.
         let flags = DataFlag::ACCESS_WRITE;
         let mut obj =
-            PersistentObject::open(self.storage(), id.as_bytes(), flags).map_err(storage_err)?;
+            PersistentObject::open(self.storage()?, id.as_bytes(), flags).map_err(storage_err)?;
         obj.seek(0, Whence::DataSeekEnd).map_err(storage_err)?;
         obj.write(data).map_err(storage_err)
     }
 
     fn delete(&mut self, id: &ObjectId) -> core::result::Result<(), PlatformError> {
-        match PersistentObject::open(self.storage(), id.as_bytes(), DataFlag::ACCESS_WRITE_META) {
+        match PersistentObject::open(self.storage()?, id.as_bytes(), DataFlag::ACCESS_WRITE_META) {
             Ok(obj) => obj.close_and_delete().map_err(storage_err),
             Err(e) if e.kind() == ErrorKind::ItemNotFound => Ok(()),
             Err(e) => Err(storage_err(e)),
@@ -124,7 +157,7 @@ impl Platform for TeePlatform {
 
     fn object_ids(&mut self) -> core::result::Result<Vec<ObjectId>, PlatformError> {
         let mut e = ObjectEnumHandle::allocate().map_err(storage_err)?;
-        match e.start(self.storage() as u32) {
+        match e.start(self.storage()? as u32) {
             Ok(()) => {}
             // An empty storage has nothing to enumerate.
             Err(err) if err.kind() == ErrorKind::ItemNotFound => return Ok(Vec::new()),
@@ -145,6 +178,14 @@ impl Platform for TeePlatform {
                 Err(err) if err.kind() == ErrorKind::ItemNotFound => return Ok(ids),
                 Err(err) => return Err(storage_err(err)),
             }
+        }
+    }
+
+    fn storage_kind(&mut self) -> StorageKind {
+        if self.rpmb {
+            StorageKind::Rpmb
+        } else {
+            StorageKind::ReeFs
         }
     }
 

@@ -79,3 +79,35 @@ expect p3_log_after_wipe_verifies 0 mfs log verify $S/log4.json
 expect p3_log_after_wipe_has_wipe 0 sh -c "mfs log verify --list $S/log4.json | grep -q ' wiped '"
 expect p3_log_after_wipe_same_chain 0 grep -q "\"hash\": \"$LAST\"" $S/log4.json
 expect p3_log_after_wipe_new_signer 6 mfs log verify --trust $S/att.pem $S/log4.json
+
+# Rollback within one boot: root copies the REE FS files, spends PIN tries,
+# puts the copy back. The TA remembers what it wrote in this lifetime and
+# refuses the stale state (storage-rollback) instead of giving tries back;
+# the state it left works again. (Across a reboot it cannot tell: see the
+# threat model.)
+T=/var/lib/optee-client/data/tee
+tries_left() { mfs --json pin status | sed -n 's/.*"tries_left":\([0-9]*\).*/\1/p'; }
+expect p3_rollback_pin_set 0 sh -c 'echo 2468 | mfs pin set'
+rm -rf /tmp/ree-full /tmp/ree-spent && cp -a $T /tmp/ree-full
+for i in 1 2 3; do echo 0000 | mfs pin verify >/dev/null 2>&1; done
+if [ "$(tries_left)" = 2 ]; then t_ok p3_rollback_tries_spent; else t_fail p3_rollback_tries_spent "$(mfs pin status 2>&1)"; fi
+cp -a $T /tmp/ree-spent
+rm -rf $T && cp -a /tmp/ree-full $T
+out=$(echo 2468 | mfs pin verify 2>&1); rc=$?
+if [ $rc != 0 ] && echo "$out" | grep -q storage-rollback; then t_ok p3_rollback_gives_no_tries_back
+else t_fail p3_rollback_gives_no_tries_back "exit $rc: $out"; fi
+expect p3_rollback_status_refused 0 sh -c 'mfs pin status 2>&1 | grep -q storage-rollback'
+rm -rf $T && cp -a /tmp/ree-spent $T
+if [ "$(tries_left)" = 2 ]; then t_ok p3_rollback_restored_state_works; else t_fail p3_rollback_restored_state_works "$(mfs pin status 2>&1)"; fi
+expect p3_rollback_right_pin_after 0 sh -c 'echo 2468 | mfs pin verify'
+
+# The production policy on storage that is not rollback-protected: PIN,
+# consent and usage-limited services are refused with their own status;
+# the rest works.
+expect p3_rrp_wipe 0 mfs wipe --yes
+expect p3_rrp_provision 0 mfs provision --issuer-key /usr/share/mfs/tests/issuer-test-key.pem --require-rollback-protection
+expect p3_rrp_pin_set_refused 0 sh -c 'echo 2468 | mfs pin set 2>&1 | grep -q rollback-unprotected'
+expect p3_rrp_limited_key_refused 0 sh -c 'mfs key generate --label lim --max-uses 2 2>&1 | grep -q rollback-unprotected'
+expect p3_rrp_consent_key_refused 0 sh -c 'mfs key generate --label pay --pin per-use 2>&1 | grep -q rollback-unprotected'
+PLAIN=$(mfs --json key generate --label plain | json_field id)
+expect p3_rrp_plain_key_signs 0 mfs key sign "$PLAIN" --in $S/msg2.bin

@@ -42,11 +42,25 @@ impl<T: Transport> Client<T> {
         pin_throttle_ms: u32,
         issuer_key: &[u8; EC_POINT_LEN],
     ) -> Result<ProvisionReply, Error> {
+        self.provision_policy(pin_max_tries, pin_throttle_ms, issuer_key, false)
+    }
+
+    /// [`Client::provision`], optionally requiring rollback-protected
+    /// storage (RPMB) for PIN, consent and usage-limited services: the
+    /// production setting (refused on REE FS with `rollback-unprotected`).
+    pub fn provision_policy(
+        &mut self,
+        pin_max_tries: u8,
+        pin_throttle_ms: u32,
+        issuer_key: &[u8; EC_POINT_LEN],
+        require_rollback_protection: bool,
+    ) -> Result<ProvisionReply, Error> {
         let req = ProvisionRequest {
             v: PROTOCOL_CURRENT,
             pin_max_tries,
             pin_throttle_ms,
             issuer_key: hex_string(issuer_key).map_err(|_| Error::RequestTooLarge)?,
+            require_rollback_protection: Some(require_rollback_protection),
         };
         self.call(Command::Provision, &req)
     }

@@ -104,6 +104,7 @@ mod test {
             pin_max_tries: u8::MAX,
             pin_throttle_ms: u32::MAX,
             issuer_key: filled('f'),
+            require_rollback_protection: Some(false),
         };
         assert!(encode(&r, &mut buf).unwrap() <= MAX_REQUEST_LEN);
         let r = PinUnblockRequest {

@@ -90,6 +90,10 @@ pub struct ProvisionRequest {
     /// The issuer's P-256 public key (SEC1 uncompressed, hex) that
     /// authorises PIN unblocks.
     pub issuer_key: EcPointHex,
+    /// Refuse PIN, consent and usage-limited services on storage that is
+    /// not rollback-protected (RPMB): the production setting. Absent: false.
+    #[serde(default)]
+    pub require_rollback_protection: Option<bool>,
 }
 
 /// [`crate::Command::Provision`] reply. Unknown fields are skipped.
@@ -97,6 +101,10 @@ pub struct ProvisionRequest {
 pub struct ProvisionReply {
     /// The stored PIN try limit.
     pub pin_max_tries: u8,
+    /// Whether the policy requires rollback-protected storage. Added in
+    /// TA 0.6 (absent from older TAs: false).
+    #[serde(default)]
+    pub require_rollback_protection: bool,
 }
 
 /// [`crate::Command::Wipe`] reply. Added in v1. Unknown fields are skipped.

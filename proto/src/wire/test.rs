@@ -88,7 +88,10 @@ fn replies_with_added_fields_decode_to_the_same_value() {
         max_tries: 5,
         throttle_ms: 0,
     });
-    tolerant(&ProvisionReply { pin_max_tries: 5 });
+    tolerant(&ProvisionReply {
+        pin_max_tries: 5,
+        require_rollback_protection: true,
+    });
     tolerant(&WipeReply {
         objects_destroyed: 4,
     });

@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::allowed;
 use crate::audit;
 use crate::error::Error;
+use crate::freshness::Guard;
 use crate::pin::PinSession;
 use crate::platform::Platform;
 use crate::session::Session;
@@ -87,13 +88,34 @@ pub fn check_request_len(session: &mut Session, cmd: u32, len: usize) -> Option<
     Some(reply)
 }
 
-/// Handles one command. Never panics on any input.
+/// Handles one command. Never panics on any input. Storage is seen
+/// through [`Guard`]: an answer older than what this TA lifetime wrote or
+/// read is `storage-rollback`.
 pub fn invoke<P: Platform>(
     p: &mut P,
     instance: &mut Instance,
     session: &mut Session,
     cmd: u32,
     request: &[u8],
+    out: &mut [u8],
+) -> Reply {
+    let mut memory = core::mem::take(&mut instance.freshness);
+    let reply = run(
+        &mut Guard::new(p, &mut memory),
+        instance,
+        session,
+        (cmd, request),
+        out,
+    );
+    instance.freshness = memory;
+    reply
+}
+
+fn run<P: Platform>(
+    p: &mut P,
+    instance: &mut Instance,
+    session: &mut Session,
+    (cmd, request): (u32, &[u8]),
     out: &mut [u8],
 ) -> Reply {
     // A local slot: dropped (the key zeroized) on every early return.

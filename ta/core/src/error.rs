@@ -50,6 +50,10 @@ pub enum Error {
     KeyExists,
     /// A TA-wide quota other than keys is used up; the limit.
     QuotaExceeded(u32),
+    /// Storage went back to an older state than this TA lifetime saw.
+    StorageRollback,
+    /// The provisioned policy requires rollback-protected storage.
+    RollbackUnprotected,
 }
 
 impl Error {
@@ -70,6 +74,7 @@ impl From<PlatformError> for Error {
     fn from(e: PlatformError) -> Self {
         match e {
             PlatformError::Storage => Error::Storage,
+            PlatformError::Rollback => Error::StorageRollback,
             PlatformError::Random => Error::Crypto,
         }
     }
@@ -98,6 +103,8 @@ impl From<Error> for Status {
             Error::QuotaExceeded(_) => Status::QuotaExceeded,
             Error::BlobRejected => Status::BlobRejected,
             Error::KeyExists => Status::KeyExists,
+            Error::StorageRollback => Status::StorageRollback,
+            Error::RollbackUnprotected => Status::RollbackUnprotected,
         }
     }
 }

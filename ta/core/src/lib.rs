@@ -34,6 +34,7 @@ pub mod crypto;
 pub mod dispatch;
 pub mod error;
 pub mod facts;
+pub mod freshness;
 pub mod keys;
 pub mod log;
 pub mod mem;

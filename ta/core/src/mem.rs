@@ -33,7 +33,12 @@ pub struct MemPlatform {
     fail_write: Option<u64>,
     fail_read: Option<u64>,
     trace: Option<Vec<Op>>,
+    rpmb: bool,
 }
+
+/// A copy of every stored object (see [`MemPlatform::snapshot`]).
+#[derive(Clone, Debug)]
+pub struct Snapshot(BTreeMap<ObjectId, Vec<u8>>);
 
 /// One storage operation as the normal world sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +104,21 @@ impl MemPlatform {
     /// Fails only read number `n` (1-based, counted from now on).
     pub fn fail_read_at(&mut self, n: u64) {
         self.fail_read = Some(self.reads + n);
+    }
+
+    /// A copy of storage, as normal-world root can take of REE FS files.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot(self.objects.clone())
+    }
+
+    /// Puts storage back to `snap` (a rollback by normal-world root).
+    pub fn restore(&mut self, snap: &Snapshot) {
+        self.objects = snap.0.clone();
+    }
+
+    /// Reports RPMB (rollback-protected) storage instead of REE FS.
+    pub fn set_rpmb(&mut self, rpmb: bool) {
+        self.rpmb = rpmb;
     }
 
     /// Starts recording storage operations (dropping any earlier trace).
@@ -214,7 +234,11 @@ impl Platform for MemPlatform {
 
     fn facts(&mut self) -> PlatformFacts {
         PlatformFacts {
-            storage: StorageKind::ReeFs,
+            storage: if self.rpmb {
+                StorageKind::Rpmb
+            } else {
+                StorageKind::ReeFs
+            },
             hw_unique_key: HukStatus::NotKnownStub,
             tee_description: bounded("in-memory test platform"),
             tee_api_version: bounded("test"),

@@ -36,6 +36,9 @@ impl ObjectId {
 pub enum PlatformError {
     /// Secure storage could not complete the operation.
     Storage,
+    /// Secure storage answered with an older state than this TA lifetime
+    /// wrote or read (see `crate::freshness`).
+    Rollback,
     /// The random number generator failed.
     Random,
 }
@@ -80,6 +83,10 @@ pub trait Platform {
     fn ree_time_s(&mut self) -> u64;
     /// Facts about the platform.
     fn facts(&mut self) -> PlatformFacts;
+    /// Where persistent objects live (as in [`Platform::facts`]).
+    fn storage_kind(&mut self) -> StorageKind {
+        self.facts().storage
+    }
     /// IDs of every persistent object of this TA (for the wipe).
     fn object_ids(&mut self) -> Result<Vec<ObjectId>, PlatformError>;
 }

@@ -11,6 +11,7 @@ use crate::access::OwnerTag;
 use crate::audit;
 use crate::crypto::Key32;
 use crate::error::Error;
+use crate::freshness::Freshness;
 use crate::platform::Platform;
 use crate::seal;
 use crate::store::secret;
@@ -24,6 +25,8 @@ pub struct Instance {
     pub kek: KekCache,
     /// The event log's newest segment.
     pub log: audit::Cache,
+    /// What storage held when this lifetime last wrote or read it.
+    pub freshness: Freshness,
 }
 
 impl Instance {

@@ -51,7 +51,8 @@ pub fn provision(
     req: &ProvisionRequest,
 ) -> Result<ProvisionReply, Error> {
     let issuer_key = hex_bytes(&req.issuer_key).ok_or(Error::InvalidArgument)?;
-    let config = Config::new(req.pin_max_tries, req.pin_throttle_ms, issuer_key)?;
+    let config = Config::new(req.pin_max_tries, req.pin_throttle_ms, issuer_key)?
+        .requiring_rollback_protection(req.require_rollback_protection.unwrap_or(false));
     config.provision(p)?;
     audit::append(
         p,
@@ -60,5 +61,6 @@ pub fn provision(
     )?;
     Ok(ProvisionReply {
         pin_max_tries: config.pin_max_tries,
+        require_rollback_protection: config.require_rollback_protection,
     })
 }

@@ -55,6 +55,7 @@ pub fn sign(
     // Refuse an unprovisioned TA before touching keys (the policy is
     // needed for the PIN check below).
     let cfg = Config::require(p)?;
+    cfg.check_protected(p)?;
     let kek = inst.kek.get(p)?;
     let mut key = keys::load(p, caller, id, kek)?;
     let refusals = (&mut inst.pins, &mut inst.log, caller);

@@ -171,7 +171,9 @@ fn short_objects_have_their_documented_shape() {
     // `[version] ‖ secret(32)`
     assert_eq!((len("secret"), first("secret")), (33, "01"));
     // `[version] ‖ tries ‖ throttle (u32 LE) ‖ issuer key (65)`
-    assert_eq!((len("cfg"), first("cfg")), (71, "01"));
+    // `[2] ‖ … ‖ storage kind (1 REE FS) ‖ flags (0: development)`
+    assert_eq!((len("cfg"), first("cfg")), (73, "02"));
+    assert!(objects["cfg"].ends_with("0100"));
     assert_eq!(&objects["cfg"][2..12], "05fa000000");
     // `[2] ‖ max ‖ left ‖ pending ‖ salt(16) ‖ hash(32)`
     // (each client's PIN record is `pn/<owner tag>`, the admin's too)

@@ -589,6 +589,7 @@ fn sample(cmd: Command, ta: Option<&mut Ta>) -> J {
             ("pin_max_tries", n("5")),
             ("pin_throttle_ms", n("0")),
             ("issuer_key", q(&point_hex(&issuer().public_key()))),
+            ("require_rollback_protection", n("false")),
         ]),
     }
     obj(&f)

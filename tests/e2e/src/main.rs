@@ -1448,6 +1448,13 @@ fn flooded_log_keeps_the_last_signature() -> TestResult {
     let signed_at = before.next - 1;
     let mut public =
         TeecTransport::open(proto::TA_UUID, LoginMethod::Public).map_err(|e| e.to_string())?;
+    let mut own =
+        TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
+    let forged: String = b"mfs-ta/forged"
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let reserved = format!("{{\"v\":1,\"id\":\"{}\",\"message\":\"{forged}\"}}", k.id);
     for i in 0..5000u32 {
         match i % 4 {
             0 => {
@@ -1462,11 +1469,19 @@ fn flooded_log_keeps_the_last_signature() -> TestResult {
                     format!("PUBLIC: {r:?}"),
                 )?;
             }
-            1 => refused_with(
-                c.key_sign(&k.id, b"mfs-ta/forged"),
-                Status::InvalidArgument,
-                None,
-            )?,
+            1 => {
+                // raw: the host library refuses the reserved prefix itself
+                let (r, _) = framed(
+                    &mut own,
+                    Command::KeySign as u32,
+                    reserved.as_bytes(),
+                    MAX_REPLY_LEN,
+                )?;
+                check(
+                    status_of(&r)? == Status::InvalidArgument,
+                    format!("reserved: {r:?}"),
+                )?;
+            }
             2 => refused_with(c.key_sign(&pu.id, b"m"), Status::PolicyViolation, None)?,
             _ => refused_with(c.key_export(&k.id), Status::PolicyViolation, None)?,
         }

@@ -56,6 +56,11 @@ pub(crate) enum Cmd {
         /// authorises PIN unblocks.
         #[arg(long)]
         issuer_key: PathBuf,
+        /// Refuse PIN, consent and usage-limited services unless storage is
+        /// rollback-protected (RPMB): the production setting. Without it
+        /// (development, e.g. QEMU's REE FS) a warning is printed.
+        #[arg(long)]
+        require_rollback_protection: bool,
     },
     /// PIN management. PINs are read from the terminal without echo, or
     /// one per line from standard input; never from the command line.

@@ -39,14 +39,26 @@ pub(crate) fn provision(
     json: bool,
     pin_max_tries: u8,
     pin_throttle_ms: u32,
-    issuer_key: &Path,
+    (issuer_key, require_rollback_protection): (&Path, bool),
 ) -> Result<(), Failure> {
     let issuer = public_key_from_pem(&read_text(issuer_key)?)?;
-    let r = client.provision(pin_max_tries, pin_throttle_ms, &issuer)?;
+    let r = client.provision_policy(
+        pin_max_tries,
+        pin_throttle_ms,
+        &issuer,
+        require_rollback_protection,
+    )?;
     if json {
         println!("{}", json!(r));
     } else {
         println!("provisioned: PIN try limit {}", r.pin_max_tries);
+        if r.require_rollback_protection {
+            println!(
+                "policy: PIN, consent and usage-limited services need rollback-protected storage (RPMB)"
+            );
+        } else {
+            eprintln!("warning: development policy: storage rollback protection is not required");
+        }
     }
     Ok(())
 }

@@ -62,7 +62,10 @@ pub fn generate(
     {
         return Err(Error::InvalidArgument);
     }
-    Config::require(p)?;
+    let cfg = Config::require(p)?;
+    if req.policy.max_uses.is_some() || req.policy.pin != PinRule::None {
+        cfg.check_protected(p)?;
+    }
     let kek = &stored_kek(p)?;
     let mut index = Index::load(p)?;
     index.room(caller)?;
@@ -190,6 +193,10 @@ pub fn authorize(
         .window
         .filter(|w| w.key == k.attrs.id.0)
         .map(|w| w.opened_ms);
+    // PIN-gated and usage-limited keys depend on storage not going back.
+    if k.attrs.policy.max_uses.is_some() || k.attrs.policy.pin != PinRule::None {
+        Config::require(p)?.check_protected(p)?;
+    }
     let by_window = proof.is_none() && k.attrs.policy.pin == PinRule::Window;
     let proof = proof.unwrap_or(PinProof::Earlier(window));
     let result = policy::check(&k.attrs.policy, k.uses, purpose, proof, p);

@@ -158,6 +158,7 @@ pub fn set(
 ) -> Result<PinStatusReply, Error> {
     let entry = take_entry(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
     let cfg = Config::require(p)?;
+    cfg.check_protected(p)?;
     if req.key.is_some() {
         return Err(Error::InvalidArgument);
     }
@@ -289,6 +290,7 @@ pub fn verify(
 ) -> Result<PinStatusReply, Error> {
     let entry = take_entry(slot, &req.client_key, req.pan.as_deref(), &req.block)?;
     let cfg = Config::require(p)?;
+    cfg.check_protected(p)?;
     let window_key = match req.key.as_deref() {
         Some(id) => Some(keys::window_key(p, inst, caller, id)?),
         None => None,
@@ -352,6 +354,7 @@ pub fn change(
     let old_block = block_of(&req.old_block)?;
     let new_block = block_of(&req.new_block)?;
     let cfg = Config::require(p)?;
+    cfg.check_protected(p)?;
     let who = Holder::of(p, caller)?;
     let mut rec = who.load(p)?.ok_or(Error::PinNotSet)?;
     let old = opened.pin(&old_block)?;
@@ -380,6 +383,7 @@ pub fn unblock(
     let mut der = [0u8; DER_SIGNATURE_MAX_LEN];
     let sig = hex_prefix(&req.signature, &mut der).ok_or(Error::BadRequest)?;
     let cfg = Config::require(p)?;
+    cfg.check_protected(p)?;
     let who = Holder::of(p, caller)?;
     let mut rec = who.load(p)?.ok_or(Error::PinNotSet)?;
     settle(p, inst, &who, &mut rec)?;

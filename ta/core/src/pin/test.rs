@@ -680,3 +680,36 @@ fn a_failed_read_fails_closed() {
         }
     }
 }
+
+/// A TA provisioned with `require_rollback_protection` on REE FS refuses
+/// PIN, consent and usage-limited services with their own status, and
+/// still serves the rest.
+#[test]
+fn rollback_protection_required_on_ree_fs_refuses_pin_and_consent() {
+    let mut ta = Ta::new(5, 0);
+    ta.p = MemPlatform::new();
+    let issuer_pub = crypto::sec1_uncompressed(&(*issuer().verifying_key()).into()).unwrap();
+    Config::new(5, 0, issuer_pub)
+        .unwrap()
+        .requiring_rollback_protection(true)
+        .provision(&mut ta.p)
+        .unwrap();
+    assert_eq!(ta.set("1234"), Err(Error::RollbackUnprotected));
+    assert_eq!(ta.verify("1234"), Err(Error::RollbackUnprotected));
+    let limited = KeyPolicy {
+        max_uses: Some(3),
+        ..KeyPolicy::plain(Purpose::Sign)
+    };
+    let req = mfs_proto::KeyGenerateRequest {
+        v: 1,
+        label: "lim".try_into().unwrap(),
+        policy: limited,
+    };
+    assert_eq!(
+        keys::generate(&mut ta.p, &mut ta.inst, &ME, &req).err(),
+        Some(Error::RollbackUnprotected)
+    );
+    let plain = gen_key(&mut ta.p, "plain", KeyPolicy::plain(Purpose::Sign));
+    assert!(sign_with(&mut ta, &plain.id).is_ok());
+    assert_eq!(ta.tries_left(), None, "nothing was written");
+}

@@ -1,0 +1,416 @@
+//! Rollback within a TA lifetime: the TA remembers what each object held
+//! when it last wrote or read it, and refuses storage that answers with an
+//! older state.
+//!
+//! Storage that is not rollback-protected (OP-TEE's REE FS) can be put back
+//! to an older copy by normal-world root: the files are authentic, only
+//! stale. Across a reboot nothing in the TA can tell (see the threat
+//! model); within one TA lifetime (the instance is kept alive until the TEE
+//! restarts) [`Guard`] wraps the platform for every command and checks each
+//! read against what this lifetime saw of that object:
+//!
+//! - after a write: exactly those bytes (length and SHA-256, truncated to
+//!   16 bytes);
+//! - after an append: the same prefix, and the longer length;
+//! - after a delete: no object;
+//! - after a failed write, append or delete: either state (the carrier may
+//!   have lied either way), never anything older;
+//! - after a read: exactly what was read.
+//!
+//! An answer that fits none is `PlatformError::Rollback`, which every
+//! command reports as `storage-rollback`; the TA stays closed for that
+//! object until storage holds a state this lifetime allows. A PIN record put
+//! back to more tries, a counter put back to an earlier value or a log cut
+//! back to fewer entries are all refused this way.
+//!
+//! Memory is bounded: at most [`MAX_REMEMBERED`] objects (the TA writes
+//! far fewer: about 300 object names in all), each a few dozen bytes.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use sha2::{Digest, Sha256};
+
+use crate::platform::{ObjectId, Platform, PlatformError, PlatformFacts};
+use mfs_proto::StorageKind;
+
+/// Most objects remembered; later ones are checked from their first read.
+pub const MAX_REMEMBERED: usize = 1024;
+
+type Digest16 = [u8; 16];
+
+fn digest(data: &[u8]) -> Digest16 {
+    let full = Sha256::digest(data);
+    let mut out = [0u8; 16];
+    for (o, b) in out.iter_mut().zip(full.iter()) {
+        *o = *b;
+    }
+    out
+}
+
+/// One state an object may be in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Absent,
+    Exact {
+        len: usize,
+        digest: Digest16,
+    },
+    /// `prefix_len` bytes with `digest`, then appended data up to `len`.
+    Grown {
+        prefix_len: usize,
+        digest: Digest16,
+        len: usize,
+    },
+}
+
+impl State {
+    fn of(data: Option<&[u8]>) -> State {
+        match data {
+            None => State::Absent,
+            Some(d) => State::Exact {
+                len: d.len(),
+                digest: digest(d),
+            },
+        }
+    }
+
+    fn admits(&self, data: Option<&[u8]>) -> bool {
+        match (*self, data) {
+            (State::Absent, None) => true,
+            (State::Exact { len, digest: h }, Some(d)) => d.len() == len && digest(d) == h,
+            (
+                State::Grown {
+                    prefix_len,
+                    digest: h,
+                    len,
+                },
+                Some(d),
+            ) => d.len() == len && d.get(..prefix_len).is_some_and(|p| digest(p) == h),
+            _ => false,
+        }
+    }
+
+    fn appended(self, n: usize) -> Option<State> {
+        match self {
+            State::Absent => None,
+            State::Exact { len, digest } => Some(State::Grown {
+                prefix_len: len,
+                digest,
+                len: len.checked_add(n)?,
+            }),
+            State::Grown {
+                prefix_len,
+                digest,
+                len,
+            } => Some(State::Grown {
+                prefix_len,
+                digest,
+                len: len.checked_add(n)?,
+            }),
+        }
+    }
+}
+
+/// The states an object may be in: one, or a few after failed writes.
+type Allowed = heapless::Vec<State, 4>;
+
+/// What this TA lifetime knows of its objects (kept in instance memory).
+#[derive(Debug, Default)]
+pub struct Freshness {
+    seen: BTreeMap<ObjectId, Allowed>,
+    /// The storage kind the first command of this lifetime saw.
+    kind: Option<StorageKind>,
+}
+
+impl Freshness {
+    fn check(&self, id: &ObjectId, data: Option<&[u8]>) -> Result<(), PlatformError> {
+        match self.seen.get(id) {
+            Some(allowed) if !allowed.iter().any(|s| s.admits(data)) => {
+                Err(PlatformError::Rollback)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn set(&mut self, id: &ObjectId, states: Allowed) {
+        if states.is_empty() {
+            self.seen.remove(id);
+        } else if self.seen.len() < MAX_REMEMBERED || self.seen.contains_key(id) {
+            self.seen.insert(id.clone(), states);
+        }
+    }
+
+    fn one(state: State) -> Allowed {
+        let mut a = Allowed::new();
+        let _ = a.push(state);
+        a
+    }
+
+    /// After a failed change: what was allowed, or `next`. Unknown before
+    /// stays unknown (nothing older to refuse).
+    fn widen(&mut self, id: &ObjectId, next: Option<State>) {
+        let Some(mut allowed) = self.seen.get(id).cloned() else {
+            return;
+        };
+        match next {
+            Some(n) if !allowed.contains(&n) => {
+                if allowed.is_full() {
+                    allowed.remove(0);
+                }
+                let _ = allowed.push(n);
+                self.set(id, allowed);
+            }
+            Some(_) => {}
+            // a state that cannot be described: forget the object
+            None => {
+                self.seen.remove(id);
+            }
+        }
+    }
+}
+
+/// The platform as every command sees it: each answer checked against
+/// what this lifetime saw (see the module docs).
+pub struct Guard<'a, P> {
+    inner: &'a mut P,
+    mem: &'a mut Freshness,
+}
+
+impl<'a, P: Platform> Guard<'a, P> {
+    /// Wraps `inner` with the lifetime memory `mem`. A storage kind other
+    /// than the one this lifetime first saw makes every storage operation
+    /// fail with `Rollback` (a downgrade is never followed).
+    pub fn new(inner: &'a mut P, mem: &'a mut Freshness) -> Guard<'a, P> {
+        Guard { inner, mem }
+    }
+
+    fn kind_unchanged(&mut self) -> Result<(), PlatformError> {
+        let now = self.inner.storage_kind();
+        match self.mem.kind {
+            None => {
+                self.mem.kind = Some(now);
+                Ok(())
+            }
+            Some(k) if k == now => Ok(()),
+            Some(_) => Err(PlatformError::Rollback),
+        }
+    }
+}
+
+impl<P: Platform> Platform for Guard<'_, P> {
+    fn read(&mut self, id: &ObjectId) -> Result<Option<Vec<u8>>, PlatformError> {
+        self.kind_unchanged()?;
+        let data = self.inner.read(id)?;
+        self.mem.check(id, data.as_deref())?;
+        self.mem.set(id, Freshness::one(State::of(data.as_deref())));
+        Ok(data)
+    }
+
+    fn write(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError> {
+        self.kind_unchanged()?;
+        let next = State::of(Some(data));
+        match self.inner.write(id, data) {
+            Ok(()) => {
+                self.mem.set(id, Freshness::one(next));
+                Ok(())
+            }
+            Err(e) => {
+                self.mem.widen(id, Some(next));
+                Err(e)
+            }
+        }
+    }
+
+    fn append(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError> {
+        self.kind_unchanged()?;
+        let before = self.mem.seen.get(id).cloned();
+        let result = self.inner.append(id, data);
+        let Some(before) = before else {
+            return result;
+        };
+        let grown: Option<Allowed> = before
+            .iter()
+            .map(|s| s.appended(data.len()))
+            .collect::<Option<Vec<State>>>()
+            .and_then(|v| Allowed::from_slice(&v).ok());
+        match (&result, grown) {
+            (Ok(()), Some(g)) => self.mem.set(id, g),
+            (Err(_), Some(g)) => {
+                for s in g {
+                    self.mem.widen(id, Some(s));
+                }
+            }
+            (_, None) => {
+                self.mem.seen.remove(id);
+            }
+        }
+        result
+    }
+
+    fn delete(&mut self, id: &ObjectId) -> Result<(), PlatformError> {
+        self.kind_unchanged()?;
+        match self.inner.delete(id) {
+            Ok(()) => {
+                self.mem.set(id, Freshness::one(State::Absent));
+                Ok(())
+            }
+            Err(e) => {
+                self.mem.widen(id, Some(State::Absent));
+                Err(e)
+            }
+        }
+    }
+
+    fn random(&mut self, buf: &mut [u8]) -> Result<(), PlatformError> {
+        self.inner.random(buf)
+    }
+
+    fn now_ms(&mut self) -> u64 {
+        self.inner.now_ms()
+    }
+
+    fn ree_time_s(&mut self) -> u64 {
+        self.inner.ree_time_s()
+    }
+
+    fn facts(&mut self) -> PlatformFacts {
+        self.inner.facts()
+    }
+
+    fn storage_kind(&mut self) -> StorageKind {
+        self.inner.storage_kind()
+    }
+
+    fn object_ids(&mut self) -> Result<Vec<ObjectId>, PlatformError> {
+        self.kind_unchanged()?;
+        self.inner.object_ids()
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::audit;
+    use crate::error::Error;
+    use crate::mem::MemPlatform;
+    use crate::pin::{status, verify};
+    use crate::testkit::{ME, Ta, client};
+
+    /// `pin-verify` of `pin` through the guard.
+    fn verify_guarded(ta: &mut Ta, mem: &mut Freshness, pin: &str) -> Result<u8, Error> {
+        let c = client(&mut ta.p, &mut ta.slot);
+        let req = c.request(pin);
+        let mut g = Guard::new(&mut ta.p, mem);
+        verify(&mut g, &mut ta.inst, (&ME, &mut ta.slot), &req).map(|r| r.tries_left)
+    }
+
+    #[test]
+    fn a_rolled_back_pin_record_gives_no_tries_back() {
+        let mut ta = Ta::new(5, 0);
+        ta.set("1234").unwrap();
+        let mut mem = Freshness::default();
+        assert_eq!(verify_guarded(&mut ta, &mut mem, "1234"), Ok(5));
+        let full = ta.p.snapshot();
+        for left in [4, 3, 2] {
+            assert_eq!(
+                verify_guarded(&mut ta, &mut mem, "0000"),
+                Err(Error::PinIncorrect(left))
+            );
+        }
+        let spent = ta.p.snapshot();
+        // root puts the files back: every PIN command refuses
+        ta.p.restore(&full);
+        assert_eq!(
+            verify_guarded(&mut ta, &mut mem, "0000"),
+            Err(Error::StorageRollback)
+        );
+        let mut g = Guard::new(&mut ta.p, &mut mem);
+        assert_eq!(status(&mut g, &ta.inst, &ME), Err(Error::StorageRollback));
+        assert_eq!(ta.tries_left(), Some(5), "the stale copy is there");
+        // the state the TA left works again, with the tries it had
+        ta.p.restore(&spent);
+        assert_eq!(
+            verify_guarded(&mut ta, &mut mem, "0000"),
+            Err(Error::PinIncorrect(1))
+        );
+        // a new lifetime (reboot) cannot tell: the residual risk on REE FS
+        ta.p.restore(&full);
+        let mut fresh = Freshness::default();
+        assert_eq!(verify_guarded(&mut ta, &mut fresh, "1234"), Ok(5));
+    }
+
+    #[test]
+    fn failed_writes_allow_either_state_never_an_older_one() {
+        let id = ObjectId::new(b"x").unwrap();
+        let mut p = MemPlatform::new();
+        let mut mem = Freshness::default();
+        let mut g = Guard::new(&mut p, &mut mem);
+        g.write(&id, b"one").unwrap();
+        g.write(&id, b"two").unwrap();
+        let old = p.snapshot();
+        p.fail_write_at(1);
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(g.write(&id, b"three"), Err(PlatformError::Storage));
+        // the carrier may say "failed" yet have written: both are allowed
+        let mut other = Freshness {
+            seen: mem.seen.clone(),
+            kind: mem.kind,
+        };
+        let mut g = Guard::new(&mut p, &mut other);
+        assert_eq!(g.read(&id).unwrap().as_deref(), Some(&b"two"[..]));
+        *p.object_mut(&id).unwrap() = b"three".to_vec();
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(g.read(&id).unwrap().as_deref(), Some(&b"three"[..]));
+        // once "three" was seen, "two" is older
+        p.restore(&old);
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(g.read(&id), Err(PlatformError::Rollback));
+        // deleted objects stay deleted
+        *p.object_mut(&id).unwrap() = b"three".to_vec();
+        let mut g = Guard::new(&mut p, &mut mem);
+        g.delete(&id).unwrap();
+        p.restore(&old);
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(g.read(&id), Err(PlatformError::Rollback));
+    }
+
+    #[test]
+    fn an_appended_log_cannot_be_cut_back() {
+        let mut p = MemPlatform::new();
+        let mut mem = Freshness::default();
+        let mut log = audit::Cache::default();
+        let ev = |i: u8| audit::Event::key(mfs_proto::log::EventKind::KeyDeleted, &[i; 8]);
+        let mut g = Guard::new(&mut p, &mut mem);
+        audit::append(&mut g, &mut log, &[ev(1)]).unwrap();
+        let short = p.snapshot();
+        let mut g = Guard::new(&mut p, &mut mem);
+        audit::append(&mut g, &mut log, &[ev(2)]).unwrap();
+        audit::append(&mut g, &mut log, &[ev(3)]).unwrap();
+        p.restore(&short);
+        let mut cold = audit::Cache::default();
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(
+            audit::extent(&mut g, &mut cold).err(),
+            Some(Error::StorageRollback)
+        );
+    }
+
+    #[test]
+    fn a_storage_kind_change_fails_closed() {
+        let mut p = MemPlatform::new();
+        let mut mem = Freshness::default();
+        let id = ObjectId::new(b"x").unwrap();
+        Guard::new(&mut p, &mut mem).write(&id, b"1").unwrap();
+        p.set_rpmb(true);
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(g.read(&id), Err(PlatformError::Rollback));
+        assert_eq!(g.write(&id, b"2"), Err(PlatformError::Rollback));
+        // and across lifetimes, the kind recorded at provisioning
+        let mut ta = Ta::new(5, 0);
+        ta.p.set_rpmb(true);
+        assert_eq!(
+            crate::store::config::Config::require(&mut ta.p),
+            Err(Error::StorageRollback)
+        );
+    }
+}
