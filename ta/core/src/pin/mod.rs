@@ -5,14 +5,19 @@
 //! `crate::store::pin`; the transport (session key, PIN blocks) is
 //! [`transport`]; this module holds the retry logic and the handlers.
 //!
-//! # The retry counter (power-loss safe)
+//! # The retry counter (power-loss safe, no oracle for the carrier)
 //!
-//! Every check of a PIN: read the record → if no tries are left, refuse
-//! (`pin-blocked`) → write the record with one try fewer (**write 1**; if
-//! this write fails nothing is compared) → compare → on a match write the
-//! record with the full count, or the new PIN for a change (**write 2**).
-//! Each write atomically replaces the one object, so a power cut leaves
-//! either the old or the new record: a cut can cost a try, never give one.
+//! Every check of a PIN ([`check`]): read the record → log a pending
+//! attempt left by an interrupted check (`pin-interrupted`) → if no tries
+//! are left, refuse (`pin-blocked`, a counted refusal) → **write 1**: the
+//! record with one try fewer and this attempt marked pending (if it fails
+//! nothing is compared) → compare → **append** the outcome entry → **write
+//! 2**: the record without the mark (full count, the new PIN of a change, or
+//! one try fewer). Objects, order and sizes are the same whatever the
+//! outcome, so tee-supplicant, which carries them, learns nothing before
+//! the reply; a failure after write 1 leaves the mark, so the attempt is
+//! logged by the next check; each write atomically replaces the one
+//! object, so a power cut can cost a try, never give one.
 //!
 //! # Throttling
 //!
@@ -26,7 +31,9 @@
 //!
 //! Each client identity has its own PIN record (`crate::store::pin`), try
 //! counter and timers: a client verifies, changes, blocks or unblocks only
-//! its own PIN, and a key's PIN window opens only with its owner's PIN.
+//! its own PIN, and a key's PIN window opens only with its owner's PIN:
+//! only `pin-verify` naming the key opens it, after the match is logged,
+//! for one use of that key.
 //!
 //! # Protected entry
 //!
