@@ -7,7 +7,7 @@
 //!
 //! # The retry counter (power-loss safe, no oracle for the carrier)
 //!
-//! Every check of a PIN ([`check`]): read the record → log a pending
+//! Every check of a PIN (`check`): read the record → log a pending
 //! attempt left by an interrupted check (`pin-interrupted`) → if no tries
 //! are left, refuse (`pin-blocked`, a counted refusal) → **write 1**: the
 //! record with one try fewer and this attempt marked pending (if it fails
