@@ -713,3 +713,57 @@ fn power_cuts_in_import_never_leave_an_uncounted_key() {
         );
     }
 }
+
+/// A hostile supplicant fails one write of a usage-limited `key-sign` (or
+/// of a generate) and the TA runs on: no signature leaves without its use
+/// counted and logged, the count never goes back, and the next call works.
+#[test]
+fn a_failed_write_in_key_flows_releases_nothing_uncounted() {
+    let limited = KeyPolicy {
+        max_uses: Some(50),
+        exportable: false,
+        ..policy()
+    };
+    for n in 1.. {
+        let mut p = provisioned();
+        let mut inst = Instance::default();
+        let k = gen_key(&mut p, "lim", limited);
+        sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"warm")).unwrap();
+        let before = p.writes();
+        p.fail_write_at(n);
+        let r = sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"m"));
+        let used = p.writes() - before;
+        if r.is_ok() {
+            assert!(used < n, "write {n} failed yet a signature left");
+            break;
+        }
+        assert_eq!(r.err(), Some(Error::Storage), "write {n}");
+        let next = sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"m")).unwrap();
+        // warm use 1, the failed attempt's use may or may not have landed
+        assert!((2..=3).contains(&next.uses), "write {n}: {}", next.uses);
+        let (_, items) = crate::testkit::export(&mut p, &mut inst.log);
+        let logged = items
+            .iter()
+            .filter(|i| i.0.kind == mfs_proto::log::EventKind::KeyUsed)
+            .count();
+        assert!(logged >= 2, "write {n}: every released use is logged");
+    }
+    for n in 1..=3 {
+        let mut p = provisioned();
+        let r = KeyGenerateRequest {
+            v: 1,
+            label: "new".try_into().unwrap(),
+            policy: policy(),
+        };
+        p.fail_write_at(n);
+        let got = generate(&mut p, &mut Instance::default(), &ME, &r);
+        if let Ok(k) = &got {
+            assert!(n > 2, "write {n} failed yet an id was returned: {k:?}");
+            continue;
+        }
+        // the index never names a key that does not exist, and a retry works
+        let listed = list(&mut p, &ME, 0).unwrap().total;
+        assert!(listed <= 1, "write {n}");
+        gen_key(&mut p, "after", policy());
+    }
+}
