@@ -93,9 +93,15 @@ for i in 1 2 3; do echo 0000 | mfs pin verify >/dev/null 2>&1; done
 if [ "$(tries_left)" = 2 ]; then t_ok p3_rollback_tries_spent; else t_fail p3_rollback_tries_spent "$(mfs pin status 2>&1)"; fi
 cp -a $T /tmp/ree-spent
 rm -rf $T && cp -a /tmp/ree-full $T
+# (OP-TEE's REE FS itself may notice the swapped directory on the first
+# access after it and answer storage-failure; from then on the TA's memory
+# refuses the stale state.) Even the right PIN is refused.
 out=$(echo 2468 | mfs pin verify 2>&1); rc=$?
-if [ $rc != 0 ] && echo "$out" | grep -q storage-rollback; then t_ok p3_rollback_gives_no_tries_back
+if [ $rc != 0 ] && echo "$out" | grep -Eq 'storage-rollback|storage-failure'; then t_ok p3_rollback_gives_no_tries_back
 else t_fail p3_rollback_gives_no_tries_back "exit $rc: $out"; fi
+out=$(echo 2468 | mfs pin verify 2>&1); rc=$?
+if [ $rc != 0 ] && echo "$out" | grep -q storage-rollback; then t_ok p3_rollback_refused_as_rollback
+else t_fail p3_rollback_refused_as_rollback "exit $rc: $out"; fi
 expect p3_rollback_status_refused 0 sh -c 'mfs pin status 2>&1 | grep -q storage-rollback'
 rm -rf $T && cp -a /tmp/ree-spent $T
 if [ "$(tries_left)" = 2 ]; then t_ok p3_rollback_restored_state_works; else t_fail p3_rollback_restored_state_works "$(mfs pin status 2>&1)"; fi
