@@ -15,7 +15,7 @@ use crate::verify::log::{EXPORT_FORMAT, Export, Signer, exported, verify_export}
 /// Most entries [`Client::log_export`] reads into one export. The TA
 /// retains at most 1,024 (8 segments of 128, `docs/ta-interface.md`); the
 /// limit leaves room for a TA built with a longer log, and bounds what a
-/// lying TA can make this client read and hold (about 1.5 MB of entries).
+/// lying TA can make this client read and hold (about 2 MB of entries).
 pub const EXPORT_MAX_ENTRIES: u64 = 4096;
 
 impl<T: Transport> Client<T> {
