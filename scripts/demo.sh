@@ -46,8 +46,9 @@ ONE=$(mfs --json key generate --label one-shot --max-uses 1 \
     | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
 step mfs key sign "$ONE" --in /tmp/msg
 refused mfs key sign "$ONE" --in /tmp/msg
-echo "# A TA-signed statement about the key and the platform, verified here:"
-step mfs key attest "$ID" --challenge 5eed0001c0ffee
+echo "# A TA-signed statement about the key and the platform, verified here;"
+echo "# its signer, the TA attestation key, is kept to pin later verifications:"
+step mfs key attest "$ID" --challenge 5eed0001c0ffee --out-key /tmp/att.pem
 step mfs key list
 
 echo
@@ -72,12 +73,15 @@ refused mfs tx verify --key /tmp/pay.pem /tmp/tx2.json /tmp/tx1.json
 
 echo
 echo "# The change-proof event log: every security event above, hash-chained,"
-echo "# exported with a TA-signed head and verified offline."
+echo "# exported with a TA-signed head and verified offline against the pinned"
+echo "# TA attestation key (a head signed by any other key is refused)."
 step mfs log export --out /tmp/log.json
-step mfs log verify --list /tmp/log.json
+step mfs log verify --trust /tmp/att.pem --list /tmp/log.json
+echo "# Without a pinned key the verifier refuses (anyone can sign a made-up log):"
+refused mfs log verify /tmp/log.json
 echo "# An entry edited outside the TA is found:"
 sed 's/"kind": "pin-failed"/"kind": "pin-verified"/' /tmp/log.json > /tmp/log-edited.json
-refused mfs log verify /tmp/log-edited.json
+refused mfs log verify --trust /tmp/att.pem /tmp/log-edited.json
 
 echo
 echo "# Application deactivation (admin only): keys, PIN, policy and the TA secret destroyed."

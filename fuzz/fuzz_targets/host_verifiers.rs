@@ -1,8 +1,8 @@
 //! The host library fed attacker-made input (first byte selects):
 //!
 //! 0. a log export file (JSON, read as `mfs log verify` reads it) through
-//!    `verify_export`, unpinned and pinned; an accepted export must satisfy
-//!    the reference chain check (`mfs_fuzz::chain::reference_ok`);
+//!    `verify_export`, any signer and pinned; an accepted export must
+//!    satisfy the reference chain check (`mfs_fuzz::chain::reference_ok`);
 //! 1. signed-transaction files (one, or a series) through `tx::verify` /
 //!    `verify_series`;
 //! 2. an attestation reply file through `verify_attestation`;
@@ -14,68 +14,30 @@
 //!    decodes, and then the counter field and challenge match;
 //! 6. a validly signed export of a valid chain with up to three changes:
 //!    accepted ⇔ the reference check accepts;
-//! 7. the client (`mfs_host::Client`) talking to a malicious TA whose
-//!    replies come from the input (the last one repeated forever): no
-//!    panic, and every call ends (at most 10,000 transport calls).
+//! 7. a validly signed export with crafted seqs: a head anywhere in the seq
+//!    space (0, small, at 2^64 − 1 or just below, any; `next` before,
+//!    equal to or past `first`), entries well linked but numbered as the
+//!    input says (consecutive, repeated, wrapped, 0, 2^64 − 1, any):
+//!    accepted ⇔ the reference accepts, and an error names an entry of the
+//!    list by the seq it carries;
+//! 8. a validly signed transaction series with crafted counters (0, 1,
+//!    2^64 − 1 and below, repeated, wrapped, any) after a crafted last
+//!    accepted counter: accepted ⇔ the counters strictly increase above
+//!    it, else refused at the first one that does not.
+//!
+//! The client against a malicious TA is the `host_client` target.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use mfs_fuzz::chain::{MaybeWithheld, build, reference_ok, tamper};
 use mfs_fuzz::input::Input;
+use mfs_fuzz::signing::{hex, public_hex, sign, signer};
 use mfs_host::keys::{EcPublicKey, hex_decode, parse_hex, verify_attestation};
-use mfs_host::log::{EXPORT_FORMAT, Export, exported, verify_export};
-use mfs_host::tx::{verify, verify_series};
-use mfs_host::{Client, Error, RawReply, Transport};
-use mfs_proto::log::{Entry, EventKind, Head};
-use mfs_proto::pin::Pin;
-use mfs_proto::tx::SignedTx;
-use mfs_proto::{
-    KeyAttestReply, KeyPolicy, LogHeadReply, Purpose, Statement, TxRecord, TxSignReply,
-};
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{DerSignature, SigningKey};
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
-fn signer() -> &'static (SigningKey, EcPublicKey) {
-    static KEY: OnceLock<(SigningKey, EcPublicKey)> = OnceLock::new();
-    KEY.get_or_init(|| {
-        let k = SigningKey::from_slice(&[7; 32]).expect("test key");
-        let public = EcPublicKey::from_sec1(k.verifying_key().to_sec1_point(false).as_bytes())
-            .expect("public key");
-        (k, public)
-    })
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// A DER signature by the test key, hex (cached: signing is deterministic,
-/// RFC 6979, and mutated inputs keep most of their bytes).
-fn sign(msg: &[u8]) -> String {
-    thread_local! {
-        static CACHE: RefCell<HashMap<Vec<u8>, String>> = RefCell::new(HashMap::new());
-    }
-    if let Some(s) = CACHE.with(|c| c.borrow().get(msg).cloned()) {
-        return s;
-    }
-    let sig: DerSignature = signer().0.sign(msg);
-    let s = hex(sig.as_bytes());
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() > 65_536 {
-            c.clear();
-        }
-        c.insert(msg.to_vec(), s.clone());
-    });
-    s
-}
-
-fn public_hex() -> String {
-    hex(&signer().1.sec1())
-}
+use mfs_host::log::{EXPORT_FORMAT, Export, LogError, Signer, exported, verify_export};
+use mfs_host::tx::{TxError, verify, verify_series};
+use mfs_proto::log::{DETAILS_MAX_LEN, Entry, EventKind, Head};
+use mfs_proto::tx::{DISPLAY_NOT_TRUSTED_UI, SignedTx, VERIFIED_PIN_IN_TA};
+use mfs_proto::{KeyAttestReply, LogHeadReply, Statement, TxRecord, TxSignReply};
 
 /// The reference check of an export that `verify_export` accepted.
 fn export_consistent(x: &Export, head: &Head) {
@@ -118,8 +80,11 @@ fn raw_export(data: &[u8]) {
         return;
     };
     let pinned = &signer().1;
-    for (pin, challenge) in [(None, None), (Some(pinned), Some(&b"c"[..]))] {
-        if let Ok(head) = verify_export(&x, pin, challenge) {
+    for (signer, challenge) in [
+        (Signer::AnyKey, None),
+        (Signer::Pinned(pinned), Some(&b"c"[..])),
+    ] {
+        if let Ok(head) = verify_export(&x, signer, challenge) {
             export_consistent(&x, &head);
         }
     }
@@ -238,7 +203,7 @@ fn signed_export(inp: &mut Input) {
         let i = usize::from(inp.u8()) % x.entries.len();
         x.entries[i].hash = "00".repeat(32);
     }
-    let got = verify_export(&x, Some(&signer().1), Some(&head.challenge));
+    let got = verify_export(&x, Signer::Pinned(&signer().1), Some(&head.challenge));
     let seen: Vec<MaybeWithheld> = items
         .iter()
         .map(|i| MaybeWithheld(i.0, (!withhold).then(|| i.1.clone())))
@@ -252,64 +217,93 @@ fn signed_export(inp: &mut Input) {
     );
 }
 
-/// A TA that answers from the fuzz input, repeating its last answer.
-struct Malicious<'a> {
-    inp: Input<'a>,
-    last: (u32, u32, Vec<u8>),
-    calls: usize,
+/// A seq or counter from the input: 0, small, at or just below 2^64 − 1,
+/// or any.
+fn pick_seq(inp: &mut Input) -> u64 {
+    match inp.u8() % 5 {
+        0 => 0,
+        1 => u64::from(inp.u8()),
+        2 => u64::MAX,
+        3 => u64::MAX - u64::from(inp.u8()),
+        _ => inp.u64(),
+    }
 }
 
-impl Transport for Malicious<'_> {
-    fn call(&mut self, _cmd: u32, _request: &[u8], reply: &mut [u8]) -> Result<RawReply, Error> {
-        self.calls += 1;
-        assert!(
-            self.calls <= 10_000,
-            "the client does not stop calling a TA that repeats itself"
-        );
-        if !self.inp.is_empty() {
-            let status = u32::from(self.inp.u8() % 26);
-            let detail = self.inp.u32();
-            let body = self.inp.var_bytes(2100).to_vec();
-            self.last = (if status >= 24 { 0 } else { status }, detail, body);
+fn crafted_seqs(inp: &mut Input) {
+    let first_seq = pick_seq(inp);
+    let small = u64::from(inp.u8() % 16);
+    let next_seq = match inp.u8() % 5 {
+        0 => first_seq.wrapping_add(small),
+        1 => first_seq.wrapping_sub(small),
+        2 => u64::MAX,
+        3 => first_seq,
+        _ => inp.u64(),
+    };
+    let checkpoint = if inp.bit() { inp.array() } else { [0; 32] };
+    let withhold = inp.bit();
+    let mut seq = if inp.bit() { pick_seq(inp) } else { first_seq };
+    let mut prev = checkpoint;
+    let mut items = Vec::new();
+    for i in 0..inp.u8() % 12 {
+        if i > 0 {
+            seq = match inp.u8() % 6 {
+                0 => seq.wrapping_add(1),
+                1 => seq,
+                2 => u64::MAX,
+                3 => 0,
+                4 => seq.wrapping_add(u64::from(inp.u8())),
+                _ => inp.u64(),
+            };
         }
-        let (status, detail, body) = &self.last;
-        let n = body.len().min(reply.len());
-        reply[..n].copy_from_slice(&body[..n]);
-        Ok(RawReply {
-            status: *status,
-            detail: *detail,
-            len: body.len(),
-        })
+        let kind = EventKind::ALL[usize::from(inp.u8()) % EventKind::ALL.len()];
+        let details = inp.var_bytes(DETAILS_MAX_LEN).to_vec();
+        let e = Entry::new(seq, inp.u64(), kind, &details, prev);
+        prev = e.hash();
+        items.push(MaybeWithheld(e, (!withhold).then_some(details)));
+    }
+    let mut head = Head {
+        ta_uuid: [1; 16],
+        tee_device_id: [2; 16],
+        first_seq,
+        checkpoint,
+        next_seq,
+        head: prev,
+        challenge: heapless::Vec::from_slice(b"crafted").expect("challenge"),
+    };
+    if inp.u8() >= 240 {
+        head.head[0] ^= 1;
+    }
+    let Some(statement) = head.encode() else {
+        return;
+    };
+    let x = Export {
+        format: EXPORT_FORMAT.to_string(),
+        head: LogHeadReply {
+            statement: hex(&statement).as_str().try_into().expect("statement"),
+            signature: sign(&statement).as_str().try_into().expect("signature"),
+            attestation_key: public_hex().as_str().try_into().expect("key"),
+        },
+        entries: items
+            .iter()
+            .map(|i| exported(&i.0, i.1.as_deref()))
+            .collect(),
+    };
+    let got = verify_export(&x, Signer::Pinned(&signer().1), Some(b"crafted"));
+    let should = Head::decode(&statement).is_some() && reference_ok(&head, &items);
+    assert_eq!(
+        got.is_ok(),
+        should,
+        "{got:?} for {head:?} and seqs {:?}",
+        items.iter().map(|i| i.0.seq).collect::<Vec<_>>()
+    );
+    if let Err(LogError::Entry { index, seq, .. }) = got {
+        let named = items.get(index).map(|i| i.0.seq);
+        assert_eq!(named, Some(seq), "the error names no entry of the list");
     }
 }
 
-fn client(inp: &mut Input) {
-    let what = inp.u8() % 12;
-    let mut c = Client::new(Malicious {
-        inp: Input::new(inp.rest()),
-        last: (0, 0, Vec::new()),
-        calls: 0,
-    });
-    let pin = Pin::new("135792468").expect("PIN");
-    let id = "0102030405060708";
-    match what {
-        0 => drop(c.log_export(b"challenge")),
-        1 => drop(c.key_attest_verified(id, b"c", None, None)),
-        2 => drop(c.tx_sign(id, &pin, None, &record())),
-        3 => drop(c.pin_set(&pin, Some("4111111111111111"))),
-        4 => drop(c.pin_change(&pin, &pin, None)),
-        5 => drop(c.key_list()),
-        6 => drop(c.info()),
-        7 => drop(c.key_generate("k", KeyPolicy::plain(Purpose::Sign))),
-        8 => drop(c.key_sign(id, b"m")),
-        9 => drop(c.key_export(id)),
-        10 => drop(c.pin_status()),
-        _ => drop(c.log_read(0)),
-    }
-}
-
-fn record() -> TxRecord {
-    TxRecord {
+fn crafted_counters(inp: &mut Input) {
+    let record = TxRecord {
         amount: 1,
         currency: "EUR".try_into().expect("currency"),
         payee: "p".try_into().expect("payee"),
@@ -318,6 +312,57 @@ fn record() -> TxRecord {
             .try_into()
             .expect("challenge"),
         time: 1,
+    };
+    let after = inp.bit().then(|| pick_seq(inp));
+    let mut counter = pick_seq(inp);
+    let mut counters = Vec::new();
+    let mut series = Vec::new();
+    for i in 0..1 + inp.u8() % 4 {
+        if i > 0 {
+            counter = match inp.u8() % 5 {
+                0 => counter.wrapping_add(1),
+                1 => counter,
+                2 => counter.wrapping_sub(1),
+                3 => u64::MAX,
+                _ => pick_seq(inp),
+            };
+        }
+        let tx = SignedTx {
+            key_id: [1; 8],
+            counter,
+            record: record.clone(),
+            verification: VERIFIED_PIN_IN_TA,
+            display: DISPLAY_NOT_TRUSTED_UI,
+        };
+        let Some(signed) = tx.encode() else { return };
+        series.push(TxSignReply {
+            signed: hex(&signed).as_str().try_into().expect("signed"),
+            signature: sign(&signed).as_str().try_into().expect("signature"),
+            counter,
+            public_key: public_hex().as_str().try_into().expect("key"),
+        });
+        counters.push(counter);
+    }
+    // The reference: the first counter not above the one before it (or
+    // above `after`) is refused.
+    let mut previous = after;
+    let mut bad = None;
+    for (i, c) in counters.iter().enumerate() {
+        if previous.is_some_and(|p| *c <= p) {
+            bad = Some((i, previous));
+            break;
+        }
+        previous = Some(*c);
+    }
+    match (verify_series(&series, &signer().1, after), bad) {
+        (Ok(all), None) => assert_eq!(all.len(), counters.len()),
+        (Err((i, TxError::Counter { counter, previous })), Some((b, p))) => {
+            assert_eq!((i, Some(previous)), (b, p));
+            assert_eq!(counter, counters[i]);
+        }
+        (got, bad) => {
+            panic!("verify_series says {got:?}, reference {bad:?}: {after:?} then {counters:?}")
+        }
     }
 }
 
@@ -326,7 +371,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut inp = Input::new(rest);
-    match mode % 8 {
+    match mode % 9 {
         0 => raw_export(rest),
         1 => raw_tx(rest),
         2 => raw_attestation(rest),
@@ -334,6 +379,7 @@ fuzz_target!(|data: &[u8]| {
         4 => signed_attestation(&mut inp),
         5 => signed_tx(&mut inp),
         6 => signed_export(&mut inp),
-        _ => client(&mut inp),
+        7 => crafted_seqs(&mut inp),
+        _ => crafted_counters(&mut inp),
     }
 });

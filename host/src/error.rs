@@ -26,8 +26,15 @@ pub enum Error {
     },
     /// The TA answered with a status this client does not know (newer TA).
     UnknownStatus(u32),
-    /// The TA's reply could not be decoded.
+    /// The TA's reply could not be decoded, or does not fit what was
+    /// asked (e.g. a log page that does not continue the sequence or
+    /// brings nothing new).
     BadReply,
+    /// The TA's replies add up to more than this client reads: a log head
+    /// covering more than `mfs_host::log::EXPORT_MAX_ENTRIES` entries, or
+    /// a key list of more than `MAX_KEYS` keys. Refused instead of being
+    /// read without bound.
+    ReplyLimit,
     /// The request could not be encoded within the protocol's bounds.
     RequestTooLarge,
     /// A PIN is not 4–12 decimal digits (checked before anything is sent).
@@ -121,7 +128,10 @@ impl fmt::Display for Error {
                 }
             }
             Error::UnknownStatus(s) => write!(f, "TA answered unknown status {s}"),
-            Error::BadReply => f.write_str("TA reply could not be decoded"),
+            Error::BadReply => {
+                f.write_str("TA reply could not be decoded or does not fit the request")
+            }
+            Error::ReplyLimit => f.write_str("TA replies exceed this client's limit"),
             Error::RequestTooLarge => f.write_str("request exceeds the protocol's size bound"),
             Error::BadPin => f.write_str("a PIN must be 4 to 12 decimal digits"),
             Error::BadPan => f.write_str("a PAN must be 1 to 19 decimal digits"),
@@ -247,7 +257,7 @@ pub enum LogError {
     Entry {
         /// Its position in the export (0-based).
         index: usize,
-        /// Its seq where known (else the seq that belongs there).
+        /// The seq the entry carries.
         seq: u64,
         /// What is wrong.
         fault: EntryFault,

@@ -46,6 +46,8 @@ pub mod tx {
 
 pub mod log {
     //! The TA's event log: export format and offline verification (see
-    //! [`crate::verify::log`]).
+    //! [`crate::verify::log`]), and the most entries the client reads into
+    //! one export.
+    pub use crate::client::EXPORT_MAX_ENTRIES;
     pub use crate::verify::log::*;
 }

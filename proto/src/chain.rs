@@ -383,6 +383,10 @@ pub enum ChainError {
         /// The seq of the first missing entry.
         expected: u64,
     },
+    /// The head itself is inconsistent: its first seq is past its next
+    /// seq ([`Head::decode`] never returns such a head; a hand-built
+    /// [`Head`] can hold one).
+    Head,
 }
 
 /// One entry of an export: the entry and its details.
@@ -396,16 +400,33 @@ pub trait ChainItem {
 }
 
 /// Checks that `items` are exactly the entries `head` covers: consecutive
-/// seqs from `head.first_seq`, each details hash right, each prev hash the
-/// hash of the entry before (the first one's: the checkpoint), the last
-/// one's hash the head. Reports the first bad entry.
+/// seqs from `head.first_seq`, as many as `head.next_seq - head.first_seq`,
+/// each details hash right, each prev hash the hash of the entry before
+/// (the first one's: the checkpoint), the last one's hash the head.
+/// Reports the first bad entry; every `index` in an error names an entry
+/// of `items` (`index < items.len()`).
+///
+/// No arithmetic on the head's or the entries' seqs: the seq that belongs
+/// at each position is drawn from the range `first_seq..next_seq`, so a
+/// crafted head at the end of the seq space (e.g. `first_seq = next_seq =
+/// 2^64 - 1`) neither wraps nor saturates into accepting entries it does
+/// not cover.
 pub fn verify_chain<T: ChainItem>(head: &Head, items: &[T]) -> Result<(), ChainError> {
+    if head.first_seq > head.next_seq {
+        return Err(ChainError::Head);
+    }
+    // The seqs the head covers, in order; each entry takes the next one.
+    let mut seqs = head.first_seq..head.next_seq;
     // Hash each entry links to after it: the next entry's prev, or the head.
     let next_link =
         |i: usize| -> Hash { items.get(i + 1).map_or(head.head, |next| next.entry().prev) };
     for (i, item) in items.iter().enumerate() {
         let e = item.entry();
-        let expected = head.first_seq.saturating_add(i as u64);
+        // Past the head's range: an entry the head does not cover.
+        let expected = seqs.next().ok_or(ChainError::Sequence {
+            index: i,
+            expected: head.next_seq,
+        })?;
         if e.seq != expected {
             return Err(ChainError::Sequence { index: i, expected });
         }
@@ -422,28 +443,21 @@ pub fn verify_chain<T: ChainItem>(head: &Head, items: &[T]) -> Result<(), ChainE
             // Either this entry's prev hash was changed, or the entry
             // before was. If what follows still vouches for this entry,
             // the fault is the entry before.
-            let culprit = if i > 0 && e.hash() == next_link(i) {
-                i - 1
-            } else {
-                i
+            let culprit = match i.checked_sub(1) {
+                Some(before) if e.hash() == next_link(i) => before,
+                _ => i,
             };
             return Err(ChainError::Altered { index: culprit });
         }
     }
-    let end = head.first_seq.saturating_add(items.len() as u64);
-    if end < head.next_seq {
-        return Err(ChainError::Truncated { expected: end });
+    // Seqs of the head's range left over: entries missing at the end.
+    if let Some(expected) = seqs.next() {
+        return Err(ChainError::Truncated { expected });
     }
-    if end > head.next_seq {
-        return Err(ChainError::Sequence {
-            index: usize::try_from(head.next_seq - head.first_seq).unwrap_or(usize::MAX),
-            expected: head.next_seq,
-        });
-    }
-    match items.last() {
-        Some(last) if last.entry().hash() != head.head => Err(ChainError::Altered {
-            index: items.len() - 1,
-        }),
+    match items.split_last() {
+        Some((last, rest)) if last.entry().hash() != head.head => {
+            Err(ChainError::Altered { index: rest.len() })
+        }
         None if head.head != head.checkpoint => Err(ChainError::Start),
         _ => Ok(()),
     }

@@ -40,9 +40,18 @@ expect p3_import_twice_refused 1 mfs key import $S/pay.blob
 # offline and pinned to the TA attestation key from boot 2.
 expect p3_log_export 0 mfs log export --challenge 0123 --out $S/log3.json
 expect p3_log_verifies_pinned 0 mfs log verify --trust $S/att.pem --challenge 0123 $S/log3.json
-expect p3_log_kept_boot2_entries 0 sh -c "mfs log verify --list $S/log3.json | grep -q 'pin-failed .*tx sign, 4 tries left'"
-expect p3_log_wrong_challenge_refused 6 mfs log verify --challenge 4567 $S/log3.json
+expect p3_log_kept_boot2_entries 0 sh -c "mfs log verify --trust $S/att.pem --list $S/log3.json | grep -q 'pin-failed .*tx sign, 4 tries left'"
+expect p3_log_wrong_challenge_refused 6 mfs log verify --trust $S/att.pem --challenge 4567 $S/log3.json
 expect p3_log_other_signer_refused 6 mfs log verify --trust $S/pay.pem $S/log3.json
+# No pinned key, no verification: a usage error naming both options.
+out=$(mfs log verify $S/log3.json 2>&1); rc=$?
+if [ $rc = 2 ] && echo "$out" | grep -q -- "--trust" && echo "$out" | grep -q -- "--insecure-any-key"; then t_ok p3_log_verify_needs_trust
+else t_fail p3_log_verify_needs_trust "exit $rc: $out"; fi
+# The explicit insecure mode verifies the chain and says loudly on stderr
+# that the signer is not authenticated.
+err=$(mfs log verify --insecure-any-key $S/log3.json 2>&1 >/dev/null); rc=$?
+if [ $rc = 0 ] && echo "$err" | grep -q "signer is NOT authenticated"; then t_ok p3_log_verify_insecure_any_key_warns
+else t_fail p3_log_verify_insecure_any_key_warns "exit $rc: $err"; fi
 # Edited on this side: the verifier names the edited entry.
 edit_kind() { # FROM TO: the first entry of kind FROM relabelled TO; prints its seq
     awk -v from="$1" -v to="$2" '
@@ -52,11 +61,11 @@ edit_kind() { # FROM TO: the first entry of kind FROM relabelled TO; prints its 
         END { print hit }' $S/log3.json
 }
 SEQ=$(edit_kind pin-failed pin-verified)
-out=$(mfs log verify /tmp/edited.json 2>&1); rc=$?
+out=$(mfs log verify --trust $S/att.pem /tmp/edited.json 2>&1); rc=$?
 if [ $rc = 6 ] && echo "$out" | grep -q "(seq $SEQ): altered"; then t_ok p3_log_edited_entry_pinpointed
 else t_fail p3_log_edited_entry_pinpointed "seq $SEQ, exit $rc: $out"; fi
 SEQ=$(edit_kind tx-signed key-used)
-out=$(mfs log verify /tmp/edited.json 2>&1); rc=$?
+out=$(mfs log verify --trust $S/att.pem /tmp/edited.json 2>&1); rc=$?
 if [ $rc = 6 ] && echo "$out" | grep -q "(seq $SEQ): altered"; then t_ok p3_log_edited_tx_entry_pinpointed
 else t_fail p3_log_edited_tx_entry_pinpointed "seq $SEQ, exit $rc: $out"; fi
 LAST=$(sed -n 's/.*"hash": "\([0-9a-f]*\)".*/\1/p' $S/log3.json | tail -n 1)
@@ -73,10 +82,12 @@ expect p3_reprovision 0 mfs provision --issuer-key /usr/share/mfs/tests/issuer-t
 expect p3_old_blob_dead_after_wipe 0 sh -c "mfs key import $S/pay.blob 2>&1 | grep -q blob-rejected"
 # The wipe kept the event log (it holds no secret): the chain continues
 # through the wipe, whose entry is there; the head is now signed by the
-# new attestation key.
+# new attestation key, pinned anew from an attestation.
 expect p3_log_after_wipe_export 0 mfs log export --out $S/log4.json
-expect p3_log_after_wipe_verifies 0 mfs log verify $S/log4.json
-expect p3_log_after_wipe_has_wipe 0 sh -c "mfs log verify --list $S/log4.json | grep -q ' wiped '"
+NEW=$(mfs --json key generate --label after-wipe | json_field id)
+expect p3_log_after_wipe_new_attestation_key 0 mfs key attest "$NEW" --challenge 00 --out-key $S/att4.pem
+expect p3_log_after_wipe_verifies 0 mfs log verify --trust $S/att4.pem $S/log4.json
+expect p3_log_after_wipe_has_wipe 0 sh -c "mfs log verify --trust $S/att4.pem --list $S/log4.json | grep -q ' wiped '"
 expect p3_log_after_wipe_same_chain 0 grep -q "\"hash\": \"$LAST\"" $S/log4.json
 expect p3_log_after_wipe_new_signer 6 mfs log verify --trust $S/att.pem $S/log4.json
 

@@ -5,7 +5,7 @@
 use mfs_proto::{
     CHALLENGE_MAX_LEN, Command, KEY_LIST_PAGE, KeyAttestReply, KeyAttestRequest, KeyDeleteReply,
     KeyExportReply, KeyGenerateRequest, KeyImportRequest, KeyInfoReply, KeyListReply,
-    KeyListRequest, KeyPolicy, KeyRequest, KeySignReply, KeySignRequest, KeySummary,
+    KeyListRequest, KeyPolicy, KeyRequest, KeySignReply, KeySignRequest, KeySummary, MAX_KEYS,
     PROTOCOL_CURRENT, RESERVED_PREFIX, SIGN_MESSAGE_MAX_LEN, hex_string,
 };
 
@@ -30,7 +30,15 @@ impl<T: Transport> Client<T> {
     }
 
     /// Every key, fetched page by page.
+    ///
+    /// The TA's replies are not trusted to end the loop: a `total` above
+    /// [`MAX_KEYS`] is refused ([`Error::ReplyLimit`]), and every call
+    /// moves the offset a full page on (the TA may return fewer keys than
+    /// a page where it skips an entry it cannot read), so a listing makes
+    /// at most ⌈`MAX_KEYS` / `KEY_LIST_PAGE`⌉ = 84 calls and holds at most
+    /// 84 pages of keys, whatever the TA answers.
     pub fn key_list(&mut self) -> Result<Vec<KeySummary>, Error> {
+        let page_len = u16::try_from(KEY_LIST_PAGE).map_err(|_| Error::ReplyLimit)?;
         let mut all = Vec::new();
         let mut offset: u16 = 0;
         loop {
@@ -41,8 +49,12 @@ impl<T: Transport> Client<T> {
                     offset,
                 },
             )?;
+            if page.total > MAX_KEYS {
+                return Err(Error::ReplyLimit);
+            }
             all.extend(page.keys);
-            offset = offset.saturating_add(u16::try_from(KEY_LIST_PAGE).unwrap_or(u16::MAX));
+            // offset < total <= MAX_KEYS here: no overflow in u16.
+            offset = offset.checked_add(page_len).ok_or(Error::ReplyLimit)?;
             if offset >= page.total {
                 return Ok(all);
             }

@@ -18,6 +18,7 @@ mod system;
 mod test;
 mod tx;
 
+pub use log::EXPORT_MAX_ENTRIES;
 use mfs_proto::{Command, MAX_REPLY_LEN, MAX_REQUEST_LEN, Status, decode, encode};
 use serde::{Serialize, de::DeserializeOwned};
 

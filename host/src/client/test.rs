@@ -6,7 +6,7 @@ use super::*;
 use crate::issuer::IssuerKey;
 use crate::transport::RawReply;
 use crate::verify::attestation::{AttestationError, verify_attestation};
-use crate::verify::log::{EntryFault, LogError, verify_export};
+use crate::verify::log::{EntryFault, LogError, Signer, verify_export};
 use crate::verify::tx::{TxError, verify, verify_series};
 use mfs_core::access::{AdminPolicy, ClientIdentity, LINUX_ROOT_USER_UUID};
 use mfs_core::mem::MemPlatform;
@@ -14,6 +14,8 @@ use mfs_proto::Login;
 use mfs_proto::Status;
 use mfs_proto::pin::Pin;
 use mfs_proto::{KeyPolicy, TxRecord};
+
+mod hostile;
 
 /// Runs requests through the TA's real dispatcher on an in-memory
 /// platform: the whole client/TA protocol, minus OP-TEE.
@@ -221,7 +223,7 @@ fn payment_with_consent_and_an_exported_log() {
     // the log: exported, verified, pinned to the attestation key
     let x = c.log_export(b"audit-1").unwrap();
     let att = crate::pubkey::EcPublicKey::from_sec1_hex(&x.head.attestation_key).unwrap();
-    let head = verify_export(&x, Some(&att), Some(b"audit-1")).unwrap();
+    let head = verify_export(&x, Signer::Pinned(&att), Some(b"audit-1")).unwrap();
     assert_eq!(head.next_seq, x.entries.len() as u64);
     let kinds: Vec<&str> = x.entries.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(
@@ -238,7 +240,7 @@ fn payment_with_consent_and_an_exported_log() {
         ]
     );
     assert_eq!(
-        verify_export(&x, Some(&trusted), None).err(),
+        verify_export(&x, Signer::Pinned(&trusted), None).err(),
         Some(LogError::NotPinned)
     );
     assert!(x.entries.iter().all(|e| e.details.is_some()));
@@ -252,7 +254,7 @@ fn payment_with_consent_and_an_exported_log() {
         &AdminPolicy::ROOT_USER,
     );
     let y = c.log_export(b"audit-2").unwrap();
-    let head2 = verify_export(&y, Some(&att), Some(b"audit-2")).unwrap();
+    let head2 = verify_export(&y, Signer::Pinned(&att), Some(b"audit-2")).unwrap();
     assert_eq!((head2.next_seq, head2.head), (head.next_seq, head.head));
     assert!(y.entries.iter().all(|e| e.details.is_none()));
     let hashes = |x: &crate::verify::log::Export| -> Vec<String> {
@@ -261,12 +263,12 @@ fn payment_with_consent_and_an_exported_log() {
     assert_eq!(hashes(&x), hashes(&y));
     let mut edited = y.clone();
     edited.entries[3].details_hash = "00".repeat(32);
-    assert!(verify_export(&edited, None, None).is_err());
+    assert!(verify_export(&edited, Signer::Pinned(&att), None).is_err());
     // edited on the host: the right entry is named
     let mut edited = x.clone();
     edited.entries[4].time += 60;
     assert_eq!(
-        verify_export(&edited, None, None).err(),
+        verify_export(&edited, Signer::Pinned(&att), None).err(),
         Some(LogError::Entry {
             index: 4,
             seq: 4,
@@ -276,13 +278,13 @@ fn payment_with_consent_and_an_exported_log() {
     let mut removed = x.clone();
     removed.entries.remove(7);
     assert_eq!(
-        verify_export(&removed, None, None).err(),
+        verify_export(&removed, Signer::Pinned(&att), None).err(),
         Some(LogError::Truncated { expected: 7 })
     );
     let mut forged = x;
     forged.entries[2].details = Some("00".repeat(27));
     assert!(matches!(
-        verify_export(&forged, None, None).err(),
+        verify_export(&forged, Signer::Pinned(&att), None).err(),
         Some(LogError::Entry { index: 2, .. })
     ));
 }

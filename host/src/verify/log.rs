@@ -4,9 +4,12 @@
 //! retained entry with its details, details hash, prev hash and hash (see
 //! `mfs_proto::log` for the encodings). The TA gives the details to the
 //! admin identity only; an export made by any other client has `details`
-//! `null` (withheld) and still verifies, by the details hashes. [`verify_export`] checks the head's
-//! signature (optionally against a pinned attestation key) and challenge,
-//! then the whole chain, and names the first bad entry by its seq.
+//! `null` (withheld) and still verifies, by the details hashes.
+//! [`verify_export`] checks the head's signature against the [`Signer`]
+//! the verifier expects (a pinned attestation key, or — insecure — any
+//! key) and its challenge, then the whole chain, and names the first bad
+//! entry by its seq. Every value of the export is attacker-controlled: no
+//! seq is computed by an addition that could wrap or saturate.
 
 use mfs_proto::log::{ChainError, ChainItem, Entry, EventKind, Hash, Head, verify_chain};
 use mfs_proto::{Hex, LogHeadReply};
@@ -80,10 +83,26 @@ pub fn exported(e: &Entry, details: Option<&[u8]>) -> ExportedEntry {
     }
 }
 
-/// Verifies an export (see the module docs). Returns the signed head.
+/// Whose signature an export's head must carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signer<'a> {
+    /// This key: the TA attestation key the verifier pinned (registered at
+    /// enrolment, e.g. from `mfs key attest --out-key`). Only this
+    /// authenticates an export.
+    Pinned(&'a EcPublicKey),
+    /// Whatever key the export names. **Insecure**: the signature then
+    /// proves only that the export is self-consistent — anyone can make a
+    /// key, sign a head over a chain of their choosing and put that key in
+    /// the file. For checking a TA's own reply before it is pinned
+    /// (`Client::log_export`), or a diagnosis, never for evidence.
+    AnyKey,
+}
+
+/// Verifies an export (see the module docs) against `signer` and, if
+/// given, the challenge the verifier issued. Returns the signed head.
 pub fn verify_export(
     x: &Export,
-    pinned: Option<&EcPublicKey>,
+    signer: Signer<'_>,
     challenge: Option<&[u8]>,
 ) -> Result<Head, LogError> {
     if x.format != EXPORT_FORMAT {
@@ -97,7 +116,7 @@ pub fn verify_export(
     if !key.verify(&statement, &sig) {
         return Err(LogError::Signature);
     }
-    if let Some(p) = pinned
+    if let Signer::Pinned(p) = signer
         && p.sec1() != key.sec1()
     {
         return Err(LogError::NotPinned);
@@ -127,12 +146,15 @@ pub fn verify_export(
         };
         items.push(Item(entry, details));
     }
-    let at = |index: usize, fault| LogError::Entry {
-        index,
-        seq: items
-            .get(index)
-            .map_or(head.first_seq + index as u64, |i| i.0.seq),
-        fault,
+    // `verify_chain` names entries of the list only: the seq reported is
+    // the one the entry carries, never one computed from the head.
+    let at = |index: usize, fault| match items.get(index) {
+        Some(item) => LogError::Entry {
+            index,
+            seq: item.0.seq,
+            fault,
+        },
+        None => LogError::Format,
     };
     verify_chain(&head, &items).map_err(|e| match e {
         ChainError::Sequence { index, expected } => at(index, EntryFault::Sequence { expected }),
@@ -140,6 +162,8 @@ pub fn verify_export(
         ChainError::Altered { index } => at(index, EntryFault::Altered),
         ChainError::Truncated { expected } => LogError::Truncated { expected },
         ChainError::Start => LogError::Start,
+        // A decoded head always has first <= next; kept for any other.
+        ChainError::Head => LogError::Format,
     })?;
     for (index, (item, e)) in items.iter().zip(&x.entries).enumerate() {
         if hash32(&e.hash) != Some(item.0.hash()) {

@@ -204,3 +204,131 @@ fn tampering_is_pinpointed() {
         })
     );
 }
+
+/// A chain of `n` entries numbered from `first` with wrapping seqs, so a
+/// crafted head at the end of the seq space can be given entries that a
+/// saturating or wrapping check would take for consecutive ones.
+fn crafted(first: u64, seqs: &[u64], next: u64) -> (Head, StdVec<Item>) {
+    let mut prev = [5; 32];
+    let mut items = StdVec::new();
+    for &seq in seqs {
+        let e = Entry::new(seq, 7, EventKind::Wiped, &[], prev);
+        prev = e.hash();
+        items.push(Item(e, StdVec::new()));
+    }
+    let head = Head {
+        ta_uuid: [1; 16],
+        tee_device_id: [2; 16],
+        first_seq: first,
+        checkpoint: [5; 32],
+        next_seq: next,
+        head: prev,
+        challenge: Vec::new(),
+    };
+    (head, items)
+}
+
+/// A head at the very end of the seq space covers what its range says and
+/// nothing more: no seq is computed by an addition that could saturate
+/// (the old check accepted entries all numbered 2^64 − 1 under a head
+/// with `first_seq = next_seq = 2^64 − 1`) or wrap.
+#[test]
+fn seqs_at_the_end_of_the_seq_space_neither_saturate_nor_wrap() {
+    const MAX: u64 = u64::MAX;
+    // first = next = MAX: no entry is covered, so any entry is one too many
+    for n in 1..4 {
+        let (h, items) = crafted(MAX, &std::vec![MAX; n], MAX);
+        assert_eq!(
+            verify_chain(&h, &items),
+            Err(ChainError::Sequence {
+                index: 0,
+                expected: MAX
+            }),
+            "{n} entries"
+        );
+    }
+    // ... and with none it verifies (an empty window at the end)
+    let (h, none) = crafted(MAX, &[], MAX);
+    assert_eq!(verify_chain(&h, &none), Ok(()));
+    // the last seq a head can cover is MAX - 1; an entry after it (seq
+    // MAX, or a wrapped 0) is refused at its index
+    let (h, items) = crafted(MAX - 1, &[MAX - 1, MAX], MAX);
+    assert_eq!(
+        verify_chain(&h, &items),
+        Err(ChainError::Sequence {
+            index: 1,
+            expected: MAX
+        })
+    );
+    let (h, items) = crafted(MAX - 1, &[MAX - 1, 0], MAX);
+    assert_eq!(
+        verify_chain(&h, &items),
+        Err(ChainError::Sequence {
+            index: 1,
+            expected: MAX
+        })
+    );
+    let (h, items) = crafted(MAX - 2, &[MAX - 2, MAX - 1], MAX);
+    assert_eq!(verify_chain(&h, &items), Ok(()));
+    // missing entries at the end of the seq space
+    let (h, items) = crafted(MAX - 3, &[MAX - 3], MAX);
+    assert_eq!(
+        verify_chain(&h, &items),
+        Err(ChainError::Truncated { expected: MAX - 2 })
+    );
+}
+
+/// The number of entries must be exactly `next_seq - first_seq`, whatever
+/// the seqs: too few is `Truncated` at the first missing seq, too many is
+/// `Sequence` at the first surplus entry (an index into the list).
+#[test]
+fn entry_count_must_match_the_seq_range() {
+    for (first, n) in [(0u64, 3u64), (1000, 5), (u64::MAX - 4, 4)] {
+        let seqs: StdVec<u64> = (first..first + n).collect();
+        let (h, items) = crafted(first, &seqs, first + n);
+        assert_eq!(verify_chain(&h, &items), Ok(()), "{first}");
+        // one fewer: the head says more were appended
+        let (short, items) = crafted(first, &seqs[..seqs.len() - 1], first + n);
+        assert_eq!(
+            verify_chain(&short, &items),
+            Err(ChainError::Truncated {
+                expected: first + n - 1
+            })
+        );
+        // none at all
+        let (empty, _) = crafted(first, &[], first + n);
+        let none: [Item; 0] = [];
+        assert_eq!(
+            verify_chain(&empty, &none),
+            Err(ChainError::Truncated { expected: first })
+        );
+        // one more than the range (whatever seq it claims)
+        let mut more = seqs.clone();
+        more.push(first.wrapping_add(n));
+        let (h, items) = crafted(first, &more, first + n);
+        let got = verify_chain(&h, &items);
+        assert_eq!(
+            got,
+            Err(ChainError::Sequence {
+                index: seqs.len(),
+                expected: first + n
+            })
+        );
+    }
+}
+
+/// A head whose first seq is past its next seq is refused as such, never
+/// by an arithmetic panic (`Head::decode` refuses it; a hand-built head
+/// can hold it).
+#[test]
+fn inverted_head_is_refused() {
+    let (h, items) = crafted(5, &[5], 4);
+    assert_eq!(verify_chain(&h, &items), Err(ChainError::Head));
+    let (h, none) = crafted(u64::MAX, &[], 0);
+    assert_eq!(verify_chain(&h, &none), Err(ChainError::Head));
+    let mut statement = h.encode().unwrap();
+    assert!(Head::decode(&statement).is_none());
+    // the same statement with first <= next decodes
+    statement[18 + 32..18 + 32 + 8].copy_from_slice(&0u64.to_be_bytes());
+    assert!(Head::decode(&statement).is_some());
+}

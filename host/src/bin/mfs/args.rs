@@ -250,14 +250,26 @@ pub(crate) enum LogCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Verify an export offline: the head's signature, then every entry's
-    /// chain link; names the first bad entry.
+    /// Verify an export offline: the head's signature against the pinned
+    /// key (--trust), then every entry's chain link; names the first bad
+    /// entry.
+    #[command(group(
+        clap::ArgGroup::new("signer")
+            .required(true)
+            .args(["trust", "insecure_any_key"])
+    ))]
     Verify {
         file: PathBuf,
-        /// PEM public key the head must be signed with (the TA's
-        /// attestation key, e.g. from `mfs key attest --out-key`).
-        #[arg(long)]
+        /// PEM public key the head must be signed with: the TA's
+        /// attestation key, pinned at enrolment (e.g. from `mfs key attest
+        /// --out-key`). Required, unless --insecure-any-key.
+        #[arg(long, value_name = "PEM")]
         trust: Option<PathBuf>,
+        /// Accept a head signed by any key. INSECURE: anyone can sign a
+        /// made-up log with a key of their own, so this proves only that
+        /// the file is self-consistent, not that a TA made it.
+        #[arg(long)]
+        insecure_any_key: bool,
         /// The challenge the head must carry, hex.
         #[arg(long)]
         challenge: Option<String>,

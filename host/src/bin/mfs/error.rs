@@ -1,6 +1,6 @@
-//! What a command can fail with: a library [`Error`], or a local file
-//! that could not be read or written (with its path), and the exit code
-//! each maps to.
+//! What a command can fail with: a library [`Error`], a local file
+//! that could not be read or written (with its path), or an incomplete
+//! command line, and the exit code each maps to.
 
 use std::fmt;
 use std::io;
@@ -22,6 +22,9 @@ pub(crate) enum Failure {
         /// Whether it was being written (else read).
         write: bool,
     },
+    /// The command line is incomplete in a way clap does not catch (exit
+    /// code 2, like clap's own usage errors).
+    Usage(&'static str),
 }
 
 impl Failure {
@@ -47,7 +50,7 @@ impl Failure {
     pub(crate) fn host(&self) -> Option<&Error> {
         match self {
             Failure::Host(e) => Some(e),
-            Failure::File { .. } => None,
+            Failure::File { .. } | Failure::Usage(_) => None,
         }
     }
 
@@ -59,6 +62,7 @@ impl Failure {
                 Error::Tee { .. } => 3,
                 Error::UnknownStatus(_)
                 | Error::BadReply
+                | Error::ReplyLimit
                 | Error::RequestTooLarge
                 | Error::BadTaKey => 4,
                 Error::BadPin
@@ -70,6 +74,7 @@ impl Failure {
                 Error::Attestation(_) | Error::Tx(_) | Error::Log(_) => 6,
             },
             Failure::File { .. } => 5,
+            Failure::Usage(_) => 2,
         }
     }
 }
@@ -90,6 +95,7 @@ impl fmt::Display for Failure {
                 if *write { "write" } else { "read" },
                 path.display()
             ),
+            Failure::Usage(why) => f.write_str(why),
         }
     }
 }

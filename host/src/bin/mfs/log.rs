@@ -5,7 +5,7 @@ use std::path::Path;
 
 use mfs_host::Error;
 use mfs_host::keys::{EcPublicKey, parse_hex};
-use mfs_host::log::{Export, LogError, describe, verify_export};
+use mfs_host::log::{Export, LogError, Signer, describe, verify_export};
 use mfs_host::proto::Hex;
 use mfs_host::proto::log::EventKind;
 use serde_json::json;
@@ -14,6 +14,10 @@ use crate::Tee;
 use crate::args::LogCmd;
 use crate::error::Failure;
 use crate::io::{random_challenge, read_text, write_out};
+
+/// Why `mfs log verify` refuses to run without a signer to check.
+const TRUST_REQUIRED: &str = "log verify needs --trust <PEM> (the TA attestation key the head \
+     must be signed with), or --insecure-any-key to accept any signer";
 
 /// Runs one `mfs log` command.
 pub(crate) fn run(client: &mut Tee, json: bool, cmd: &LogCmd) -> Result<(), Failure> {
@@ -24,9 +28,17 @@ pub(crate) fn run(client: &mut Tee, json: bool, cmd: &LogCmd) -> Result<(), Fail
         LogCmd::Verify {
             file,
             trust,
+            insecure_any_key,
             challenge,
             list,
-        } => verify(json, file, trust.as_deref(), challenge.as_deref(), *list),
+        } => verify(
+            json,
+            file,
+            trust.as_deref(),
+            *insecure_any_key,
+            challenge.as_deref(),
+            *list,
+        ),
     }
 }
 
@@ -58,23 +70,39 @@ fn export(
     Ok(())
 }
 
-/// `mfs log verify`: the head's signature (against `trust` if given), its
-/// challenge (if given), then every entry's chain link.
+/// `mfs log verify`: the head's signature (against the pinned key
+/// `trust`; with `insecure_any_key` instead, against whatever key the file
+/// names, with a warning on stderr), its challenge (if given), then every
+/// entry's chain link. Without either it refuses to verify.
 pub(crate) fn verify(
     json: bool,
     file: &Path,
     trust: Option<&Path>,
+    insecure_any_key: bool,
     challenge: Option<&str>,
     list: bool,
 ) -> Result<(), Failure> {
+    let pinned = match (trust, insecure_any_key) {
+        (Some(p), false) => Some(EcPublicKey::from_pem(&read_text(p)?)?),
+        (None, true) => None,
+        // clap enforces exactly one of them; kept for any other caller.
+        _ => return Err(Failure::Usage(TRUST_REQUIRED)),
+    };
+    let signer = match &pinned {
+        Some(k) => Signer::Pinned(k),
+        None => {
+            eprintln!(
+                "mfs: WARNING: --insecure-any-key: the export's signer is NOT authenticated; \
+                 anyone can sign a made-up log with a key of their own. Pin the TA \
+                 attestation key with --trust for evidence."
+            );
+            Signer::AnyKey
+        }
+    };
     let text = read_text(file)?;
     let x: Export = serde_json::from_str(&text).map_err(|_| Error::Log(LogError::Format))?;
-    let pinned = match trust {
-        Some(p) => Some(EcPublicKey::from_pem(&read_text(p)?)?),
-        None => None,
-    };
     let challenge = challenge.map(parse_hex).transpose()?;
-    let head = verify_export(&x, pinned.as_ref(), challenge.as_deref()).map_err(Error::Log)?;
+    let head = verify_export(&x, signer, challenge.as_deref()).map_err(Error::Log)?;
     if json {
         println!(
             "{}",
@@ -106,7 +134,7 @@ pub(crate) fn verify(
         if pinned.is_some() {
             ", signed by the pinned key"
         } else {
-            " (signer not pinned)"
+            " (SIGNER NOT AUTHENTICATED: --insecure-any-key)"
         }
     );
     Ok(())

@@ -6,7 +6,8 @@
 //! Exit codes: 0 success; 1 the TA refused (a status other than ok, e.g.
 //! a wrong PIN); 2 usage error; 3 the TEE could not be reached or refused
 //! the call (no driver, TA not installed, GP error); 4 protocol error
-//! (undecodable reply, unknown status); 5 bad local input (PIN not 4–12
+//! (undecodable or inconsistent reply, unknown status, replies past the
+//! client's limits); 5 bad local input (PIN not 4–12
 //! digits, PAN, unreadable or unwritable file, bad key id, hex or PEM, an
 //! unusable key, RNG failure); 6 a verification failed (an attestation, a
 //! signed transaction or an event log that does not check out).
@@ -50,6 +51,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Cmd::Log(LogCmd::Verify {
             file,
             trust,
+            insecure_any_key,
             challenge,
             list,
         }) => {
@@ -57,6 +59,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 cli.json,
                 file,
                 trust.as_deref(),
+                *insecure_any_key,
                 challenge.as_deref(),
                 *list,
             );
