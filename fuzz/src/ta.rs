@@ -220,8 +220,11 @@ struct Model {
     last_counter: Option<u64>,
     log_next: u64,
     attest_key: Option<String>,
-    /// Latest TEE time a PIN may have been verified (conservative).
-    pin_ok_ms: Option<u64>,
+    /// The PIN window `pin-verify` opened: one use of this key within its
+    /// window after this TEE time (kept, not closed, where the TA may have
+    /// closed it: the model is an upper bound).
+    window: Option<(String, u64)>,
+
     blobs: Vec<String>,
     dead_blobs: Vec<String>,
 }
@@ -296,7 +299,7 @@ impl Harness {
                 last_counter: None,
                 log_next: 0,
                 attest_key: None,
-                pin_ok_ms: None,
+                window: None,
                 blobs: Vec::new(),
                 dead_blobs: Vec::new(),
             },
@@ -430,10 +433,16 @@ impl Harness {
             && !owns_things(slot)
             && !matches!(command, Some(Command::Ping | Command::Info))
         {
+            // (storage-failure: the refusal could not be counted in the log;
+            // a rollback answer likewise comes from counting it)
             assert!(
                 matches!(
                     s,
-                    Status::BadRequest | Status::UnsupportedVersion | Status::AccessDenied
+                    Status::BadRequest
+                        | Status::UnsupportedVersion
+                        | Status::AccessDenied
+                        | Status::StorageFailure
+                        | Status::StorageRollback
                 ),
                 "{ctx}: user command from a login that owns nothing gave {s:?}"
             );
@@ -441,7 +450,11 @@ impl Harness {
             assert!(
                 matches!(
                     s,
-                    Status::BadRequest | Status::UnsupportedVersion | Status::AccessDenied
+                    Status::BadRequest
+                        | Status::UnsupportedVersion
+                        | Status::AccessDenied
+                        | Status::StorageFailure
+                        | Status::StorageRollback
                 ),
                 "{ctx}: admin command from a non-admin session gave {s:?}"
             );
@@ -533,7 +546,18 @@ impl Harness {
 
     /// A key's policy allows one more use now (checked after an `Ok`).
     fn check_use(&mut self, ctx: &str, id: &str, purpose: Purpose, pin_in_call: bool, b: &Before) {
-        let pin_ok_ms = self.m.pin_ok_ms;
+        let window = self.m.window.clone();
+        let by_window = self
+            .m
+            .keys
+            .get(&id.to_ascii_lowercase())
+            .and_then(|k| k.policy)
+            .is_some_and(|p| p.pin == PinRule::Window)
+            && !pin_in_call;
+        if by_window {
+            // one verification, one use
+            self.m.window = None;
+        }
         let Some(k) = self.key_mut(id) else {
             return;
         };
@@ -550,9 +574,14 @@ impl Harness {
                 PinRule::PerUse => assert!(pin_in_call, "{ctx}: per-use key {id} without PIN"),
                 PinRule::Window if pin_in_call => {}
                 PinRule::Window => {
-                    let window = u64::from(p.pin_window_s) * 1000;
-                    let ok = pin_ok_ms.is_some_and(|t| b.now_ms.saturating_sub(t) <= window);
-                    assert!(ok, "{ctx}: window key {id} used outside its PIN window");
+                    let span = u64::from(p.pin_window_s) * 1000;
+                    let ok = window.is_some_and(|(key, t)| {
+                        key.eq_ignore_ascii_case(id) && b.now_ms.saturating_sub(t) <= span
+                    });
+                    assert!(
+                        ok,
+                        "{ctx}: window key {id} used without its own open window"
+                    );
                 }
             }
         }
@@ -689,14 +718,12 @@ impl Harness {
                 | Command::TxSign
         ) {
             self.pin_outcome(ctx, command, status, sent);
-            if matches!(
-                command,
-                Command::PinVerify | Command::PinChange | Command::TxSign
-            ) && matches!(
-                status,
-                Status::Ok | Status::StorageFailure | Status::CryptoFailure | Status::Internal
-            ) {
-                self.m.pin_ok_ms = Some(b.now_ms);
+            // Only a pin-verify that succeeded (logged) opens a window, for
+            // the key it named; one without a key closes any window.
+            // (the key is read from the request as sent, mutated or not)
+            if command == Command::PinVerify && status == Status::Ok {
+                let key = decode::<PinRequest>(req).ok().and_then(|q| q.key);
+                self.m.window = key.map(|k| (k.to_ascii_lowercase(), b.now_ms));
             }
         }
         if command == Command::KeyDelete
@@ -1143,7 +1170,7 @@ impl Harness {
                 self.p.mem.power_on();
                 self.inst = Instance::default();
                 self.slots = (0..IDENTITIES.len()).map(Slot::open).collect();
-                self.m.pin_ok_ms = None;
+                self.m.window = None;
                 false
             }
             240..=247 => {
@@ -1275,6 +1302,10 @@ impl Harness {
             _ => {
                 let mut q = c.request(&p, fill);
                 q.pan = pan;
+                if command == Command::PinVerify && inp.u8() < 160 {
+                    let id = self.pick_key(inp, Some(Purpose::Sign));
+                    q.key = id.as_str().try_into().ok();
+                }
                 (json(&q), Sent::Pin(known(pin)))
             }
         }
