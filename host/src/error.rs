@@ -6,6 +6,7 @@
 use core::fmt;
 
 use mfs_proto::Status;
+use mfs_proto::tx::InvalidRecord;
 
 /// Anything that can go wrong talking to the TA or checking local input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,9 +51,13 @@ pub enum Error {
     /// A key or signature given to the client cannot be used.
     Key(KeyError),
     /// Local input refused before anything is sent: a key id, label,
-    /// message, challenge or transaction record outside the protocol's
+    /// message, challenge or transaction field outside the protocol's
     /// rules (e.g. too long, or starting with the TA's reserved prefix).
     Input,
+    /// A transaction record the TA would refuse (`invalid-argument`),
+    /// refused before anything is sent, with the rule it breaks (e.g. a
+    /// display that does not show the amount, a payee with a bidi control).
+    Record(InvalidRecord),
     /// An attestation did not verify.
     Attestation(AttestationError),
     /// A signed transaction did not verify.
@@ -149,6 +154,7 @@ impl fmt::Display for Error {
             Error::Input => f.write_str(
                 "input unusable (key id, label, message, challenge or transaction record)",
             ),
+            Error::Record(e) => write!(f, "transaction record refused: {e}"),
             Error::Attestation(e) => write!(f, "attestation rejected: {e}"),
             Error::Tx(e) => write!(f, "signed transaction rejected: {e}"),
             Error::Log(e) => write!(f, "event log rejected: {e}"),

@@ -40,8 +40,30 @@ pub mod keys {
 }
 
 pub mod tx {
-    //! Signed transactions: offline verification (see [`crate::verify::tx`]).
+    //! Signed transactions: offline verification (see [`crate::verify::tx`]),
+    //! and what a client shows before the PIN: the canonical amount text
+    //! and display (the TA signs a record only if its display shows both
+    //! exactly, `mfs_proto::signed_tx`).
     pub use crate::verify::tx::*;
+    pub use mfs_proto::tx::{InvalidRecord, format_amount, minor_units};
+
+    /// The display a client shows when the server proposes none, e.g.
+    /// `Pay 1.00 EUR to ACME?` for 100 minor units of EUR to `ACME`
+    /// (`mfs_proto::tx::canonical_display`); [`crate::Error::Record`] for
+    /// an unknown currency or a text over the display's bound.
+    pub fn canonical_display(
+        amount: u64,
+        currency: &str,
+        payee: &str,
+    ) -> Result<String, crate::Error> {
+        mfs_proto::tx::canonical_display(amount, currency, payee)
+            .map(|d| d.as_str().to_string())
+            .ok_or(crate::Error::Record(if minor_units(currency).is_none() {
+                InvalidRecord::Currency
+            } else {
+                InvalidRecord::Payee
+            }))
+    }
 }
 
 pub mod log {

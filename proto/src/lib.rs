@@ -35,6 +35,7 @@
 //! | [`policy`] | the key policy and its 19-byte binary form |
 //! | [`pin`] | ISO 9564-1 format 4 PIN blocks and the transport key |
 //! | [`types`] | sizes and small value types shared by messages and formats |
+//! | [`amount`], [`text`] | ISO 4217 minor units and the canonical amount text; the characters a payee or display may not hold |
 //! | [`codec`] | byte writer/reader, hex, UUID text, JSON encode/decode (the leaf) |
 //! | [`command`] | command IDs and status codes (no dependencies) |
 //!
@@ -49,6 +50,7 @@
 #[cfg(any(test, feature = "clap"))]
 extern crate std;
 
+pub mod amount;
 pub mod chain;
 #[cfg(feature = "client")]
 pub mod client;
@@ -62,6 +64,7 @@ pub mod pin;
 pub mod policy;
 pub mod signed_tx;
 pub mod statement;
+pub mod text;
 pub mod tx;
 pub mod types;
 pub mod wire;

@@ -20,13 +20,42 @@
 //! | 3 | currency, ISO 4217 alphabetic code (`A-Z`) |
 //! | 8 | time, UNIX seconds, as proposed by the server (u64, ≥ 1) |
 //! | 1 | payee length `P` (1..=[`PAYEE_MAX_LEN`]) |
-//! | P | payee, UTF-8, no control characters |
+//! | P | payee, UTF-8, no control or invisible characters, no space at either end |
 //! | 2 | display text length `D` (u16, 1..=[`DISPLAY_MAX_LEN`]) |
-//! | D | the exact text shown to the user, UTF-8, no control characters but `\n` |
+//! | D | the exact text shown to the user, UTF-8, no control characters but `\n`, no invisible ones; it shows the amount and the payee (below) |
 //! | 1 | challenge length `C` ([`CHALLENGE_MIN_LEN`]..=[`TX_CHALLENGE_MAX_LEN`]) |
 //! | C | the server's challenge (nonce) |
 //! | 1 | user verification: 1 = PIN verified inside the TA, from an ISO 9564-1 format 4 PIN block, in the same call |
 //! | 1 | display: 0 = not a trusted UI (the text was shown by the normal world) |
+//!
+//! # What the record must say (what you see is what you sign)
+//!
+//! [`TxRecord::check`] holds the display text to the record, so that a
+//! signed record cannot say one amount and have shown another:
+//!
+//! - the currency is one [`crate::amount::minor_units`] knows (ISO 4217,
+//!   with a minor unit);
+//! - payee and display hold no control character (but `\n` in the
+//!   display) and no invisible one ([`crate::text::is_invisible`]: Cf,
+//!   bidirectional controls, the other default-ignorable code points,
+//!   U+2028/U+2029); the payee neither starts nor ends with whitespace;
+//! - the display contains the amount **exactly as
+//!   [`crate::amount::format_amount`] writes it** (`1000000.00 EUR`) and
+//!   the payee exactly, each as a whole word, not overlapping: the
+//!   character before and after each is the start or end of the text,
+//!   whitespace, ASCII punctuation or one of `« » ‹ › ‘ ’ ‚ “ ” „ ¡ ¿ …
+//!   – — · • 、 。 ， ： ； ？ ！ （ ） 「 」 『 』` ([`is_word_edge`]); before
+//!   the amount not `. , ' ’ ‚ · + - _`, nor whitespace right after a
+//!   digit (so `11.00 EUR`, `-1.00 EUR`, `2 1.00 EUR` do not show
+//!   `1.00 EUR`);
+//! - no digit (any character with a numeric value, `char::is_numeric`)
+//!   stands in the display outside the amount and the payee: the only
+//!   number a user reads is the amount signed (and any in the payee's
+//!   name). So `"Pay 1.00 EUR to ACME?"` with 100000000 minor units is
+//!   refused, and so is `"Pay 1.00 EUR to ACME? (1000000.00 EUR)"`.
+//!
+//! [`canonical_display`] writes the display a client uses when the server
+//! gives none: `Pay <amount> to <payee>?`.
 //!
 //! Every variable field carries its length and the fixed fields have
 //! fixed sizes, so the encoding is prefix-free: two different records
@@ -39,7 +68,9 @@
 use heapless::{String, Vec};
 use serde::{Deserialize, Serialize};
 
+use crate::amount::{AmountText, format_amount};
 use crate::codec::{Reader, Writer, hex_prefix, hex_string};
+use crate::text::is_invisible;
 use crate::types::KEY_ID_LEN;
 
 /// Tag (and version) that opens every signed transaction.
@@ -83,11 +114,14 @@ pub const VERIFICATION_STATEMENT: &str =
 pub struct TxRecord {
     /// Amount in minor units of the currency (e.g. cents), 1..=[`AMOUNT_MAX`].
     pub amount: u64,
-    /// ISO 4217 alphabetic currency code (three letters `A-Z`).
+    /// ISO 4217 alphabetic currency code with a minor unit
+    /// ([`crate::amount::minor_units`]).
     pub currency: String<3>,
-    /// Who is paid (1..=[`PAYEE_MAX_LEN`] bytes, no control characters).
+    /// Who is paid (1..=[`PAYEE_MAX_LEN`] bytes, no control or invisible
+    /// characters, no whitespace at either end).
     pub payee: String<PAYEE_MAX_LEN>,
-    /// The exact text shown to the user (1..=[`DISPLAY_MAX_LEN`] bytes).
+    /// The exact text shown to the user (1..=[`DISPLAY_MAX_LEN`] bytes),
+    /// showing the amount and the payee (module docs).
     pub display: String<DISPLAY_MAX_LEN>,
     /// The server's challenge, hex ([`CHALLENGE_MIN_LEN`]..=[`TX_CHALLENGE_MAX_LEN`] bytes).
     pub challenge: String<{ 2 * TX_CHALLENGE_MAX_LEN }>,
@@ -95,12 +129,156 @@ pub struct TxRecord {
     pub time: u64,
 }
 
-/// Why a record is not acceptable.
+/// Why a record is not acceptable (the TA answers every one with
+/// `invalid-argument`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InvalidRecord;
+pub enum InvalidRecord {
+    /// The amount is 0 or above [`AMOUNT_MAX`].
+    Amount,
+    /// The currency is not an ISO 4217 code with a minor unit.
+    Currency,
+    /// The payee is empty, too long, holds a control or invisible
+    /// character, or starts or ends with whitespace.
+    Payee,
+    /// The display is empty, too long, or holds a control (but `\n`) or
+    /// invisible character.
+    Display,
+    /// The display does not show the amount as [`format_amount`] writes it.
+    DisplayAmount,
+    /// The display does not show the payee (apart from the amount).
+    DisplayPayee,
+    /// The display shows a digit outside the amount and the payee.
+    DisplayDigits,
+    /// The challenge is not lowercase hex of an allowed length.
+    Challenge,
+    /// The time is 0.
+    Time,
+}
 
+impl InvalidRecord {
+    /// What is wrong, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            InvalidRecord::Amount => "amount must be 1 to 999999999999999 minor units",
+            InvalidRecord::Currency => "currency is not an ISO 4217 code with a minor unit",
+            InvalidRecord::Payee => {
+                "payee must be 1 to 64 bytes without control or invisible characters \
+                 (Unicode bidi controls, format characters) or surrounding spaces"
+            }
+            InvalidRecord::Display => {
+                "display must be 1 to 256 bytes without control or invisible characters \
+                 (Unicode bidi controls, format characters) but newlines"
+            }
+            InvalidRecord::DisplayAmount => {
+                "display does not show the amount as the TA writes it (e.g. \"1.00 EUR\")"
+            }
+            InvalidRecord::DisplayPayee => "display does not show the payee",
+            InvalidRecord::DisplayDigits => {
+                "display shows digits other than the amount and the payee"
+            }
+            InvalidRecord::Challenge => "challenge must be 16 to 64 bytes of lowercase hex",
+            InvalidRecord::Time => "time must be at least 1",
+        }
+    }
+}
+
+impl core::fmt::Display for InvalidRecord {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// Length in range, no control character (but `\n` if `newline`) and no
+/// invisible one.
 fn text_ok(s: &str, max: usize, newline: bool) -> bool {
-    (1..=max).contains(&s.len()) && s.chars().all(|c| !c.is_control() || (newline && c == '\n'))
+    (1..=max).contains(&s.len())
+        && s.chars()
+            .all(|c| !(c.is_control() && !(newline && c == '\n')) && !is_invisible(c))
+}
+
+/// Non-ASCII punctuation that may stand next to the amount or the payee.
+const EDGE_PUNCTUATION: &str = "«»‹›‘’‚“”„¡¿…–—·•、。，：；？！（）「」『』";
+
+/// Characters that may not stand right before the amount (they would make
+/// it part of another number).
+const NOT_BEFORE_AMOUNT: &str = ".,'’‚·+-_";
+
+/// Whether `c` may stand next to the amount or the payee in a display:
+/// whitespace, ASCII punctuation or [`EDGE_PUNCTUATION`].
+pub fn is_word_edge(c: char) -> bool {
+    c.is_whitespace() || c.is_ascii_punctuation() || EDGE_PUNCTUATION.contains(c)
+}
+
+/// Whether `word` at bytes `at..` of `text` stands as a whole word; with
+/// `amount`, also not as the tail of another number.
+fn whole_word(text: &str, at: usize, word: &str, amount: bool) -> bool {
+    let (Some(head), Some(tail)) = (text.get(..at), text.get(at + word.len()..)) else {
+        return false;
+    };
+    let mut back = head.chars().rev();
+    let before_ok = match back.next() {
+        None => true,
+        Some(c) if amount && NOT_BEFORE_AMOUNT.contains(c) => false,
+        Some(c) if amount && c.is_whitespace() => {
+            is_word_edge(c) && !back.next().is_some_and(char::is_numeric)
+        }
+        Some(c) => is_word_edge(c),
+    };
+    before_ok && tail.chars().next().is_none_or(is_word_edge)
+}
+
+/// The byte offsets where `word` stands in `text` as a whole word.
+fn occurrences<'a>(text: &'a str, word: &'a str, amount: bool) -> impl Iterator<Item = usize> + 'a {
+    text.char_indices().map(|(i, _)| i).filter(move |i| {
+        text.get(*i..).is_some_and(|t| t.starts_with(word)) && whole_word(text, *i, word, amount)
+    })
+}
+
+fn numerals(s: &str) -> usize {
+    s.chars().filter(|c| c.is_numeric()).count()
+}
+
+/// Whether `display` shows `amount` (the canonical text) and `payee` as
+/// the module docs require.
+fn display_shows(display: &str, amount: &str, payee: &str) -> Result<(), InvalidRecord> {
+    let mut amount_seen = false;
+    let mut both = false;
+    for a in occurrences(display, amount, true) {
+        amount_seen = true;
+        let a_end = a + amount.len();
+        if occurrences(display, payee, false).any(|p| p + payee.len() <= a || a_end <= p) {
+            both = true;
+            break;
+        }
+    }
+    if !amount_seen {
+        return Err(InvalidRecord::DisplayAmount);
+    }
+    if !both {
+        return Err(InvalidRecord::DisplayPayee);
+    }
+    // The two occurrences are disjoint, so they hold exactly these numerals.
+    if numerals(display) != numerals(amount) + numerals(payee) {
+        return Err(InvalidRecord::DisplayDigits);
+    }
+    Ok(())
+}
+
+/// The display a client shows when the server proposes none:
+/// `Pay <amount> to <payee>?` (e.g. `Pay 1.00 EUR to ACME?`), or `None`
+/// for an unknown currency. The record still has to pass
+/// [`TxRecord::check`] (the payee's own rules).
+pub fn canonical_display(
+    amount: u64,
+    currency: &str,
+    payee: &str,
+) -> Option<String<DISPLAY_MAX_LEN>> {
+    let amount = format_amount(amount, currency)?;
+    let mut out = String::new();
+    for part in ["Pay ", amount.as_str(), " to ", payee, "?"] {
+        out.push_str(part).ok()?;
+    }
+    Some(out)
 }
 
 impl TxRecord {
@@ -115,16 +293,35 @@ impl TxRecord {
         Vec::from_slice(c).ok()
     }
 
-    /// Checks every field's range.
+    /// The amount as the TA writes it ([`format_amount`]), if the currency
+    /// is known.
+    pub fn amount_text(&self) -> Option<AmountText> {
+        format_amount(self.amount, &self.currency)
+    }
+
+    /// Checks every field's range, and that the display shows the amount
+    /// and the payee (module docs). The first rule broken is reported.
     pub fn check(&self) -> Result<(), InvalidRecord> {
-        let ok = (1..=AMOUNT_MAX).contains(&self.amount)
-            && self.currency.len() == 3
-            && self.currency.bytes().all(|c| c.is_ascii_uppercase())
-            && text_ok(&self.payee, PAYEE_MAX_LEN, false)
-            && text_ok(&self.display, DISPLAY_MAX_LEN, true)
-            && self.challenge_bytes().is_some()
-            && self.time >= 1;
-        if ok { Ok(()) } else { Err(InvalidRecord) }
+        if !(1..=AMOUNT_MAX).contains(&self.amount) {
+            return Err(InvalidRecord::Amount);
+        }
+        let amount = self.amount_text().ok_or(InvalidRecord::Currency)?;
+        let payee = self.payee.as_str();
+        let trimmed = payee.trim();
+        if !text_ok(payee, PAYEE_MAX_LEN, false) || trimmed.len() != payee.len() {
+            return Err(InvalidRecord::Payee);
+        }
+        if !text_ok(&self.display, DISPLAY_MAX_LEN, true) {
+            return Err(InvalidRecord::Display);
+        }
+        display_shows(&self.display, &amount, payee)?;
+        if self.challenge_bytes().is_none() {
+            return Err(InvalidRecord::Challenge);
+        }
+        if self.time < 1 {
+            return Err(InvalidRecord::Time);
+        }
+        Ok(())
     }
 }
 
@@ -207,6 +404,7 @@ impl SignedTx {
 #[cfg(test)]
 pub(crate) mod test {
     use super::*;
+    use crate::amount::format_amount;
     use std::collections::HashSet;
     use std::vec::Vec as StdVec;
 
@@ -258,41 +456,255 @@ pub(crate) mod test {
     #[test]
     fn longest_record_fits() {
         let mut r = record();
-        r.payee = String::try_from("p".repeat(PAYEE_MAX_LEN).as_str()).unwrap();
-        r.display = String::try_from("d".repeat(DISPLAY_MAX_LEN).as_str()).unwrap();
+        let payee = "p".repeat(PAYEE_MAX_LEN);
+        let mut display = std::format!("Pay 12.34 EUR to {payee} ");
+        display.push_str(&"d".repeat(DISPLAY_MAX_LEN - display.len()));
+        r.payee = String::try_from(payee.as_str()).unwrap();
+        r.display = String::try_from(display.as_str()).unwrap();
         r.challenge = String::try_from("ab".repeat(TX_CHALLENGE_MAX_LEN).as_str()).unwrap();
         let b = signed(r, u64::MAX).encode().unwrap();
         assert_eq!(b.len(), SIGNED_TX_MAX_LEN);
     }
 
+    fn with(f: impl Fn(&mut TxRecord)) -> Result<(), InvalidRecord> {
+        let mut r = record();
+        f(&mut r);
+        let verdict = r.check();
+        // a record encodes iff it checks
+        assert_eq!(signed(r, 1).encode().is_some(), verdict.is_ok());
+        verdict
+    }
+
+    fn shown(amount: u64, currency: &str, payee: &str, display: &str) -> Result<(), InvalidRecord> {
+        with(|r| {
+            r.amount = amount;
+            r.currency = currency.try_into().unwrap();
+            r.payee = payee.try_into().unwrap();
+            r.display = display.try_into().unwrap();
+        })
+    }
+
     #[test]
     fn invalid_records_refused() {
-        let bad: [fn(&mut TxRecord); 15] = [
-            |r| r.amount = 0,
-            |r| r.amount = AMOUNT_MAX + 1,
-            |r| r.currency = "eur".try_into().unwrap(),
-            |r| r.currency = "EU".try_into().unwrap(),
-            |r| r.currency = "E1R".try_into().unwrap(),
-            |r| r.payee.clear(),
-            |r| r.payee = "a\u{7}b".try_into().unwrap(),
-            |r| r.payee = "a\nb".try_into().unwrap(),
-            |r| r.display.clear(),
-            |r| r.display = "tab\there".try_into().unwrap(),
-            |r| r.challenge = "00112233".try_into().unwrap(),
-            |r| r.challenge = "0011223344556677889900aabbccddeeffzz".try_into().unwrap(),
-            |r| r.challenge = "0011223344556677889900aabbccddeef".try_into().unwrap(),
-            |r| r.time = 0,
-            |r| r.challenge = "00112233445566778899AABBCCDDEEFF".try_into().unwrap(),
+        use InvalidRecord as E;
+        type Case = (fn(&mut TxRecord), InvalidRecord);
+        let bad: [Case; 19] = [
+            (|r| r.amount = 0, E::Amount),
+            (|r| r.amount = AMOUNT_MAX + 1, E::Amount),
+            (|r| r.currency = "eur".try_into().unwrap(), E::Currency),
+            (|r| r.currency = "EU".try_into().unwrap(), E::Currency),
+            (|r| r.currency = "E1R".try_into().unwrap(), E::Currency),
+            (|r| r.currency = "XAU".try_into().unwrap(), E::Currency),
+            (|r| r.currency = "XXX".try_into().unwrap(), E::Currency),
+            (|r| r.currency = "ABC".try_into().unwrap(), E::Currency),
+            (|r| r.payee.clear(), E::Payee),
+            (|r| r.payee = "a\u{7}b".try_into().unwrap(), E::Payee),
+            (|r| r.payee = "a\nb".try_into().unwrap(), E::Payee),
+            (|r| r.display.clear(), E::Display),
+            (|r| r.display = "tab\there".try_into().unwrap(), E::Display),
+            (
+                |r| r.challenge = "00112233".try_into().unwrap(),
+                E::Challenge,
+            ),
+            (
+                |r| r.challenge = "0011223344556677889900aabbccddeeffzz".try_into().unwrap(),
+                E::Challenge,
+            ),
+            (
+                |r| r.challenge = "0011223344556677889900aabbccddeef".try_into().unwrap(),
+                E::Challenge,
+            ),
+            (|r| r.time = 0, E::Time),
+            (
+                |r| r.challenge = "00112233445566778899AABBCCDDEEFF".try_into().unwrap(),
+                E::Challenge,
+            ),
+            (|r| r.display = "Pay?".try_into().unwrap(), E::DisplayAmount),
         ];
-        for (i, f) in bad.iter().enumerate() {
-            let mut r = record();
-            f(&mut r);
-            assert_eq!(r.check(), Err(InvalidRecord), "case {i}");
-            assert!(signed(r, 1).encode().is_none());
+        for (i, (f, want)) in bad.iter().enumerate() {
+            assert_eq!(with(f), Err(*want), "case {i}");
         }
-        let mut r = record();
-        r.display = "line one\nline two".try_into().unwrap();
-        assert_eq!(r.check(), Ok(()));
+        assert_eq!(with(|_| {}), Ok(()));
+        assert_eq!(
+            shown(1234, "EUR", "ACME", "Pay 12.34 EUR\nto ACME?"),
+            Ok(())
+        );
+    }
+
+    /// A display that says another amount than the record is refused.
+    #[test]
+    fn display_contradicting_the_amount_is_refused() {
+        use InvalidRecord as E;
+        assert_eq!(
+            shown(100_000_000, "EUR", "ACME", "Pay 1.00 EUR to ACME?"),
+            Err(E::DisplayAmount)
+        );
+        assert_eq!(shown(100, "EUR", "ACME", "Pay 1.00 EUR to ACME?"), Ok(()));
+        assert_eq!(
+            shown(100_000_000, "EUR", "ACME", "Pay 1000000.00 EUR to ACME?"),
+            Ok(())
+        );
+        for (amount, currency, display, want) in [
+            // the right amount, but a second, smaller one beside it
+            (
+                100_000_000,
+                "EUR",
+                "Pay 1.00 EUR to ACME? (1000000.00 EUR)",
+                E::DisplayDigits,
+            ),
+            (
+                100_000_000,
+                "EUR",
+                "Pay 1000000.00 EUR to ACME? Fee: 0",
+                E::DisplayDigits,
+            ),
+            (100, "EUR", "Pay 1.00 EUR to ACME ②", E::DisplayDigits),
+            (100, "EUR", "Pay 1.00 EUR to ACME ٣", E::DisplayDigits),
+            // the canonical text inside another number or word
+            (100, "EUR", "Pay 11.00 EUR to ACME?", E::DisplayAmount),
+            (100, "EUR", "Pay -1.00 EUR to ACME?", E::DisplayAmount),
+            (100, "EUR", "Pay 2,1.00 EUR to ACME?", E::DisplayAmount),
+            (100, "EUR", "Pay 2 1.00 EUR to ACME?", E::DisplayAmount),
+            (100, "EUR", "Pay 1.00 EURO to ACME?", E::DisplayAmount),
+            (100, "EUR", "Pay x1.00 EUR to ACME?", E::DisplayAmount),
+            // not the canonical form
+            (100, "EUR", "Pay 1 EUR to ACME?", E::DisplayAmount),
+            (100, "EUR", "Pay 1.0 EUR to ACME?", E::DisplayAmount),
+            (100, "EUR", "Pay EUR 1.00 to ACME?", E::DisplayAmount),
+            (100, "EUR", "Pay 1,00 EUR to ACME?", E::DisplayAmount),
+            (100, "EUR", "Pay 1.00 € to ACME?", E::DisplayAmount),
+            (100, "EUR", "Pay 1.00\u{a0}EUR to ACME?", E::DisplayAmount),
+            (100, "EUR", "Pay 1.00 USD to ACME?", E::DisplayAmount),
+            (100, "JPY", "Pay 1.00 JPY to ACME?", E::DisplayAmount),
+            (
+                150_000,
+                "EUR",
+                "Pay 1,500.00 EUR to ACME?",
+                E::DisplayAmount,
+            ),
+            // the payee missing, or only inside another word
+            (100, "EUR", "Pay 1.00 EUR to ACM?", E::DisplayPayee),
+            (100, "EUR", "Pay 1.00 EUR to ACMEX?", E::DisplayPayee),
+            (100, "EUR", "Pay 1.00 EUR to XACME?", E::DisplayPayee),
+            (100, "EUR", "Pay 1.00 EUR to acme?", E::DisplayPayee),
+        ] {
+            assert_eq!(
+                shown(amount, currency, "ACME", display),
+                Err(want),
+                "{amount} {currency} {display:?}"
+            );
+        }
+        for (amount, currency, payee, display) in [
+            (500, "JPY", "ACME", "Pay 500 JPY to ACME?"),
+            (1, "BHD", "ACME", "0.001 BHD → ACME"),
+            (100, "EUR", "ACME", "1.00 EUR\nACME"),
+            (100, "EUR", "ACME", "«ACME»: 1.00 EUR."),
+            (100, "EUR", "ACME", "Zahlung an ACME: 1.00 EUR"),
+            (100, "EUR", "ACME", "ACME 1.00 EUR"),
+            (100, "EUR", "Shop 24", "Pay 1.00 EUR to Shop 24?"),
+            (100, "EUR", "Shop 24", "Shop 24 — 1.00 EUR"),
+            (100, "EUR", "EUR", "Pay 1.00 EUR to EUR?"),
+            (100, "EUR", "Café Ünïcödé", "Pay 1.00 EUR to Café Ünïcödé?"),
+            (100, "EUR", "שלום", "Pay 1.00 EUR to שלום?"),
+        ] {
+            assert_eq!(
+                shown(amount, currency, payee, display),
+                Ok(()),
+                "{display:?}"
+            );
+        }
+        // the payee must stand apart from the amount
+        assert_eq!(
+            shown(100, "EUR", "EUR", "Pay 1.00 EUR?"),
+            Err(E::DisplayPayee)
+        );
+        // the payee's digits are its own, not more of them
+        assert_eq!(
+            shown(100, "EUR", "Shop 24", "Pay 1.00 EUR to Shop 24 or 25?"),
+            Err(E::DisplayDigits)
+        );
+        // a payee ending in a digit does not take part in the amount
+        assert_eq!(
+            shown(25_000, "EUR", "Shop 1", "Pay Shop 1 250.00 EUR"),
+            Err(E::DisplayAmount)
+        );
+    }
+
+    /// Bidirectional controls and every other invisible character are
+    /// refused in the payee and in the display.
+    #[test]
+    fn bidi_and_invisible_characters_are_refused() {
+        use crate::text::{FORMAT, OTHER_INVISIBLE};
+        use InvalidRecord as E;
+        let mut edges = StdVec::new();
+        for (lo, hi) in FORMAT.iter().chain(&OTHER_INVISIBLE) {
+            edges.extend([*lo, *hi]);
+        }
+        for c in [
+            '\u{202e}',
+            '\u{2066}',
+            '\u{200b}',
+            '\u{ad}',
+            '\u{feff}',
+            '\u{e0041}',
+        ]
+        .into_iter()
+        .chain(edges)
+        {
+            let payee = std::format!("AC{c}ME");
+            let display = std::format!("Pay 1.00 EUR to {payee}?");
+            assert_eq!(shown(100, "EUR", &payee, &display), Err(E::Payee), "{c:?}");
+            let display = std::format!("Pay 1.00 EUR{c} to ACME?");
+            assert_eq!(
+                shown(100, "EUR", "ACME", &display),
+                Err(E::Display),
+                "{c:?}"
+            );
+        }
+        // "Pay 1.00 EUR to ACME" on the screen, "EMCA" in the record
+        let spoof = "Pay 1.00 EUR to \u{202e}EMCA\u{202c}?";
+        assert_eq!(
+            shown(100, "EUR", "\u{202e}EMCA\u{202c}", spoof),
+            Err(E::Payee)
+        );
+        assert_eq!(shown(100, "EUR", "EMCA", spoof), Err(E::Display));
+        for payee in [" ACME", "ACME ", "\u{a0}ACME", "ACME\u{3000}"] {
+            let display = std::format!("Pay 1.00 EUR to {payee}?");
+            assert_eq!(
+                shown(100, "EUR", payee, &display),
+                Err(E::Payee),
+                "{payee:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn canonical_display_passes_the_check() {
+        assert_eq!(
+            canonical_display(100, "EUR", "ACME").as_deref(),
+            Some("Pay 1.00 EUR to ACME?")
+        );
+        assert_eq!(
+            canonical_display(500, "JPY", "ACME").as_deref(),
+            Some("Pay 500 JPY to ACME?")
+        );
+        assert_eq!(canonical_display(100, "XAU", "ACME"), None);
+        for (amount, currency, payee) in [
+            (1u64, "EUR", "a"),
+            (AMOUNT_MAX, "EUR", "Shop 24"),
+            (AMOUNT_MAX, "UYW", "ACME Coffee Ltd"),
+            (7, "KWD", "Café"),
+        ] {
+            let longest = "p".repeat(PAYEE_MAX_LEN);
+            for payee in [payee, longest.as_str()] {
+                let display = canonical_display(amount, currency, payee).unwrap();
+                assert_eq!(
+                    shown(amount, currency, payee, &display),
+                    Ok(()),
+                    "{display}"
+                );
+            }
+        }
     }
 
     /// Two different records never encode the same: many records that
@@ -305,13 +717,15 @@ pub(crate) mod test {
         for counter in [1u64, 2, 256] {
             for amount in [1u64, 2, 1234, 12340, AMOUNT_MAX] {
                 for currency in ["EUR", "USD", "XOF"] {
+                    let shown = format_amount(amount, currency).unwrap();
                     for (payee, display) in [
-                        ("ab", "c"),
-                        ("a", "bc"),
-                        ("ab", "cd"),
-                        ("abc", "d"),
-                        ("é", "x"),
-                        ("ACME", "Pay\n1"),
+                        ("ab", std::format!("{shown} ab")),
+                        ("ab", std::format!("{shown} ab?")),
+                        ("ab?", std::format!("{shown} ab?")),
+                        ("a", std::format!("{shown} a b")),
+                        ("a b", std::format!("{shown} a b")),
+                        ("é", std::format!("{shown} é")),
+                        ("ACME", std::format!("Pay\n{shown} ACME")),
                     ] {
                         for challenge in ["00".repeat(16), "00".repeat(17), "01".repeat(16)] {
                             for time in [1u64, 1_763_800_000] {
@@ -320,7 +734,7 @@ pub(crate) mod test {
                                         amount,
                                         currency: currency.try_into().unwrap(),
                                         payee: payee.try_into().unwrap(),
-                                        display: display.try_into().unwrap(),
+                                        display: display.as_str().try_into().unwrap(),
                                         challenge: challenge.as_str().try_into().unwrap(),
                                         time,
                                     },

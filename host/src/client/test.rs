@@ -212,6 +212,29 @@ fn payment_with_consent_and_an_exported_log() {
             }
         ))
     );
+    // a record the TA would refuse is refused before anything is sent
+    use mfs_proto::tx::InvalidRecord;
+    let mut spoof = record.clone();
+    spoof.amount = 100_000_000;
+    assert_eq!(
+        c.tx_sign(&k.id, &pin, None, &spoof).err(),
+        Some(Error::Record(InvalidRecord::DisplayAmount))
+    );
+    let mut bidi = record.clone();
+    bidi.payee = "AC\u{202e}EM".try_into().unwrap();
+    bidi.display = "Pay 12.50 EUR to AC\u{202e}EM?".try_into().unwrap();
+    assert_eq!(
+        c.tx_sign(&k.id, &pin, None, &bidi).err(),
+        Some(Error::Record(InvalidRecord::Payee))
+    );
+    assert_eq!(
+        crate::tx::canonical_display(1250, "EUR", "ACME").unwrap(),
+        record.display.as_str()
+    );
+    assert_eq!(
+        crate::tx::canonical_display(1250, "XAU", "ACME"),
+        Err(Error::Record(InvalidRecord::Currency))
+    );
     // a wrong PIN signs nothing
     let wrong = Pin::new("0000").unwrap();
     assert_eq!(

@@ -23,7 +23,7 @@ impl<T: Transport> Client<T> {
         pan: Option<&str>,
         record: &TxRecord,
     ) -> Result<TxSignReply, Error> {
-        record.check().map_err(|_| Error::Input)?;
+        record.check().map_err(Error::Record)?;
         let id = key_id(id)?;
         let ch = self.pin_session(pan)?;
         let req = ch.tx_sign_request(id.clone(), pin, super::pin::block_random()?, record.clone());

@@ -107,7 +107,7 @@ mod test {
             amount: 1000 + n,
             currency: "EUR".try_into().unwrap(),
             payee: "ACME Coffee Ltd".try_into().unwrap(),
-            display: "Pay 10.00 EUR to ACME Coffee Ltd?".try_into().unwrap(),
+            display: mfs_proto::tx::canonical_display(1000 + n, "EUR", "ACME Coffee Ltd").unwrap(),
             challenge: mfs_proto::hex_string(&[n.to_be_bytes()[7]; 16]).unwrap(),
             time: 1_763_800_000 + n,
         }
@@ -292,6 +292,64 @@ mod test {
                 EventKind::TxSigned
             ]
         );
+    }
+
+    /// What you see is what you sign: a record whose display contradicts
+    /// its amount, or whose payee or display holds a bidi control or
+    /// another invisible character, or whose currency is unknown, is
+    /// `invalid-argument` before the PIN is looked at: no try is spent
+    /// (even with a wrong PIN), nothing is signed or logged.
+    #[test]
+    fn spoofed_records_are_refused_without_a_pin_try() {
+        let mut ta = payer();
+        let id = ta.key(PinRule::PerUse, None);
+        let events = ta.kinds().len();
+        let spoofs: [fn(&mut TxRecord); 7] = [
+            |r| {
+                r.amount = 100_000_000;
+                r.payee = "ACME".try_into().unwrap();
+                r.display = "Pay 1.00 EUR to ACME?".try_into().unwrap();
+            },
+            |r| {
+                r.display = "Pay 10.01 EUR to ACME Coffee Ltd? (10.00 EUR)"
+                    .try_into()
+                    .unwrap()
+            },
+            |r| {
+                r.payee = "ACME \u{202e}dtL eeffoC".try_into().unwrap();
+                r.display = "Pay 10.01 EUR to ACME \u{202e}dtL eeffoC?"
+                    .try_into()
+                    .unwrap();
+            },
+            |r| {
+                r.display = "Pay 10.01 EUR to ACME Coffee Ltd?\u{2066}"
+                    .try_into()
+                    .unwrap()
+            },
+            |r| {
+                r.display = "Pay 10.01\u{200b} EUR to ACME Coffee Ltd?"
+                    .try_into()
+                    .unwrap()
+            },
+            |r| r.payee = "ACME\u{e0041}".try_into().unwrap(),
+            |r| r.currency = "XAU".try_into().unwrap(),
+        ];
+        for (i, spoof) in spoofs.iter().enumerate() {
+            for pin in ["1111", "2468"] {
+                let mut r = record(1);
+                spoof(&mut r);
+                let req = ta.request(&id, pin, r);
+                assert_eq!(ta.sign(&req).err(), Some(Error::InvalidArgument), "{i}");
+                // the PIN session is used up all the same
+                assert_eq!(ta.sign(&req).err(), Some(Error::PinSessionRequired));
+            }
+        }
+        assert_eq!(ta.tries_left().unwrap(), 5);
+        assert_eq!(counter::last(&mut ta.p).unwrap(), 0);
+        assert_eq!(ta.kinds().len(), events);
+        // the honest record still signs
+        let req = ta.request(&id, "2468", record(1));
+        check(&ta.sign(&req).unwrap(), &id, &record(1));
     }
 
     #[test]

@@ -48,11 +48,12 @@ use mfs_core::{Instance, Session, invoke};
 use mfs_proto::client::PinChannel;
 use mfs_proto::log::EventKind;
 use mfs_proto::pin::{PanField, Pin, TransportKey};
+use mfs_proto::tx::canonical_display;
 use mfs_proto::{
     Command, Group, Hex, KeyExportReply, KeyInfoReply, KeyPolicy, Login, MAX_REPLY_LEN, POLICY_LEN,
     PinSessionReply, PolicyReason, Status, decode, encode,
 };
-use p256::ecdsa::{DerSignature, SigningKey, signature::Signer};
+use p256::ecdsa::{Signature, SigningKey, signature::Signer};
 use p256::elliptic_curve::sec1::ToSec1Point;
 use p256::{PublicKey, SecretKey};
 use sha2::Sha256;
@@ -621,7 +622,18 @@ fn answer(cmd: Command, edit: &Edit, with_session: bool) -> Status {
     let found = match edit {
         Edit::Keep => true,
         Edit::Remove(path) => req.edit(path, None),
-        Edit::Set(path, raw) => req.edit(path, Some(raw)),
+        Edit::Set(path, raw) => {
+            let found = req.edit(path, Some(raw));
+            // A record's display must show its amount: a test of the
+            // amount's range keeps the display in step.
+            if path == "record.amount"
+                && let Ok(amount) = raw.parse::<u64>()
+                && let Some(d) = canonical_display(amount, "EUR", "ACME")
+            {
+                req.edit("record.display", Some(&format!("\"{d}\"")));
+            }
+            found
+        }
         Edit::Upper(path) => {
             let upper = raw_at(&req, path).to_ascii_uppercase();
             req.edit(path, Some(&upper))
@@ -696,8 +708,11 @@ fn run_scenario() -> BTreeMap<u32, (Status, bool)> {
     let c = ta.channel(None);
     let block = c.block(&pin("1234"), [5; 8]);
     let issuer_key = SigningKey::from_slice(&[0x42; 32]).unwrap();
-    let sig: DerSignature = issuer_key.sign(&c.unblock_message(&block));
-    let unblock = c.unblock_request(&block, sig.as_bytes()).unwrap();
+    // an issuer signs low-S: the TA refuses the high-S twin
+    let sig: Signature = issuer_key.sign(&c.unblock_message(&block));
+    let unblock = c
+        .unblock_request(&block, sig.normalize_s().to_der().as_bytes())
+        .unwrap();
     empty(&mut ta, Command::PinUnblock, &json(&unblock));
     empty(&mut ta, Command::PinStatus, r#"{"v":1}"#);
     empty(&mut ta, Command::PinSession, r#"{"v":1}"#);

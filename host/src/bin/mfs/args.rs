@@ -181,23 +181,27 @@ pub(crate) enum KeyCmd {
 
 #[derive(Subcommand)]
 pub(crate) enum TxCmd {
-    /// Sign a transaction: asks for the PIN (terminal without echo, or a
-    /// line of standard input), and the TA signs only if it matches. Writes
-    /// the signed transaction (JSON) to --out or standard output.
+    /// Sign a transaction: shows the display text (on standard error),
+    /// asks for the PIN (terminal without echo, or a line of standard
+    /// input), and the TA signs only if it matches. Writes the signed
+    /// transaction (JSON) to --out or standard output.
     Sign {
         /// The signing key (purpose sign).
         id: String,
-        /// Amount in minor units of the currency (e.g. cents).
+        /// Amount in minor units of the currency (e.g. cents: 1250 EUR is
+        /// 12.50 EUR).
         #[arg(long)]
         amount: u64,
-        /// ISO 4217 alphabetic currency code, e.g. EUR.
+        /// ISO 4217 alphabetic currency code with a minor unit, e.g. EUR.
         #[arg(long)]
         currency: String,
-        /// Who is paid.
+        /// Who is paid (no invisible or bidi control characters).
         #[arg(long)]
         payee: String,
-        /// The exact text shown to the user (default: generated from the
-        /// amount, currency and payee, and printed before the PIN prompt).
+        /// The exact text shown to the user, which must show the amount as
+        /// the TA writes it (e.g. "12.50 EUR") and the payee, and no other
+        /// digits (default: "Pay <amount> to <payee>?"). Always printed
+        /// before the PIN prompt.
         #[arg(long)]
         display: Option<String>,
         /// The server's challenge, hex (16 to 64 bytes).

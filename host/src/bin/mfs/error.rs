@@ -70,7 +70,8 @@ impl Failure {
                 | Error::Encoding(_)
                 | Error::Key(_)
                 | Error::Random
-                | Error::Input => 5,
+                | Error::Input
+                | Error::Record(_) => 5,
                 Error::Attestation(_) | Error::Tx(_) | Error::Log(_) => 6,
             },
             Failure::File { .. } => 5,

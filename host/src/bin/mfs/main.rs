@@ -9,7 +9,8 @@
 //! (undecodable or inconsistent reply, unknown status, replies past the
 //! client's limits); 5 bad local input (PIN not 4–12
 //! digits, PAN, unreadable or unwritable file, bad key id, hex or PEM, an
-//! unusable key, RNG failure); 6 a verification failed (an attestation, a
+//! unusable key, RNG failure, a transaction record the TA would refuse);
+//! 6 a verification failed (an attestation, a
 //! signed transaction or an event log that does not check out).
 //!
 //! Modules: [`args`] (the command line), one per command group

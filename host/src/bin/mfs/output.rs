@@ -177,7 +177,10 @@ pub(crate) fn print_tx(t: &SignedTx) {
     let r = &t.record;
     println!("counter     {}", t.counter);
     println!("key         {}", Hex(&t.key_id));
-    println!("amount      {} {} (minor units)", r.amount, r.currency);
+    match r.amount_text() {
+        Some(a) => println!("amount      {a} ({} minor units)", r.amount),
+        None => println!("amount      {} minor units of {}", r.amount, r.currency),
+    }
     println!("payee       {}", r.payee);
     println!("shown       {:?}", r.display.as_str());
     println!("challenge   {}", r.challenge);

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use mfs_host::Error;
 use mfs_host::keys::{EcPublicKey, parse_hex};
 use mfs_host::proto::{Hex, TxRecord, TxSignReply};
-use mfs_host::tx::{TxError, verify_series};
+use mfs_host::tx::{InvalidRecord, TxError, canonical_display, verify_series};
 use serde_json::json;
 
 use crate::Tee;
@@ -33,14 +33,24 @@ pub(crate) fn run(client: &mut Tee, json: bool, cmd: &TxCmd) -> Result<(), Failu
     else {
         return Err(Error::Input.into());
     };
-    let text = display
-        .clone()
-        .unwrap_or_else(|| format!("Pay {amount} (minor units) {currency} to {payee}?"));
+    let text = match display {
+        Some(d) => d.clone(),
+        None => canonical_display(*amount, currency, payee)?,
+    };
     let record = TxRecord {
         amount: *amount,
-        currency: currency.as_str().try_into().map_err(|_| Error::Input)?,
-        payee: payee.as_str().try_into().map_err(|_| Error::Input)?,
-        display: text.as_str().try_into().map_err(|_| Error::Input)?,
+        currency: currency
+            .as_str()
+            .try_into()
+            .map_err(|_| Error::Record(InvalidRecord::Currency))?,
+        payee: payee
+            .as_str()
+            .try_into()
+            .map_err(|_| Error::Record(InvalidRecord::Payee))?,
+        display: text
+            .as_str()
+            .try_into()
+            .map_err(|_| Error::Record(InvalidRecord::Display))?,
         challenge: Hex(&parse_hex(challenge)?)
             .to_string()
             .as_str()
@@ -51,11 +61,10 @@ pub(crate) fn run(client: &mut Tee, json: bool, cmd: &TxCmd) -> Result<(), Failu
             None => now_unix()?,
         },
     };
-    record.check().map_err(|_| Error::Input)?;
-    if !json {
-        eprintln!("{text}");
-    }
-    let pin = read_pin("PIN to confirm: ")?;
+    // Checked before it is shown: nothing invisible or reordering reaches
+    // the terminal, and the text names the amount and payee signed.
+    record.check().map_err(Error::Record)?;
+    let pin = read_pin(&show_for_consent(&record))?;
     let reply = client.tx_sign(id, &pin, pan.pan.as_deref(), &record)?;
     let doc = serde_json::to_string(&reply).map_err(|_| Error::BadReply)?;
     if let Some(p) = out_signed {
@@ -72,6 +81,26 @@ pub(crate) fn run(client: &mut Tee, json: bool, cmd: &TxCmd) -> Result<(), Failu
         println!("signed: counter {}", reply.counter);
     }
     Ok(())
+}
+
+/// Shows the record's display text, and the amount and payee it must
+/// name, on standard error (so also with `--json`) before the PIN is
+/// asked; returns the PIN prompt, which names the text.
+fn show_for_consent(r: &TxRecord) -> String {
+    let amount = r.amount_text().map_or(String::new(), |a| a.to_string());
+    eprintln!("The TA will sign this text, as shown to you:");
+    for line in r.display.lines() {
+        eprintln!("  | {line}");
+    }
+    eprintln!(
+        "amount {amount} ({} minor units), payee {}",
+        r.amount, r.payee
+    );
+    if r.display.contains('\n') {
+        "PIN to confirm the text above: ".to_string()
+    } else {
+        format!("PIN to confirm \"{}\": ", r.display)
+    }
 }
 
 /// `mfs tx verify`: signatures, encodings, the challenges (if given) and
@@ -117,6 +146,7 @@ pub(crate) fn verify(
                 json!({
                     "counter": t.counter, "key_id": Hex(&t.key_id).to_string(),
                     "amount": t.record.amount, "currency": t.record.currency.as_str(),
+                    "amount_text": t.record.amount_text().map(|a| a.to_string()),
                     "payee": t.record.payee.as_str(), "display": t.record.display.as_str(),
                     "challenge": t.record.challenge.as_str(), "time": t.record.time,
                 })
