@@ -6,7 +6,7 @@
 
 use mfs_proto::pin::EC_POINT_LEN;
 use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{DerSignature, SigningKey};
+use p256::ecdsa::{DerSignature, Signature, SigningKey};
 use p256::elliptic_curve::sec1::ToSec1Point;
 use p256::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use p256::{PublicKey, SecretKey};
@@ -37,10 +37,13 @@ impl IssuerKey {
         sec1(&PublicKey::from(*self.0.verifying_key()))
     }
 
-    /// DER ECDSA P-256/SHA-256 signature over `msg`.
+    /// DER ECDSA P-256/SHA-256 signature over `msg`, in low-S form
+    /// (`s <= n/2`): the TA refuses the high-S twin `(r, n - s)` of a
+    /// signature, so every signature is normalized here.
     pub fn sign(&self, msg: &[u8]) -> Vec<u8> {
-        let sig: DerSignature = self.0.sign(msg);
-        sig.as_bytes().to_vec()
+        let sig: Signature = self.0.sign(msg);
+        let der: DerSignature = sig.normalize_s().to_der();
+        der.as_bytes().to_vec()
     }
 }
 
@@ -77,6 +80,17 @@ mod test {
         let vk = VerifyingKey::from_sec1_bytes(&public).unwrap();
         let sig = DerSignature::try_from(sig.as_slice()).unwrap();
         assert!(vk.verify(b"hello", &sig).is_ok());
+        // every signature is low-S, though plain ECDSA gives high-S ones
+        let mut normalized = 0;
+        for i in 0u8..32 {
+            let der = k.sign(&[i; 3]);
+            let sig = Signature::from_der(&der).unwrap();
+            assert_eq!(sig.normalize_s(), sig, "message {i}");
+            assert!(vk.verify(&[i; 3], &sig).is_ok());
+            let raw: Signature = k.0.sign(&[i; 3]);
+            normalized += usize::from(raw != sig);
+        }
+        assert!(normalized > 0);
         assert_eq!(format!("{k:?}"), "IssuerKey(..)");
         assert!(IssuerKey::from_pem("not a key").is_err());
         assert_eq!(

@@ -8,7 +8,7 @@ use core::fmt;
 use hkdf::Hkdf;
 use hmac::{Hmac, KeyInit, Mac};
 use p256::ecdsa::signature::{Signer, Verifier};
-use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
+use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
 use p256::{PublicKey, SecretKey};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -90,10 +90,19 @@ pub fn ecdh(secret: &SecretKey, peer: &PublicKey) -> [u8; 32] {
     (*shared.raw_secret_bytes()).into()
 }
 
-/// Verifies a DER ECDSA P-256/SHA-256 signature over `msg`.
+/// Verifies a DER ECDSA P-256/SHA-256 signature over `msg`, accepting
+/// only the low-S form (`s <= n/2`). Of the two signatures `(r, s)` and
+/// `(r, n - s)` that verify for the same message, the high-S twin is
+/// refused, so no one holding a valid signature can make a second,
+/// different one (the DER parse is strict too: one encoding per
+/// signature). This TA verifies one kind of signature: the issuer's
+/// `pin-unblock` authorization.
 pub fn verify_der(key: &[u8; EC_POINT_LEN], msg: &[u8], der: &[u8]) -> Result<(), Error> {
     let vk = VerifyingKey::from_sec1_bytes(key).map_err(|_| Error::Crypto)?;
-    let sig = DerSignature::try_from(der).map_err(|_| Error::Crypto)?;
+    let sig = Signature::from_der(der).map_err(|_| Error::Crypto)?;
+    if sig.normalize_s() != sig {
+        return Err(Error::Crypto);
+    }
     vk.verify(msg, &sig).map_err(|_| Error::Crypto)
 }
 
@@ -101,7 +110,7 @@ pub fn verify_der(key: &[u8; EC_POINT_LEN], msg: &[u8], der: &[u8]) -> Result<()
 /// deterministic: no RNG on the signing path.
 pub fn sign_der(secret: &SecretKey, msg: &[u8]) -> Result<DerSignature, Error> {
     let key = SigningKey::from(secret);
-    let sig: p256::ecdsa::Signature = key.try_sign(msg).map_err(|_| Error::Crypto)?;
+    let sig: Signature = key.try_sign(msg).map_err(|_| Error::Crypto)?;
     Ok(sig.to_der())
 }
 
@@ -114,8 +123,8 @@ pub fn sig_hex(sig: &DerSignature) -> Result<mfs_proto::SignatureHex, Error> {
 mod test {
     use super::*;
     use crate::mem::MemPlatform;
+    use alloc::vec::Vec;
     use mfs_proto::{hex_bytes, hex_string};
-    use p256::ecdsa::Signature;
 
     /// RFC 4231 test case 2 (HMAC-SHA-256, key "Jefe").
     #[test]
@@ -192,5 +201,84 @@ mod test {
             assert_eq!(hex_string::<64>(&sr).unwrap().as_str(), r);
             assert_eq!(hex_string::<64>(&ss).unwrap().as_str(), s);
         }
+    }
+
+    /// The high-S twin of a signature, `(r, n - s)`: it verifies under
+    /// plain ECDSA, as the check below shows.
+    pub(crate) fn high_s_twin(der: &[u8]) -> Vec<u8> {
+        let sig = Signature::from_der(der).unwrap();
+        let (r, s) = sig.split_scalars();
+        let twin = Signature::from_scalars(r.to_bytes(), (-*s).to_bytes()).unwrap();
+        twin.to_der().as_bytes().to_vec()
+    }
+
+    #[test]
+    fn only_low_s_signatures_verify() {
+        let secret = SecretKey::from_slice(&[0x42; 32]).unwrap();
+        let public = sec1_uncompressed(&secret.public_key()).unwrap();
+        let vk = VerifyingKey::from_sec1_bytes(&public).unwrap();
+        let (mut low, mut high) = (0, 0);
+        for i in 0u8..16 {
+            let msg = [i; 5];
+            let sig = Signature::from_der(sign_der(&secret, &msg).unwrap().as_bytes()).unwrap();
+            let low_s = sig.normalize_s();
+            let der: Vec<u8> = low_s.to_der().as_bytes().to_vec();
+            let twin = high_s_twin(&der);
+            // both verify with plain ECDSA; only the low one here
+            assert!(
+                vk.verify(&msg, &Signature::from_der(&twin).unwrap())
+                    .is_ok()
+            );
+            assert_eq!(verify_der(&public, &msg, &der), Ok(()));
+            assert_eq!(verify_der(&public, &msg, &twin), Err(Error::Crypto));
+            if sig == low_s {
+                low += 1
+            } else {
+                high += 1
+            }
+            // a non-minimal DER encoding of the same signature (a
+            // redundant leading zero in r) is refused too
+            let mut padded = der.clone();
+            padded[1] += 1;
+            padded[3] += 1;
+            padded.insert(4, 0);
+            assert_eq!(verify_der(&public, &msg, &padded), Err(Error::Crypto));
+        }
+        // RFC 6979 signing gives either form: both occurred
+        assert!(low > 0 && high > 0, "{low} low, {high} high");
+    }
+
+    /// `pin-unblock` refuses the high-S twin of the issuer's valid
+    /// signature, and changes nothing; the signature itself unblocks.
+    #[test]
+    fn pin_unblock_refuses_a_high_s_signature() {
+        use crate::testkit::{Ta, client, issuer};
+        let mut ta = Ta::new(3, 0);
+        ta.set("1234").unwrap();
+        for _ in 0..3 {
+            let _ = ta.verify("0000");
+        }
+        assert_eq!(ta.tries_left(), Some(0));
+        let c = client(&mut ta.p, &mut ta.slot);
+        let good = c.unblock("5678", &issuer());
+        let der = hex_to_vec(&good.signature);
+        let mut bad = good.clone();
+        bad.signature = hex_string(&high_s_twin(&der)).unwrap();
+        assert_eq!(
+            crate::pin::unblock(&mut ta.p, &mut ta.inst, (&ta.who, &mut ta.slot), &bad).err(),
+            Some(Error::Crypto)
+        );
+        assert_eq!(ta.tries_left(), Some(0));
+        assert!(ta.is_pin("1234"));
+        // the session is used up: the good signature needs a fresh one,
+        // which `Ta::unblock` opens (the test kit's issuer signs low-S)
+        assert_eq!(ta.unblock("5678", &issuer()).unwrap().tries_left, 3);
+        assert!(ta.is_pin("5678"));
+    }
+
+    fn hex_to_vec(s: &str) -> Vec<u8> {
+        let mut buf = alloc::vec![0u8; s.len() / 2];
+        mfs_proto::hex_into(s, &mut buf).unwrap();
+        buf
     }
 }

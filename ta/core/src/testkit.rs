@@ -10,7 +10,7 @@ use mfs_proto::{
     KeyGenerateRequest, KeyInfoReply, KeyPolicy, KeySignRequest, PROTOCOL_CURRENT,
     PinChangeRequest, PinRequest, PinStatusReply, PinUnblockRequest, Purpose, hex_string,
 };
-use p256::ecdsa::{DerSignature, SigningKey, signature::Signer};
+use p256::ecdsa::{Signature, SigningKey, signature::Signer};
 
 use crate::access::{Caller, ClientIdentity, LINUX_ROOT_USER_UUID};
 use crate::audit::{self, Details};
@@ -94,7 +94,9 @@ impl Client {
     }
     pub(crate) fn unblock(&self, p: &str, issuer: &SigningKey) -> PinUnblockRequest {
         let block = self.0.block(&pin(p), [9; 8]);
-        let sig: DerSignature = issuer.sign(&self.0.unblock_message(&block));
+        // an issuer signs low-S (the TA refuses the high-S twin)
+        let sig: Signature = issuer.sign(&self.0.unblock_message(&block));
+        let sig = sig.normalize_s().to_der();
         self.0.unblock_request(&block, sig.as_bytes()).unwrap()
     }
 }

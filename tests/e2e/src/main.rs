@@ -1040,6 +1040,56 @@ fn pin_session_is_required_and_keys_checked() -> TestResult {
     still_alive(&mut t)
 }
 
+/// The order of the P-256 group, big-endian.
+const P256_N: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+];
+
+/// The high-S twin `(r, n - s)` of a DER ECDSA P-256 signature (it
+/// verifies under plain ECDSA exactly as the original does).
+fn high_s_twin(der: &[u8]) -> Option<Vec<u8>> {
+    fn int(b: &[u8]) -> Option<(&[u8], &[u8])> {
+        let [0x02, len, rest @ ..] = b else {
+            return None;
+        };
+        rest.split_at_checked(usize::from(*len))
+    }
+    fn der_int(v: &[u8]) -> Vec<u8> {
+        let v: Vec<u8> = v.iter().copied().skip_while(|b| *b == 0).collect();
+        let pad = v.first().is_none_or(|b| *b >= 0x80);
+        let len = u8::try_from(v.len() + usize::from(pad)).unwrap_or(u8::MAX);
+        let mut out = vec![0x02, len];
+        if pad {
+            out.push(0);
+        }
+        out.extend(v);
+        out
+    }
+    let [0x30, _, body @ ..] = der else {
+        return None;
+    };
+    let (r, rest) = int(body)?;
+    let (s, _) = int(rest)?;
+    let s: Vec<u8> = s.iter().copied().skip_while(|b| *b == 0).collect();
+    let mut s32 = [0u8; 32];
+    s32.get_mut(32usize.checked_sub(s.len())?..)?
+        .copy_from_slice(&s);
+    // n - s, byte by byte from the end with a borrow
+    let mut twin = [0u8; 32];
+    let mut borrow = 0u16;
+    for ((t, n), s) in twin.iter_mut().zip(P256_N).zip(s32).rev() {
+        let d = u16::from(n) + 256 - u16::from(s) - borrow;
+        *t = u8::try_from(d & 0xff).ok()?;
+        borrow = u16::from(d < 256);
+    }
+    let mut seq = der_int(r);
+    seq.extend(der_int(&twin));
+    let mut out = vec![0x30, u8::try_from(seq.len()).ok()?];
+    out.extend(seq);
+    Some(out)
+}
+
 fn p2_blocked_pin_survives_reboot_until_issuer_unblock() -> TestResult {
     let mut c = client(LoginMethod::User)?;
     let s = c.pin_status().map_err(|e| e.to_string())?;
@@ -1071,6 +1121,14 @@ fn p2_blocked_pin_survives_reboot_until_issuer_unblock() -> TestResult {
     check(
         status_is(&r, Status::CryptoFailure),
         format!("misbound: {r:?}"),
+    )?;
+    // and the high-S twin (r, n - s) of the issuer's valid signature
+    let r = c.pin_unblock(&pin(NEW_PIN)?, None, |m| {
+        high_s_twin(&issuer.sign(m)).ok_or(Error::Input)
+    });
+    check(
+        status_is(&r, Status::CryptoFailure),
+        format!("high-S twin: {r:?}"),
     )?;
     check(
         c.pin_status().map_err(|e| e.to_string())?.blocked,
