@@ -7,11 +7,12 @@
 //! [`crate::types`].
 
 use aes::Aes128;
-use aes::cipher::{Array, BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
+use aes::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use core::fmt;
-use hkdf::Hkdf;
+use hkdf::hmac::digest::FixedOutput;
+use hkdf::hmac::{Hmac, Mac};
 use sha2::Sha256;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::block::{PIN_BLOCK_LEN, PanField, Pin, PinError, parse_pin_field, pin_field};
 use crate::types::EC_POINT_LEN;
@@ -23,6 +24,20 @@ fn xor(a: &mut [u8; 16], b: &[u8; 16]) {
     for (x, y) in a.iter_mut().zip(b) {
         *x ^= y;
     }
+}
+
+/// HMAC-SHA-256 of the concatenation of `parts` under `key`, written
+/// straight into `out` (the HMAC state is wiped when dropped).
+fn hmac_into(key: &[u8], parts: &[&[u8]], out: &mut [u8; 32]) {
+    // HMAC accepts keys of any length: new_from_slice cannot fail.
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else {
+        out.zeroize();
+        return;
+    };
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize_into(out.into());
 }
 
 /// An AES-128 PIN transport key. Zeroized on drop, never printed.
@@ -43,11 +58,19 @@ impl TransportKey {
         ta_key: &[u8; EC_POINT_LEN],
         client_key: &[u8; EC_POINT_LEN],
     ) -> TransportKey {
-        let hk = Hkdf::<Sha256>::new(Some(TRANSPORT_SALT), shared_x);
-        let mut okm = [0u8; 16];
-        // 16 bytes is far below HKDF-SHA-256's 8160-byte limit: cannot fail.
-        let _ = hk.expand_multi_info(&[ta_key, client_key], &mut okm);
-        TransportKey(okm)
+        // HKDF-SHA-256 (RFC 5869) with HMAC directly, so that the
+        // pseudorandom key and the first output block, which hold the key,
+        // are wiped: PRK = HMAC(salt, IKM); OKM = first 16 bytes of
+        // T(1) = HMAC(PRK, info ‖ 0x01).
+        let mut prk = Zeroizing::new([0u8; 32]);
+        hmac_into(TRANSPORT_SALT, &[shared_x], &mut prk);
+        let mut t1 = Zeroizing::new([0u8; 32]);
+        hmac_into(prk.as_slice(), &[ta_key, client_key, &[1]], &mut t1);
+        let mut key = TransportKey([0; 16]);
+        for (k, t) in key.0.iter_mut().zip(t1.iter()) {
+            *k = *t;
+        }
+        key
     }
 
     /// A key from raw bytes (tests and known-answer vectors).
@@ -56,37 +79,33 @@ impl TransportKey {
     }
 
     fn cipher(&self) -> Aes128 {
-        Aes128::new(&Array::from(self.0))
+        // by reference: no copy of the key outside this struct; the key
+        // schedule is wiped when the cipher is dropped (aes "zeroize")
+        Aes128::new((&self.0).into())
     }
 
     /// Enciphers `pin` as a format 4 block; `random` is the 8-byte random
     /// fill (fresh per block from a CSPRNG).
     pub fn encipher(&self, pin: &Pin, pan: &PanField, random: [u8; 8]) -> [u8; PIN_BLOCK_LEN] {
-        let mut field = pin_field(pin, random);
         let aes = self.cipher();
-        let mut block = Array::from(field);
-        field.zeroize();
-        aes.encrypt_block(&mut block);
-        let mut b: [u8; 16] = block.into();
+        // one buffer, enciphered in place: the plain PIN field is
+        // overwritten by the first encipherment
+        let mut b = Zeroizing::new(pin_field(pin, random));
+        aes.encrypt_block((&mut *b).into());
         xor(&mut b, pan.as_bytes());
-        let mut block = Array::from(b);
-        aes.encrypt_block(&mut block);
-        block.into()
+        aes.encrypt_block((&mut *b).into());
+        *b
     }
 
-    /// Deciphers a format 4 block and checks its structure.
+    /// Deciphers a format 4 block and checks its structure. The
+    /// intermediate and the plain PIN field live in one buffer, deciphered
+    /// in place and wiped before returning.
     pub fn decipher(&self, block: &[u8; PIN_BLOCK_LEN], pan: &PanField) -> Result<Pin, PinError> {
         let aes = self.cipher();
-        let mut b = Array::from(*block);
-        aes.decrypt_block(&mut b);
-        let mut a: [u8; 16] = b.into();
-        xor(&mut a, pan.as_bytes());
-        let mut field = Array::from(a);
-        aes.decrypt_block(&mut field);
-        let mut plain: [u8; 16] = field.into();
-        let result = parse_pin_field(&plain);
-        plain.zeroize();
-        a.zeroize();
-        result
+        let mut b = Zeroizing::new(*block);
+        aes.decrypt_block((&mut *b).into());
+        xor(&mut b, pan.as_bytes());
+        aes.decrypt_block((&mut *b).into());
+        parse_pin_field(&b)
     }
 }

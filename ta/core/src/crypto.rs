@@ -2,17 +2,23 @@
 //!
 //! Secrets are `ZeroizeOnDrop`, never `Clone`, and print as their type name
 //! only. Every failure maps to the one opaque [`Error::Crypto`].
+//!
+//! HKDF-SHA-256 ([`Key32::derive`]) is computed here from HMAC-SHA-256
+//! (RFC 5869 with one output block), so that the pseudorandom key and the
+//! output are written into buffers that are wiped, and HMAC results go
+//! straight into the caller's buffer; the HMAC and SHA-256 state is wiped
+//! on drop by the crates' `zeroize` feature.
 
 use core::fmt;
 
-use hkdf::Hkdf;
+use hmac::digest::FixedOutput;
 use hmac::{Hmac, KeyInit, Mac};
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
 use p256::{PublicKey, SecretKey};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::error::Error;
 use crate::platform::Platform;
@@ -28,26 +34,41 @@ impl fmt::Debug for Key32 {
     }
 }
 
+/// HMAC-SHA-256 of the concatenation of `parts` under `key`, written
+/// straight into `out`.
+fn hmac_into(key: &[u8], parts: &[&[u8]], out: &mut [u8; 32]) {
+    // HMAC accepts keys of any length: new_from_slice cannot fail.
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else {
+        out.zeroize();
+        return;
+    };
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize_into(out.into());
+}
+
 impl Key32 {
-    /// HKDF-SHA-256 expansion of this key for one purpose (`info`).
+    /// HKDF-SHA-256 expansion of this key for one purpose (`info`), with
+    /// no salt: `PRK = HMAC(0^32, key)`, result `HMAC(PRK, info ‖ 0x01)`.
     pub fn derive(&self, info: &[u8]) -> Key32 {
-        let hk = Hkdf::<Sha256>::new(None, &self.0);
-        let mut out = [0u8; 32];
-        // 32 bytes is within HKDF-SHA-256's output limit: cannot fail.
-        let _ = hk.expand(info, &mut out);
-        Key32(out)
+        let mut out = Key32([0; 32]);
+        self.derive_into(info, &mut out);
+        out
     }
 
-    /// HMAC-SHA-256 over the concatenation of `parts`.
-    pub fn hmac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        // HMAC accepts keys of any length: new_from_slice cannot fail.
-        let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0) else {
-            return [0; 32];
-        };
-        for p in parts {
-            mac.update(p);
-        }
-        mac.finalize().into_bytes().into()
+    /// [`Key32::derive`] into `out` (no copy of the derived key is made).
+    pub fn derive_into(&self, info: &[u8], out: &mut Key32) {
+        let mut prk = Key32([0; 32]);
+        hmac_into(&[0; 32], &[&self.0], &mut prk.0);
+        hmac_into(&prk.0, &[info, &[1]], &mut out.0);
+    }
+
+    /// HMAC-SHA-256 over the concatenation of `parts` (wiped when dropped).
+    pub fn hmac(&self, parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
+        let mut out = Zeroizing::new([0; 32]);
+        hmac_into(&self.0, parts, &mut out);
+        out
     }
 }
 
@@ -139,6 +160,32 @@ mod test {
         let k = Key32([0x0b; 32]);
         assert_eq!(k.hmac(&[b"ab", b"c"]), k.hmac(&[b"abc"]));
         assert_ne!(k.hmac(&[b"abc"]), Key32([0x0c; 32]).hmac(&[b"abc"]));
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&[0x0b; 32]).unwrap();
+        mac.update(b"abc");
+        let want: [u8; 32] = mac.finalize().into_bytes().into();
+        assert_eq!(*k.hmac(&[b"a", b"", b"bc"]), want);
+    }
+
+    /// `derive` is HKDF-SHA-256 with no salt, as the `hkdf` crate computes
+    /// it, for the infos the TA uses and others.
+    #[test]
+    fn derive_is_hkdf_sha256() {
+        use hkdf::Hkdf;
+        for (ikm, info) in [
+            ([0u8; 32], &b""[..]),
+            ([0x24; 32], b"mfs-ta/key-seal/v1"),
+            ([0x42; 32], b"mfs-ta/pin-hash/v1"),
+            ([0xff; 32], &[7u8; 200][..]),
+        ] {
+            let mut want = [0u8; 32];
+            Hkdf::<Sha256>::new(None, &ikm)
+                .expand(info, &mut want)
+                .unwrap();
+            assert_eq!(Key32(ikm).derive(info).0, want);
+            let mut into = Key32([0x55; 32]);
+            Key32(ikm).derive_into(info, &mut into);
+            assert_eq!(into.0, want);
+        }
     }
 
     #[test]

@@ -154,6 +154,11 @@ pub fn kek(secret: &Key32) -> Key32 {
     secret.derive(SEAL_INFO)
 }
 
+/// [`kek`] into `out`, where the caller keeps it (no copy is moved).
+pub fn kek_into(secret: &Key32, out: &mut Key32) {
+    secret.derive_into(SEAL_INFO, out);
+}
+
 fn cipher(kek: &Key32) -> Result<Aes256Gcm, Error> {
     Aes256Gcm::new_from_slice(&kek.0).map_err(|_| Error::Internal)
 }
@@ -168,7 +173,7 @@ pub fn seal(
     let header = attrs.header()?;
     let mut nonce = [0u8; NONCE_LEN];
     p.random(&mut nonce)?;
-    let mut buf: Zeroizing<[u8; 32]> = Zeroizing::new(secret.to_bytes().into());
+    let mut buf = Zeroizing::new(secret.to_bytes());
     let tag = cipher(kek)?
         .encrypt_inout_detached(&nonce.into(), header.as_slice(), buf.as_mut_slice().into())
         .map_err(|_| Error::Crypto)?;

@@ -99,7 +99,8 @@ impl PinClocks {
 
 /// The key-encryption key: derived from the TA-unique secret on first use,
 /// then kept in TA memory so signing does not read the secret from
-/// storage each time. Zeroized on drop and on wipe.
+/// storage each time. Zeroized on drop and on wipe. It is derived in
+/// place, where it is kept: no copy of it is moved into the cache.
 #[derive(Debug, Default)]
 pub struct KekCache(Option<Key32>);
 
@@ -107,7 +108,8 @@ impl KekCache {
     /// The KEK (`NotProvisioned` before there is a secret).
     pub fn get(&mut self, p: &mut impl Platform) -> Result<&Key32, Error> {
         if self.0.is_none() {
-            self.0 = Some(seal::kek(&secret::load(p)?));
+            let secret = secret::load(p)?;
+            seal::kek_into(&secret, self.0.insert(Key32([0; 32])));
         }
         self.0.as_ref().ok_or(Error::Internal)
     }

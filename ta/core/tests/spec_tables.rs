@@ -1286,11 +1286,11 @@ fn check_derivations(tables: &[Table], problems: &mut Vec<String>) {
             seen.insert("K_pin");
             let doc = hkdf(salt.as_deref(), &secret, &info, len);
             let ours = mfs_core::store::pin::pin_key(&mut ta.p).unwrap();
-            hmac(&doc, probe) == ours.hmac(&[&probe[..]])
+            hmac(&doc, probe) == *ours.hmac(&[&probe[..]])
         } else if key.contains("KEK") {
             seen.insert("KEK");
             let doc = hkdf(salt.as_deref(), &secret, &info, len);
-            hmac(&doc, probe) == mfs_core::seal::kek(&stored).hmac(&[&probe[..]])
+            hmac(&doc, probe) == *mfs_core::seal::kek(&stored).hmac(&[&probe[..]])
         } else {
             problems.push(format!("key derivation of an unknown key: {key}"));
             continue;

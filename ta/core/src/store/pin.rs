@@ -30,7 +30,7 @@ use core::fmt;
 
 use mfs_proto::MAX_PIN_RECORDS;
 use mfs_proto::pin::Pin;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::access::Caller;
 use crate::audit::PinContext;
@@ -43,7 +43,9 @@ use crate::store::secret;
 const RECORD_LEN: usize = 4 + 16 + 32;
 const HASH_INFO: &[u8] = b"mfs-ta/pin-hash/v1";
 
-/// The stored PIN record.
+/// The stored PIN record. Its salt and PIN hash are wiped when it (and
+/// any clone of it, which `crate::pin` makes to write an outcome) is
+/// dropped; it is never printed in full.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Record {
     /// Try limit (from the provisioned policy when the PIN was set).
@@ -55,6 +57,15 @@ pub struct Record {
     salt: [u8; 16],
     hash: [u8; 32],
 }
+
+impl Drop for Record {
+    fn drop(&mut self) {
+        self.salt.zeroize();
+        self.hash.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for Record {}
 
 impl fmt::Debug for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -109,7 +120,7 @@ pub fn pin_key(p: &mut impl Platform) -> Result<Key32, Error> {
     Ok(secret::load(p)?.derive(HASH_INFO))
 }
 
-fn hash(key: &Key32, salt: &[u8; 16], pin: &Pin) -> [u8; 32] {
+fn hash(key: &Key32, salt: &[u8; 16], pin: &Pin) -> Zeroizing<[u8; 32]> {
     let len = [u8::try_from(pin.digits().len()).unwrap_or(u8::MAX)];
     key.hmac(&[salt, &len, pin.digits()])
 }
@@ -117,16 +128,16 @@ fn hash(key: &Key32, salt: &[u8; 16], pin: &Pin) -> [u8; 32] {
 impl Record {
     /// A record for a new PIN with a fresh salt and the full count.
     pub fn new(p: &mut impl Platform, max_tries: u8, pin: &Pin) -> Result<Record, Error> {
-        let mut salt = [0u8; 16];
-        p.random(&mut salt)?;
-        let hash = hash(&pin_key(p)?, &salt, pin);
-        Ok(Record {
+        let mut rec = Record {
             max_tries,
             tries_left: max_tries,
             pending: None,
-            salt,
-            hash,
-        })
+            salt: [0; 16],
+            hash: [0; 32],
+        };
+        p.random(&mut rec.salt)?;
+        rec.hash = *hash(&pin_key(p)?, &rec.salt, pin);
+        Ok(rec)
     }
 
     /// Loads the record in object `id` (`None`: no PIN set); anything
@@ -149,13 +160,16 @@ impl Record {
             c => Some(PinContext::from_code(c).ok_or(Error::Storage)?),
         };
         let (salt, hash) = rest.split_at(16);
-        Ok(Some(Record {
+        let mut rec = Record {
             max_tries,
             tries_left,
             pending,
-            salt: salt.try_into().map_err(|_| Error::Storage)?,
-            hash: hash.try_into().map_err(|_| Error::Storage)?,
-        }))
+            salt: [0; 16],
+            hash: [0; 32],
+        };
+        rec.salt.copy_from_slice(salt);
+        rec.hash.copy_from_slice(hash);
+        Ok(Some(rec))
     }
 
     /// Replaces the record in object `id` (one atomic write).
@@ -177,6 +191,6 @@ impl Record {
 
     /// Whether `pin` is the stored PIN (constant-time comparison).
     pub fn matches(&self, key: &Key32, pin: &Pin) -> bool {
-        crypto::ct_eq(&hash(key, &self.salt, pin), &self.hash)
+        crypto::ct_eq(hash(key, &self.salt, pin).as_slice(), &self.hash)
     }
 }
