@@ -65,6 +65,11 @@ echo "\$ echo <PIN> | mfs tx sign $PAY --amount 1250 --currency EUR --payee 'ACM
 echo 8642 | tx 00112233445566778899aabbccddeeff /tmp/tx1.json
 echo "\$ echo <wrong PIN> | mfs tx sign ... (expected to be refused: nothing is signed)"
 if echo 1111 | tx 0102030405060708090a0b0c0d0e0f10 /tmp/tx-bad.json; then exit 1; fi
+echo "# What you see is what you sign: a display that does not show the amount"
+echo "# (1000000.00 EUR) is refused before the PIN is asked:"
+echo "\$ echo <PIN> | mfs tx sign ... --amount 100000000 --display 'Pay 1.00 EUR to ACME Coffee?'"
+if echo 8642 | mfs tx sign "$PAY" --amount 100000000 --currency EUR --payee 'ACME Coffee' \
+    --display 'Pay 1.00 EUR to ACME Coffee?' --challenge 0f0e0d0c0b0a09080706050403020100; then exit 1; fi
 echo "\$ echo <PIN> | mfs tx sign ... --out /tmp/tx2.json"
 echo 8642 | tx ffeeddccbbaa99887766554433221100 /tmp/tx2.json
 echo "# Offline verification (no TA): signature, encoding, challenge, counters."

@@ -307,7 +307,7 @@ fn crafted_counters(inp: &mut Input) {
         amount: 1,
         currency: "EUR".try_into().expect("currency"),
         payee: "p".try_into().expect("payee"),
-        display: "d".try_into().expect("display"),
+        display: "Pay 0.01 EUR to p?".try_into().expect("display"),
         challenge: "00112233445566778899aabbccddeeff"
             .try_into()
             .expect("challenge"),

@@ -239,7 +239,7 @@ mod test {
         );
         run(
             "TxRecord",
-            r#"{"amount":1,"currency":"EUR","payee":"p","display":"a\nb \u00e9","challenge":"00112233445566778899aabbccddeeff","time":1}"#,
+            r#"{"amount":1,"currency":"EUR","payee":"p","display":"0.01 EUR\nto p \u00e9","challenge":"00112233445566778899aabbccddeeff","time":1}"#,
         );
     }
 }

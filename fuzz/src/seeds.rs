@@ -18,7 +18,7 @@ use mfs_proto::{
     TxSignReply, decode, encode,
 };
 use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{DerSignature, SigningKey};
+use p256::ecdsa::{Signature, SigningKey};
 
 use crate::messages::index_of;
 use crate::ta::PINS;
@@ -307,7 +307,9 @@ fn scripted() -> Session1 {
     );
     let c = ta.channel(1);
     let block = c.block(&pin(PINS[0]), [6; 8]);
-    let sig: DerSignature = issuer().sign(&c.unblock_message(&block));
+    // an issuer signs low-S (the TA refuses the high-S twin)
+    let sig: Signature = issuer().sign(&c.unblock_message(&block));
+    let sig = sig.normalize_s().to_der();
     let q = c.unblock_request(&block, sig.as_bytes()).expect("unblock");
     ta.json(1, Command::PinUnblock, &q);
     let page: LogReadReply =

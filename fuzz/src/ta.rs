@@ -80,7 +80,7 @@ use mfs_proto::{
     Status, TxRecord, TxSignReply, TxSignRequest, WipeReply, decode, encode, hex_string,
 };
 use p256::ecdsa::signature::{Signer, Verifier};
-use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
+use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
 use serde::Deserialize;
 use sha2::Sha256;
 
@@ -163,6 +163,14 @@ fn verifies(public_hex: &str, msg: &[u8], sig_hex: &str) -> bool {
         return false;
     };
     key.verify(msg, &sig).is_ok()
+}
+
+/// Whether a DER signature is in low-S form (the only form the TA
+/// accepts for an unblock).
+fn low_s(sig_hex: &str) -> bool {
+    unhex(sig_hex)
+        .and_then(|b| Signature::from_der(&b).ok())
+        .is_some_and(|s| s.normalize_s() == s)
 }
 
 fn hkdf32(secret: &[u8], info: &[u8]) -> [u8; 32] {
@@ -973,8 +981,8 @@ impl Harness {
         let pan = PanField::new(q.pan.as_deref()).expect("pan");
         let msg = unblock_message(&nonce, &client_key, &block, &pan);
         assert!(
-            verifies(&hex(&cfg.issuer_key), &msg, &q.signature),
-            "{ctx}: unblock without a valid issuer signature over this session"
+            verifies(&hex(&cfg.issuer_key), &msg, &q.signature) && low_s(&q.signature),
+            "{ctx}: unblock without a valid low-S issuer signature over this session"
         );
     }
 
@@ -1277,10 +1285,18 @@ impl Harness {
                     .iter()
                     .find(|k| cfg.is_some_and(|c| c.issuer_key == sec1(k)))
                     .unwrap_or(&issuer_keys()[0]);
-                let sig: DerSignature = signer.sign(&c.unblock_message(&block));
-                let mut sig = sig.as_bytes().to_vec();
+                // an issuer signs low-S; sometimes the high-S twin is sent
+                let sig: Signature = signer.sign(&c.unblock_message(&block));
+                let low = sig.normalize_s();
+                let mut sig = low.to_der().as_bytes().to_vec();
                 match inp.u8() {
-                    0..=199 => {}
+                    0..=189 => {}
+                    190..=199 => {
+                        let (r, s) = low.split_scalars();
+                        if let Ok(twin) = Signature::from_scalars(r.to_bytes(), (-*s).to_bytes()) {
+                            sig = twin.to_der().as_bytes().to_vec();
+                        }
+                    }
                     200..=229 => {
                         let i = usize::from(inp.u8()) % sig.len();
                         sig[i] ^= 1 << (inp.u8() % 8);
@@ -1575,7 +1591,7 @@ fn dummy_pin_request(command: Command, pan: Option<String>) -> Vec<u8> {
             r#"{{"v":1,"client_key":"{key}","block":"{block}","pan":{pan},"signature":"3006020101020101"}}"#
         ),
         Command::TxSign => format!(
-            r#"{{"v":1,"id":"0102030405060708","client_key":"{key}","block":"{block}","pan":{pan},"record":{{"amount":1,"currency":"EUR","payee":"p","display":"d","challenge":"{}","time":1}}}}"#,
+            r#"{{"v":1,"id":"0102030405060708","client_key":"{key}","block":"{block}","pan":{pan},"record":{{"amount":1,"currency":"EUR","payee":"p","display":"Pay 0.01 EUR to p?","challenge":"{}","time":1}}}}"#,
             "ab".repeat(16)
         ),
         _ => format!(r#"{{"v":1,"client_key":"{key}","block":"{block}","pan":{pan}}}"#),
@@ -1591,19 +1607,51 @@ fn tx_record(inp: &mut Input) -> TxRecord {
     };
     let currency = match inp.u8() {
         0..=199 => "EUR",
-        _ => inp.pick(&["USD", "XOF", "eur", "E1R", "\u{20ac}", "EU"]),
+        _ => inp.pick(&[
+            "USD", "XOF", "JPY", "BHD", "XAU", "eur", "E1R", "\u{20ac}", "EU",
+        ]),
     };
     let payee = match inp.u8() {
         0..=199 => "ACME Coffee Ltd",
-        _ => inp.pick(&["", "a\u{7}b", "a\nb", "\u{e9}t\u{e9}", "p"]),
+        _ => inp.pick(&[
+            "",
+            "a\u{7}b",
+            "a\nb",
+            "\u{e9}t\u{e9}",
+            "p",
+            "Shop 24",
+            " ACME",
+            "AC\u{202e}ME",
+            "AC\u{200b}ME",
+        ]),
     };
-    let long_display = "D".repeat(256);
+    // Mostly the display a client writes, which the TA accepts when the
+    // rest of the record is valid; else one that breaks a display rule.
+    let canonical = mfs_proto::tx::canonical_display(amount, currency, payee)
+        .map_or_else(|| "Pay?".to_string(), |d| d.as_str().to_string());
+    let amount_text = mfs_proto::tx::format_amount(amount, currency)
+        .map_or_else(String::new, |a| a.as_str().to_string());
+    let long_display = format!("{canonical}\n{}", "D".repeat(256))
+        .chars()
+        .take(256)
+        .collect::<String>();
     let display = match inp.u8() {
-        0..=199 => "Pay 12.34 EUR to ACME Coffee Ltd?",
-        200..=219 => "line one\nline two",
-        220..=229 => long_display.as_str(),
-        _ => inp.pick(&["", "tab\there", "\u{202e}rtl"]),
+        0..=179 => canonical,
+        180..=189 => format!("{amount_text}\nto {payee}"),
+        190..=199 => long_display,
+        200..=204 => "Pay 12.34 EUR to ACME Coffee Ltd?".to_string(),
+        205..=209 => format!("{canonical} (1.00 {currency})"),
+        210..=214 => format!("Pay 1{amount_text} to {payee}?"),
+        215..=219 => format!("{canonical}\u{202e}"),
+        _ => inp
+            .pick(&["", "line one\nline two", "tab\there", "\u{202e}rtl"])
+            .to_string(),
     };
+    let display = display
+        .char_indices()
+        .take_while(|(i, c)| i + c.len_utf8() <= 256)
+        .map(|(_, c)| c)
+        .collect::<String>();
     let challenge = match inp.u8() {
         0..=199 => hex(&inp.array::<16>()),
         200..=229 => hex(inp.var_bytes(64)),
@@ -1618,7 +1666,7 @@ fn tx_record(inp: &mut Input) -> TxRecord {
         amount,
         currency: currency.try_into().expect("currency fits"),
         payee: payee.try_into().expect("payee fits"),
-        display: display.try_into().expect("display fits"),
+        display: display.as_str().try_into().expect("display fits"),
         challenge: challenge.as_str().try_into().expect("challenge fits"),
         time,
     }

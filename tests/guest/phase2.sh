@@ -120,5 +120,16 @@ N3=$(counter $S/tx3.json)
 if [ "$N3" = $((N2 + 1)) ]; then t_ok p2_tx_after_wrong_pin_next_counter; else t_fail p2_tx_after_wrong_pin_next_counter "$N2 then $N3"; fi
 # signing records the key's use; a tx key needs its PIN in the same call
 refused p2_tx_key_plain_sign_refused pin-per-use mfs key sign "$TX" --in $S/msg.bin
+# What you see is what you sign: a display that does not show the amount
+# signed, or a payee with a bidi control (U+202E), is refused before the
+# PIN is read (exit 5, nothing sent); the display is shown before the PIN
+# prompt, on stderr also with --json.
+C4=303132333435363738393a3b3c3d3e3f
+expect p2_tx_contradicting_display_refused 5 sh -c "echo 1357 | mfs tx sign $TX --amount 100000000 --currency EUR --payee ACME --display 'Pay 1.00 EUR to ACME?' --challenge $C4"
+RLO=$(printf '\342\200\256')
+expect p2_tx_bidi_payee_refused 5 sh -c "echo 1357 | mfs tx sign $TX --amount 100 --currency EUR --payee 'AC${RLO}EM' --challenge $C4"
+expect p2_tx_unknown_currency_refused 5 sh -c "echo 1357 | mfs tx sign $TX --amount 100 --currency XAU --payee ACME --challenge $C4"
+expect p2_tx_display_shown_before_pin 0 sh -c "echo 1357 | mfs --json tx sign $TX --amount 100000000 --currency EUR --payee ACME --challenge $C4 2>&1 >$S/tx4.json | grep -qF '| Pay 1000000.00 EUR to ACME?'"
+expect p2_tx_verify_shows_amount 0 sh -c "mfs tx verify --key $S/tx.pem $S/tx4.json | grep -q '^amount      1000000.00 EUR (100000000 minor units)'"
 # a window left open at the end of this boot (phase 3: a reboot closes it)
 expect p2_cli_pin_verify_reopens_long_window 0 sh -c "echo 1357 | mfs pin verify --key $LONG"

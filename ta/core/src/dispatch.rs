@@ -546,7 +546,7 @@ mod test {
         let mut p = MemPlatform::new();
         let mut seed = 0x1234_5678_u64;
         let tx = format!(
-            r#"{{"v":1,"id":"0102030405060708","client_key":"{}","block":"{}","pan":null,"record":{{"amount":1,"currency":"EUR","payee":"p","display":"d","challenge":"{}","time":1}}}}"#,
+            r#"{{"v":1,"id":"0102030405060708","client_key":"{}","block":"{}","pan":null,"record":{{"amount":1,"currency":"EUR","payee":"p","display":"Pay 0.01 EUR to p?","challenge":"{}","time":1}}}}"#,
             "04".repeat(65),
             "00".repeat(16),
             "ab".repeat(16)

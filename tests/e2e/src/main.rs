@@ -1301,7 +1301,7 @@ fn tx_and_log_requests_are_checked_and_session_survives() -> TestResult {
     let mut t =
         TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
     let key = "04".repeat(65);
-    let record = r#"{"amount":1,"currency":"EUR","payee":"x","display":"y","challenge":"00112233445566778899aabbccddeeff","time":1}"#;
+    let record = r#"{"amount":1,"currency":"EUR","payee":"x","display":"Pay 0.01 EUR to x?","challenge":"00112233445566778899aabbccddeeff","time":1}"#;
     let tx = |extra: &str| {
         format!(
             r#"{{"v":1,"id":"0102030405060708","client_key":"{key}","block":"{}","pan":null{extra}}}"#,
@@ -1367,6 +1367,117 @@ fn tx_and_log_requests_are_checked_and_session_survives() -> TestResult {
         MAX_REPLY_LEN,
     )?;
     check(status_of(&r)? != Status::Ok, format!("amount 0 -> {r:?}"))?;
+    still_alive(&mut t)
+}
+
+/// The status of `pin-status` and, if ok, whether set and blocked and
+/// the tries left.
+type PinState = (Status, Option<(bool, bool, u8)>);
+
+/// The caller's PIN state.
+fn pin_state(t: &mut TeecTransport) -> Result<PinState, String> {
+    let (r, body) = framed(t, Command::PinStatus as u32, br#"{"v":1}"#, MAX_REPLY_LEN)?;
+    let st = status_of(&r)?;
+    let state = proto::decode::<proto::PinStatusReply>(&body)
+        .ok()
+        .map(|s| (s.set, s.blocked, s.tries_left));
+    Ok((st, state))
+}
+
+/// What you see is what you sign, on the real TA: a record whose display
+/// contradicts its amount, shows a second amount, or holds a bidi control,
+/// or whose payee holds one, is `invalid-argument` before the PIN is
+/// looked at (a wrong PIN costs no try) and before the key is (an unknown
+/// id is not `key-not-found`); the PIN session is used up. Sent raw: the
+/// client library refuses such records before sending them.
+fn tx_spoofed_records_are_refused_before_the_pin() -> TestResult {
+    let mut t =
+        TeecTransport::open(proto::TA_UUID, LoginMethod::User).map_err(|e| e.to_string())?;
+    let before = pin_state(&mut t)?;
+    let good = proto::TxRecord {
+        amount: 100_000_000,
+        currency: "EUR".try_into().map_err(|_| "currency")?,
+        payee: "ACME".try_into().map_err(|_| "payee")?,
+        display: "Pay 1000000.00 EUR to ACME?"
+            .try_into()
+            .map_err(|_| "display")?,
+        challenge: "a5"
+            .repeat(16)
+            .as_str()
+            .try_into()
+            .map_err(|_| "challenge")?,
+        time: 1_763_800_000,
+    };
+    check(good.check().is_ok(), "the honest record is valid")?;
+    let with = |payee: &str, display: &str| -> Result<proto::TxRecord, String> {
+        Ok(proto::TxRecord {
+            payee: payee.try_into().map_err(|_| "payee")?,
+            display: display.try_into().map_err(|_| "display")?,
+            ..good.clone()
+        })
+    };
+    let spoofs = [
+        (
+            "contradicting display",
+            with("ACME", "Pay 1.00 EUR to ACME?")?,
+        ),
+        (
+            "second amount",
+            with("ACME", "Pay 1000000.00 EUR to ACME? (1.00 EUR)")?,
+        ),
+        (
+            "bidi payee",
+            with("AC\u{202e}EM", "Pay 1000000.00 EUR to AC\u{202e}EM?")?,
+        ),
+        (
+            "bidi display",
+            with("ACME", "Pay 1000000.00 EUR to \u{2067}ACME?")?,
+        ),
+        (
+            "zero-width display",
+            with("ACME", "Pay 1000000.00\u{200b} EUR to ACME?")?,
+        ),
+        (
+            "unknown currency",
+            proto::TxRecord {
+                currency: "XAU".try_into().map_err(|_| "currency")?,
+                ..good.clone()
+            },
+        ),
+    ];
+    let mut buf = vec![0u8; MAX_REQUEST_LEN];
+    for (what, record) in spoofs {
+        let (r, body) = framed(
+            &mut t,
+            Command::PinSession as u32,
+            br#"{"v":1}"#,
+            MAX_REPLY_LEN,
+        )?;
+        check(status_of(&r)? == Status::Ok, format!("pin session: {r:?}"))?;
+        let reply: proto::PinSessionReply =
+            proto::decode(&body).map_err(|_| "pin session reply")?;
+        let ch = proto::client::PinChannel::from_reply(&reply, &[7; 32], None)
+            .map_err(|_| "pin channel")?;
+        let id = "0102030405060708".try_into().map_err(|_| "id")?;
+        let req = ch.tx_sign_request(id, &pin("0000")?, [1; 8], record);
+        let n = proto::encode(&req, &mut buf).map_err(|_| "encode")?;
+        let req = buf.get(..n).ok_or("encode")?.to_vec();
+        let (r, _) = framed(&mut t, Command::TxSign as u32, &req, MAX_REPLY_LEN)?;
+        check(
+            status_of(&r)? == Status::InvalidArgument,
+            format!("{what}: {r:?}, want invalid-argument"),
+        )?;
+        let (r, _) = framed(&mut t, Command::TxSign as u32, &req, MAX_REPLY_LEN)?;
+        check(
+            status_of(&r)? == Status::PinSessionRequired,
+            format!("{what}, again: {r:?}"),
+        )?;
+    }
+    let after = pin_state(&mut t)?;
+    check(
+        after == before,
+        format!("PIN state changed: {before:?} -> {after:?}"),
+    )?;
     still_alive(&mut t)
 }
 
@@ -1634,7 +1745,7 @@ fn main() -> ExitCode {
     } else {
         args.first().cloned().unwrap_or_default()
     };
-    let tests: [Test; 26] = [
+    let tests: [Test; 27] = [
         ("ping", ping),
         ("info_reports_platform_facts", info_reports_platform_facts),
         ("unknown_command_is_a_status", unknown_command_is_a_status),
@@ -1697,6 +1808,10 @@ fn main() -> ExitCode {
         (
             "tx_and_log_requests_are_checked_and_session_survives",
             tx_and_log_requests_are_checked_and_session_survives,
+        ),
+        (
+            "tx_spoofed_records_are_refused_before_the_pin",
+            tx_spoofed_records_are_refused_before_the_pin,
         ),
         (
             "key_sign_verifies_and_tampered_blobs_are_rejected",

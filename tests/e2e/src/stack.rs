@@ -109,11 +109,12 @@ fn pin(s: &str) -> Pin {
 }
 
 /// A record at every bound: 64-byte payee and 256-byte display text
-/// (multi-byte UTF-8, a newline and a quote, which JSON escapes), 64-byte
-/// challenge, largest amount.
+/// (multi-byte UTF-8, a newline and quotes, which JSON escapes; it shows
+/// the amount and the payee, as the TA requires), 64-byte challenge,
+/// largest amount.
 fn record() -> Option<TxRecord> {
     let payee = format!("{}é", "P".repeat(62));
-    let mut display = String::from("Pay 9999999999999.99 EUR\nto \"ACME\" — ");
+    let mut display = format!("Pay 9999999999999.99 EUR\nto \"{payee}\" — ");
     while display.len() < 256 {
         display.push('x');
     }
