@@ -129,7 +129,7 @@ expect p2_tx_contradicting_display_refused 5 sh -c "echo 1357 | mfs tx sign $TX 
 RLO=$(printf '\342\200\256')
 expect p2_tx_bidi_payee_refused 5 sh -c "echo 1357 | mfs tx sign $TX --amount 100 --currency EUR --payee 'AC${RLO}EM' --challenge $C4"
 expect p2_tx_unknown_currency_refused 5 sh -c "echo 1357 | mfs tx sign $TX --amount 100 --currency XAU --payee ACME --challenge $C4"
-expect p2_tx_display_shown_before_pin 0 sh -c "echo 1357 | mfs --json tx sign $TX --amount 100000000 --currency EUR --payee ACME --challenge $C4 2>&1 >$S/tx4.json | grep -qF '| Pay 1000000.00 EUR to ACME?'"
+expect p2_tx_display_shown_before_pin 0 sh -c "echo 1357 | mfs --json tx sign $TX --amount 100000000 --currency EUR --payee ACME --challenge $C4 >$S/tx4.json 2>$S/tx4.err && grep -qF '| Pay 1000000.00 EUR to ACME?' $S/tx4.err"
 expect p2_tx_verify_shows_amount 0 sh -c "mfs tx verify --key $S/tx.pem $S/tx4.json | grep -q '^amount      1000000.00 EUR (100000000 minor units)'"
 # a window left open at the end of this boot (phase 3: a reboot closes it)
 expect p2_cli_pin_verify_reopens_long_window 0 sh -c "echo 1357 | mfs pin verify --key $LONG"

@@ -1,6 +1,7 @@
 //! `mfs tx ...`: transactions signed with proof of consent, and their
 //! offline verification (`tx verify` needs no TA).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use mfs_host::Error;
@@ -64,7 +65,7 @@ pub(crate) fn run(client: &mut Tee, json: bool, cmd: &TxCmd) -> Result<(), Failu
     // Checked before it is shown: nothing invisible or reordering reaches
     // the terminal, and the text names the amount and payee signed.
     record.check().map_err(Error::Record)?;
-    let pin = read_pin(&show_for_consent(&record))?;
+    let pin = read_pin(&show_for_consent(&record)?)?;
     let reply = client.tx_sign(id, &pin, pan.pan.as_deref(), &record)?;
     let doc = serde_json::to_string(&reply).map_err(|_| Error::BadReply)?;
     if let Some(p) = out_signed {
@@ -85,22 +86,27 @@ pub(crate) fn run(client: &mut Tee, json: bool, cmd: &TxCmd) -> Result<(), Failu
 
 /// Shows the record's display text, and the amount and payee it must
 /// name, on standard error (so also with `--json`) before the PIN is
-/// asked; returns the PIN prompt, which names the text.
-fn show_for_consent(r: &TxRecord) -> String {
+/// asked; returns the PIN prompt, which names the text. If the text
+/// cannot be shown, no PIN is asked and nothing is signed.
+fn show_for_consent(r: &TxRecord) -> Result<String, Error> {
     let amount = r.amount_text().map_or(String::new(), |a| a.to_string());
-    eprintln!("The TA will sign this text, as shown to you:");
+    let mut text = String::from("The TA will sign this text, as shown to you:\n");
     for line in r.display.lines() {
-        eprintln!("  | {line}");
+        text.push_str(&format!("  | {line}\n"));
     }
-    eprintln!(
-        "amount {amount} ({} minor units), payee {}",
+    text.push_str(&format!(
+        "amount {amount} ({} minor units), payee {}\n",
         r.amount, r.payee
-    );
-    if r.display.contains('\n') {
+    ));
+    let mut err = std::io::stderr().lock();
+    err.write_all(text.as_bytes())
+        .and_then(|()| err.flush())
+        .map_err(|_| Error::Input)?;
+    Ok(if r.display.contains('\n') {
         "PIN to confirm the text above: ".to_string()
     } else {
         format!("PIN to confirm \"{}\": ", r.display)
-    }
+    })
 }
 
 /// `mfs tx verify`: signatures, encodings, the challenges (if given) and
