@@ -27,8 +27,9 @@ fn xor(a: &mut [u8; 16], b: &[u8; 16]) {
 }
 
 /// HMAC-SHA-256 of the concatenation of `parts` under `key`, written
-/// straight into `out` (the HMAC state is wiped when dropped).
-fn hmac_into(key: &[u8], parts: &[&[u8]], out: &mut [u8; 32]) {
+/// straight into `out` (the HMAC state is wiped when dropped). Shared with
+/// the TA's key derivations, so that no copy of a derived key is made.
+pub fn hmac_sha256_into(key: &[u8], parts: &[&[u8]], out: &mut [u8; 32]) {
     // HMAC accepts keys of any length: new_from_slice cannot fail.
     let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else {
         out.zeroize();
@@ -63,9 +64,9 @@ impl TransportKey {
         // are wiped: PRK = HMAC(salt, IKM); OKM = first 16 bytes of
         // T(1) = HMAC(PRK, info ‖ 0x01).
         let mut prk = Zeroizing::new([0u8; 32]);
-        hmac_into(TRANSPORT_SALT, &[shared_x], &mut prk);
+        hmac_sha256_into(TRANSPORT_SALT, &[shared_x], &mut prk);
         let mut t1 = Zeroizing::new([0u8; 32]);
-        hmac_into(prk.as_slice(), &[ta_key, client_key, &[1]], &mut t1);
+        hmac_sha256_into(prk.as_slice(), &[ta_key, client_key, &[1]], &mut t1);
         let mut key = TransportKey([0; 16]);
         for (k, t) in key.0.iter_mut().zip(t1.iter()) {
             *k = *t;

@@ -11,18 +11,16 @@
 
 use core::fmt;
 
-use hmac::digest::FixedOutput;
-use hmac::{Hmac, KeyInit, Mac};
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
 use p256::{PublicKey, SecretKey};
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::error::Error;
 use crate::platform::Platform;
 use mfs_proto::pin::EC_POINT_LEN;
+use mfs_proto::pin::key::hmac_sha256_into;
 
 /// A 32-byte secret key for HMAC or derivation.
 #[derive(Zeroize, ZeroizeOnDrop)]
@@ -32,20 +30,6 @@ impl fmt::Debug for Key32 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Key32(..)")
     }
-}
-
-/// HMAC-SHA-256 of the concatenation of `parts` under `key`, written
-/// straight into `out`.
-fn hmac_into(key: &[u8], parts: &[&[u8]], out: &mut [u8; 32]) {
-    // HMAC accepts keys of any length: new_from_slice cannot fail.
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else {
-        out.zeroize();
-        return;
-    };
-    for p in parts {
-        mac.update(p);
-    }
-    mac.finalize_into(out.into());
 }
 
 impl Key32 {
@@ -60,14 +44,14 @@ impl Key32 {
     /// [`Key32::derive`] into `out` (no copy of the derived key is made).
     pub fn derive_into(&self, info: &[u8], out: &mut Key32) {
         let mut prk = Key32([0; 32]);
-        hmac_into(&[0; 32], &[&self.0], &mut prk.0);
-        hmac_into(&prk.0, &[info, &[1]], &mut out.0);
+        hmac_sha256_into(&[0; 32], &[&self.0], &mut prk.0);
+        hmac_sha256_into(&prk.0, &[info, &[1]], &mut out.0);
     }
 
     /// HMAC-SHA-256 over the concatenation of `parts` (wiped when dropped).
     pub fn hmac(&self, parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
         let mut out = Zeroizing::new([0; 32]);
-        hmac_into(&self.0, parts, &mut out);
+        hmac_sha256_into(&self.0, parts, &mut out);
         out
     }
 }
@@ -145,7 +129,9 @@ mod test {
     use super::*;
     use crate::mem::MemPlatform;
     use alloc::vec::Vec;
+    use hmac::{Hmac, KeyInit, Mac};
     use mfs_proto::{hex_bytes, hex_string};
+    use sha2::Sha256;
 
     /// RFC 4231 test case 2 (HMAC-SHA-256, key "Jefe").
     #[test]
