@@ -14,6 +14,10 @@ echo "# Provisioning is for the admin identity (root's user login) only, once."
 echo "# The issuer key authorises PIN unblocks (a demo key stands in for the issuer)."
 refused mfs --login public provision --issuer-key $K
 step mfs provision --pin-max-tries 3 --pin-throttle-ms 0 --issuer-key $K
+echo "# DEVELOPMENT POLICY: this QEMU TA keeps its state on REE FS, which normal-world"
+echo "# root can roll back across reboots. A product is provisioned with"
+echo "# --require-rollback-protection: PIN, consent and usage-limited keys then work"
+echo "# only on RPMB (here they would be refused with rollback-unprotected)."
 
 echo
 echo "# PINs travel only as ISO 9564 format-4 blocks under an ECDH session key."
