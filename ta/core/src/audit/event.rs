@@ -2,7 +2,7 @@
 //! are ids, policies, counts and hashes — never secrets.
 
 use mfs_proto::log::{DETAILS_MAX_LEN, EventKind, Hash};
-use mfs_proto::{KEY_ID_LEN, KeyPolicy, PolicyReason};
+use mfs_proto::{KEY_ID_LEN, KeyPolicy};
 
 /// Details of an event (bounded, never secret).
 pub type Details = heapless::Vec<u8, DETAILS_MAX_LEN>;
@@ -95,12 +95,6 @@ impl Event {
     /// A key signed (operation 1) or attested (operation 2).
     pub fn key_used(id: &[u8; KEY_ID_LEN], operation: u8, uses: u32) -> Event {
         Event::of(EventKind::KeyUsed, &[id, &[operation], &uses.to_be_bytes()])
-    }
-    /// A key's policy refused a use.
-    pub fn refused(id: &[u8; KEY_ID_LEN], reason: PolicyReason) -> Event {
-        // Reason codes are small (append-only enum of a few values).
-        let code = u8::try_from(reason as u32).unwrap_or(u8::MAX);
-        Event::of(EventKind::PolicyRefused, &[id, &[code]])
     }
     /// A transaction was signed.
     pub fn tx_signed(id: &[u8; KEY_ID_LEN], counter: u64, signed_hash: &Hash) -> Event {

@@ -232,12 +232,15 @@ fn check(
 ) -> Result<Record, Error> {
     settle(p, inst, who, rec)?;
     if rec.tries_left == 0 {
-        return refuse(p, inst, Error::PinBlocked, ctx);
+        // a counted refusal (coalesced in the log): no try used
+        let class = RefusalClass::PinBlocked;
+        return audit::refuse(p, &mut inst.log, class, Error::PinBlocked);
     }
     let mut t = inst.pins.of(who.tag);
     let wait = throttle_left(p, &t, cfg, rec);
     if wait > 0 {
-        return refuse(p, inst, Error::PinThrottled(wait), ctx);
+        let class = RefusalClass::PinThrottled;
+        return audit::refuse(p, &mut inst.log, class, Error::PinThrottled(wait));
     }
     let key = pin_key(p)?;
     rec.tries_left -= 1;
@@ -270,21 +273,6 @@ fn check(
     t.last_failure_ms = None;
     inst.pins.set(who.tag, t);
     Ok(after)
-}
-
-/// A try refused before any comparison (blocked, throttled): counted as a
-/// refusal (coalesced in the log), costs no try.
-fn refuse<T>(
-    p: &mut impl Platform,
-    inst: &mut Instance,
-    err: Error,
-    _ctx: PinContext,
-) -> Result<T, Error> {
-    let class = match err {
-        Error::PinThrottled(_) => RefusalClass::PinThrottled,
-        _ => RefusalClass::PinBlocked,
-    };
-    audit::refuse(p, &mut inst.log, class, err)
 }
 
 /// `PinVerify`: the caller's PIN; with `key`, a durably logged match opens
