@@ -1,47 +1,24 @@
-//! The event log, from both ends (first byte selects):
+//! The TA's stored event log (`mfs_core::audit`), first byte selects:
 //!
-//! 0. `mfs_proto::log::verify_chain` against an independent reference
-//!    (`mfs_fuzz::chain::reference_ok`) on a valid chain with up to three
-//!    input-chosen changes (heads with `first > next` included): they must
-//!    agree, and a reported index must name an entry of the list.
-//! 1. The same on a head decoded from raw bytes and arbitrary entries.
-//! 2. The TA's stored log (`mfs_core::audit`) over damaged or arbitrary
-//!    segment objects: loading, extent, page reads and one append never
-//!    panic; pages are consecutive; an append to a loadable log adds
-//!    exactly one entry.
-//! 3. Power cuts: up to 450 appends of 1–3 events (crossing segment starts and the
+//! 0. Damaged or arbitrary segment objects: loading, extent, page reads
+//!    and one append never panic; pages are consecutive; an append to a
+//!    loadable log adds exactly one entry.
+//! 1. Power cuts: up to 450 appends of 1–3 events (crossing segment starts and the
 //!    ring's rollover) with a power cut and reboots where the input says;
 //!    afterwards the log loads, the retained window verifies, and it holds
 //!    every append that succeeded and no more than were tried.
+//!
+//! Each input may append hundreds of entries: a stateful target, run for
+//! time like `dispatch`. The chain check alone is the `log_chain` target.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use mfs_core::audit::{self, Cache, Details, Event, SEGMENT_ENTRIES};
 use mfs_core::mem::MemPlatform;
 use mfs_core::platform::{ObjectId, Platform};
-use mfs_fuzz::chain::{Item, build, reference_ok, tamper};
+use mfs_fuzz::chain::Item;
 use mfs_fuzz::input::Input;
-use mfs_proto::log::{ChainError, Entry, EventKind, Head, verify_chain};
-
-fn differential(head: &Head, items: &[Item]) {
-    let got = verify_chain(head, items);
-    assert_eq!(
-        got.is_ok(),
-        reference_ok(head, items),
-        "verify_chain says {got:?} for {head:?} and {} entries {:?}",
-        items.len(),
-        items.iter().map(|i| i.0.seq).collect::<Vec<_>>()
-    );
-    match got {
-        Err(ChainError::Details { index } | ChainError::Altered { index }) => {
-            assert!(index < items.len(), "index {index} of {}", items.len())
-        }
-        Err(ChainError::Sequence { index, .. }) => {
-            assert!(index < items.len(), "index {index} of {}", items.len())
-        }
-        _ => {}
-    }
-}
+use mfs_proto::log::{EventKind, Head, verify_chain};
 
 fn event(inp: &mut Input) -> Event {
     let kind = EventKind::ALL[usize::from(inp.u8()) % EventKind::ALL.len()];
@@ -185,29 +162,11 @@ fn power_cuts(inp: &mut Input) {
         head.next_seq
     );
 }
-
 fuzz_target!(|data: &[u8]| {
     let mut inp = Input::new(data);
-    match inp.u8() % 4 {
-        0 => {
-            let (mut head, mut items) = build(&mut inp);
-            assert!(verify_chain(&head, &items).is_ok(), "a valid chain fails");
-            tamper(&mut inp, &mut head, &mut items);
-            differential(&head, &items);
-        }
-        1 => {
-            let Some(head) = Head::decode(inp.var_bytes(300)) else {
-                return;
-            };
-            let mut items = Vec::new();
-            while !inp.is_empty() && items.len() < 32 {
-                let raw = inp.bytes(82);
-                let Some(e) = Entry::decode(raw) else { break };
-                items.push(Item(e, inp.var_bytes(48).to_vec()));
-            }
-            differential(&head, &items);
-        }
-        2 => stored(&mut inp),
-        _ => power_cuts(&mut inp),
+    if inp.u8() % 2 == 0 {
+        stored(&mut inp);
+    } else {
+        power_cuts(&mut inp);
     }
 });

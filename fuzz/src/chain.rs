@@ -1,4 +1,4 @@
-//! Log chains for the `log` and `host_verifiers` targets: a valid chain
+//! Log chains for the `log_chain`, `log` and `host_verifiers` targets: a valid chain
 //! built from fuzz input, tampering chosen by the input, and an
 //! independent reference of what a chain check must accept, for
 //! differential testing of `mfs_proto::log::verify_chain` and the host's
@@ -7,15 +7,6 @@
 use mfs_proto::log::{ChainItem, DETAILS_MAX_LEN, Entry, EventKind, Hash, Head, sha256};
 
 use crate::input::Input;
-
-/// Whether the harnesses also feed inputs that trigger bugs already
-/// reported and not fixed yet (`MFS_FUZZ_KNOWN_BUGS=1`; see README.md,
-/// "Findings"). Off by default so that a campaign keeps looking for new
-/// ones instead of stopping at the first known crash.
-pub fn known_bugs() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("MFS_FUZZ_KNOWN_BUGS").is_some())
-}
 
 /// An entry and its details.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -27,13 +27,15 @@ use crate::ta::PINS;
 pub type Seed = (&'static str, String, Vec<u8>);
 
 /// The names of the fuzz targets.
-pub const TARGETS: [&str; 9] = [
+pub const TARGETS: [&str; 11] = [
     "dispatch",
     "requests",
     "tx_record",
     "pin_block",
     "statements",
+    "log_chain",
     "log",
+    "host_files",
     "host_verifiers",
     "host_client",
     "json_depth",
@@ -665,52 +667,52 @@ pub fn all() -> Vec<Seed> {
         .copied()
         .chain((0..200).map(|i| u8::try_from(i % 251).expect("byte")))
         .collect();
-    out.push(("log", "chain".into(), with(0, &chain)));
+    out.push(("log_chain", "chain".into(), with(0, &chain)));
     let mut raw = with(1, &var(&s.head));
     raw.extend_from_slice(&s.entry);
     raw.extend(var(&[1]));
-    out.push(("log", "decoded".into(), raw));
+    out.push(("log_chain", "decoded".into(), raw));
     out.push((
         "log",
         "stored".into(),
-        with(2, &[1, 0x40, 0x02, 0, 0, 0, 2, 0]),
+        with(0, &[1, 0x40, 0x02, 0, 0, 0, 2, 0]),
     ));
     out.push((
         "log",
         "power-cut".into(),
-        with(3, &[0x10, 0x01, 0x80, 0, 1, 0x60, 0, 1]),
+        with(1, &[0x10, 0x01, 0x80, 0, 1, 0x60, 0, 1]),
     ));
-    out.push(("host_verifiers", "export".into(), with(0, &s.export_json)));
+    out.push(("host_files", "export".into(), with(0, &s.export_json)));
     let tx_json = serde_json::to_vec(&s.tx).expect("json");
-    out.push(("host_verifiers", "tx".into(), with(1, &tx_json)));
+    out.push(("host_files", "tx".into(), with(1, &tx_json)));
     let series = serde_json::to_vec(&vec![s.tx.clone(), s.tx.clone()]).expect("json");
-    out.push(("host_verifiers", "tx-series".into(), with(1, &series)));
+    out.push(("host_files", "tx-series".into(), with(1, &series)));
     let att = serde_json::to_vec(&s.attest).expect("json");
-    out.push(("host_verifiers", "attest".into(), with(2, &att)));
+    out.push(("host_files", "attest".into(), with(2, &att)));
     let pem = mfs_host::keys::EcPublicKey::from_sec1_hex(&s.attest.attestation_key)
         .expect("key")
         .pem()
         .expect("pem");
-    out.push(("host_verifiers", "pem".into(), with(3, pem.as_bytes())));
-    let mut signed_att = with(4, &var(&[0, 0x11]));
+    out.push(("host_files", "pem".into(), with(3, pem.as_bytes())));
+    let mut signed_att = with(0, &var(&[0, 0x11]));
     signed_att.push(1);
     signed_att.extend_from_slice(&statement);
     out.push(("host_verifiers", "signed-attest".into(), signed_att));
-    let mut signed_tx = with(5, &s.tx.counter.to_le_bytes());
+    let mut signed_tx = with(1, &s.tx.counter.to_le_bytes());
     signed_tx.extend(var(&unhex(&record().challenge)));
     signed_tx.extend_from_slice(&signed);
     out.push(("host_verifiers", "signed-tx".into(), signed_tx));
-    out.push(("host_verifiers", "signed-export".into(), with(6, &chain)));
+    out.push(("host_verifiers", "signed-export".into(), with(2, &chain)));
     // Crafted seqs: a head at 2^64 - 1 with three entries all numbered
     // 2^64 - 1 (first = next), and one just below with a wrapped entry.
-    let mut crafted = with(7, &[2, 0, 3, 0, 0, 0, 3]);
+    let mut crafted = with(3, &[2, 0, 3, 0, 0, 0, 3]);
     crafted.extend([1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0]);
     crafted.extend([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     out.push(("host_verifiers", "crafted-seqs".into(), crafted));
-    let below = with(7, &[3, 2, 2, 2, 0, 0, 0, 4]);
+    let below = with(3, &[3, 2, 2, 2, 0, 0, 0, 4]);
     out.push(("host_verifiers", "crafted-seqs-wrap".into(), below));
     // Crafted counters: after 2^64 - 2, then 2^64 - 1, then a wrap to 0.
-    let counters = with(8, &[1, 3, 2, 2, 2, 0, 1, 0]);
+    let counters = with(4, &[1, 3, 2, 2, 2, 0, 1, 0]);
     out.push(("host_verifiers", "crafted-counters".into(), counters));
     out.extend(client_seeds(&s));
     out
