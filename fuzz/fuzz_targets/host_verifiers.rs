@@ -27,7 +27,7 @@ use libfuzzer_sys::fuzz_target;
 use mfs_fuzz::chain::{MaybeWithheld, build, reference_ok, tamper};
 use mfs_fuzz::input::Input;
 use mfs_fuzz::signing::{hex, public_hex, sign, signer};
-use mfs_host::keys::{EcPublicKey, hex_decode, parse_hex, verify_attestation};
+use mfs_host::keys::{EcPublicKey, verify_attestation};
 use mfs_host::log::{EXPORT_FORMAT, Export, LogError, Signer, exported, verify_export};
 use mfs_host::tx::{TxError, verify, verify_series};
 use mfs_proto::log::{DETAILS_MAX_LEN, Entry, EventKind, Head};

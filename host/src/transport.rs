@@ -27,6 +27,13 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     }
 }
 
+/// A boxed transport (e.g. `Box<dyn Transport>`, chosen at run time).
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn call(&mut self, cmd: u32, request: &[u8], reply: &mut [u8]) -> Result<RawReply, Error> {
+        (**self).call(cmd, request, reply)
+    }
+}
+
 /// GlobalPlatform login method for the session. The TA grants the admin
 /// command group by login identity (see `docs/ta-interface.md`).
 ///
