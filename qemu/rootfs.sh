@@ -15,7 +15,7 @@ mkdir -p "$QOUT"
 
 ta="$OUT/ta/$MFS_TA_UUID.ta"
 [ -f "$ta" ] || die "missing $ta: build the TA first (scripts/build)"
-for b in mfs mfs-e2e; do
+for b in mfs mfs-e2e mfs-pay; do
     [ -f "$OUT/bin/$b" ] || die "missing $OUT/bin/$b: build the host first (scripts/build)"
 done
 
@@ -43,7 +43,9 @@ done
 
 install -m 0755 "$MFS_ROOT/qemu/init" "$STAGE/init"
 install -m 0444 "$ta" "$STAGE/usr/lib/optee_armtz/$MFS_TA_UUID.ta"
-install -m 0755 "$OUT/bin/mfs" "$OUT/bin/mfs-e2e" "$STAGE/usr/bin/"
+install -m 0755 "$OUT/bin/mfs" "$OUT/bin/mfs-e2e" "$OUT/bin/mfs-pay" "$STAGE/usr/bin/"
+[ -f "$OUT/lib/libmfs.so.0" ] || die "missing $OUT/lib/libmfs.so.0: build the host first (scripts/build)"
+install -m 0755 "$OUT/lib/libmfs.so.0" "$STAGE/usr/lib/"
 mkdir -p "$STAGE/usr/share/mfs/tests"
 install -m 0644 "$MFS_ROOT/scripts/demo.sh" "$STAGE/usr/share/mfs/demo.sh"
 install -m 0644 "$MFS_ROOT"/tests/guest/*.sh "$MFS_ROOT"/tests/guest/*.pem "$STAGE/usr/share/mfs/tests/"

@@ -133,3 +133,11 @@ expect p2_tx_display_shown_before_pin 0 sh -c "echo 1357 | mfs --json tx sign $T
 expect p2_tx_verify_shows_amount 0 sh -c "mfs tx verify --key $S/tx.pem $S/tx4.json | grep -q '^amount      1000000.00 EUR (100000000 minor units)'"
 # a window left open at the end of this boot (phase 3: a reboot closes it)
 expect p2_cli_pin_verify_reopens_long_window 0 sh -c "echo 1357 | mfs pin verify --key $LONG"
+# The C library from C (host/capi/examples/mfs-pay.c): a payment app of
+# its own makes a per-use key, pays with proof of consent and verifies the
+# exported log (tests/host/phase2.sh checks its signature with OpenSSL);
+# a group login (the TEE client group) is seen as one and gets ping/info.
+mkdir -p /tmp/cpay && chmod 0777 /tmp/cpay
+expect p2_c_example_pays 0 as_app 1003 mfs-pay pay /tmp/cpay
+for f in pay.pem tx.bin tx.sig; do [ -s /tmp/cpay/$f ] && artifact c-$f /tmp/cpay/$f; done
+expect p2_c_example_group_login 0 as_app 1003 mfs-pay group 990

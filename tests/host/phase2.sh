@@ -26,3 +26,7 @@ expect host_tx_has_challenge_and_statement 0 sh -c "od -An -tx1 -v '$A/tx1.bin' 
 cp "$A/tx1.bin" "$A/tx1-edited.bin"
 printf '\005' | dd of="$A/tx1-edited.bin" bs=1 seek=34 conv=notrunc 2>/dev/null
 expect host_openssl_rejects_edited_tx 1 openssl dgst -sha256 -verify "$A/tx.pem" -signature "$A/tx1.sig" "$A/tx1-edited.bin"
+# The C example's payment: OpenSSL verifies it over the documented bytes.
+need c-pay.pem c-tx.bin c-tx.sig || exit 0
+expect host_openssl_verifies_c_example_tx 0 openssl dgst -sha256 -verify "$A/c-pay.pem" -signature "$A/c-tx.sig" "$A/c-tx.bin"
+expect host_c_example_tx_is_v1 0 sh -c "head -c 12 '$A/c-tx.bin' | grep -q '^mfs-ta/tx/v1\$'"
