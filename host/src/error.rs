@@ -50,10 +50,10 @@ pub enum Error {
     Encoding(Encoding),
     /// A key or signature given to the client cannot be used.
     Key(KeyError),
-    /// Local input refused before anything is sent: a key id, label,
-    /// message, challenge or transaction field outside the protocol's
-    /// rules (e.g. too long, or starting with the TA's reserved prefix).
-    Input,
+    /// Local input refused before anything is sent, with the rule it
+    /// breaks (e.g. a key id that is not 16 hex digits, a message over
+    /// 512 bytes).
+    Input(InputError),
     /// A transaction record the TA would refuse (`invalid-argument`),
     /// refused before anything is sent, with the rule it breaks (e.g. a
     /// display that does not show the amount, a payee with a bidi control).
@@ -64,6 +64,42 @@ pub enum Error {
     Tx(TxError),
     /// An event-log export did not verify.
     Log(LogError),
+}
+
+/// Which rule local input breaks (checked before anything is sent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputError {
+    /// A key id that is not 16 hex digits.
+    KeyId,
+    /// A label that is not 1–32 characters of `A-Z a-z 0-9 . _ -`.
+    Label,
+    /// A message to sign over `SIGN_MESSAGE_MAX_LEN` (512) bytes.
+    MessageTooLong,
+    /// A message to sign that starts with the TA's reserved prefix
+    /// `mfs-ta/` (kept for the TA's own signed formats).
+    ReservedPrefix,
+    /// A challenge over 64 bytes.
+    ChallengeTooLong,
+    /// A sealed key blob longer than any the TA makes.
+    BlobTooLong,
+    /// The system clock reads before 1970.
+    Clock,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InputError::KeyId => "a key id is 16 hex digits",
+            InputError::Label => "a label is 1 to 32 characters of A-Z a-z 0-9 . _ -",
+            InputError::MessageTooLong => "a message to sign is at most 512 bytes",
+            InputError::ReservedPrefix => {
+                "a message to sign may not start with \"mfs-ta/\" (reserved for the TA's own formats)"
+            }
+            InputError::ChallengeTooLong => "a challenge is at most 64 bytes",
+            InputError::BlobTooLong => "not a key blob: longer than any the TA exports",
+            InputError::Clock => "the system clock reads before 1970",
+        })
+    }
 }
 
 /// Which encoding local text or bytes broke.
@@ -110,6 +146,46 @@ impl Error {
     }
 }
 
+/// What a TA status means, in words (`docs/ta-interface.md`, *Status
+/// codes*).
+pub fn meaning(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "",
+        Status::BadRequest => "the request is malformed",
+        Status::UnsupportedVersion => "the TA does not speak this protocol version",
+        Status::UnknownCommand => "the TA does not know this command",
+        Status::ShortBuffer => "the reply buffer was too small (the command succeeded)",
+        Status::RequestTooLarge => "the request is too large",
+        Status::AccessDenied => "this session's login may not use the command",
+        Status::StorageFailure => "secure storage failed or holds an unreadable record",
+        Status::CryptoFailure => "a cryptographic operation failed",
+        Status::AlreadyProvisioned => "the TA is provisioned already (it happens once)",
+        Status::InvalidArgument => "a value is out of its allowed range",
+        Status::NotProvisioned => "the TA must be provisioned first",
+        Status::Internal => "internal error in the TA",
+        Status::PinNotSet => "no PIN is set for this client yet",
+        Status::PinAlreadySet => "a PIN is set already (change it instead)",
+        Status::PinIncorrect => "wrong PIN",
+        Status::PinBlocked => "the PIN is blocked; only an issuer unblock helps",
+        Status::PinThrottled => "too soon after repeated wrong PINs; no try was used",
+        Status::PinSessionRequired => "no unused PIN session in this TA session",
+        Status::PolicyViolation => "the key's policy forbids this use",
+        Status::KeyNotFound => "this client has no key with this id",
+        Status::KeyLimit => "no room for another key",
+        Status::BlobRejected => {
+            "the key blob was altered, has an unknown version or is from another TA"
+        }
+        Status::KeyExists => "the key is present already",
+        Status::QuotaExceeded => "a TA-wide quota is used up",
+        Status::StorageRollback => {
+            "secure storage answered with an older state than the TA wrote (rollback)"
+        }
+        Status::RollbackUnprotected => {
+            "this service needs rollback-protected storage (RPMB), which this device lacks"
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -117,19 +193,24 @@ impl fmt::Display for Error {
             Error::Status { status, detail } => {
                 write!(f, "TA refused: {}", status.name())?;
                 match status {
-                    Status::ShortBuffer => write!(f, " (needs {detail} bytes)"),
-                    Status::UnsupportedVersion => write!(f, " (TA speaks up to v{detail})"),
-                    Status::RequestTooLarge => write!(f, " (limit {detail} bytes)"),
-                    Status::PinIncorrect => write!(f, " ({detail} tries left)"),
-                    Status::PinThrottled => write!(f, " (retry in {detail} ms)"),
+                    Status::ShortBuffer => write!(f, " (needs {detail} bytes)")?,
+                    Status::UnsupportedVersion => write!(f, " (TA speaks up to v{detail})")?,
+                    Status::RequestTooLarge => write!(f, " (limit {detail} bytes)")?,
+                    Status::PinIncorrect => write!(f, " ({detail} tries left)")?,
+                    Status::PinThrottled => write!(f, " (retry in {detail} ms)")?,
                     Status::PolicyViolation => {
                         match mfs_proto::PolicyReason::from_detail(*detail) {
-                            Some(r) => write!(f, " ({})", r.name()),
-                            None => write!(f, " (reason {detail})"),
+                            Some(r) => write!(f, " ({})", r.name())?,
+                            None => write!(f, " (reason {detail})")?,
                         }
                     }
-                    Status::KeyLimit => write!(f, " (at most {detail} keys)"),
-                    _ => Ok(()),
+                    Status::KeyLimit => write!(f, " (at most {detail} keys)")?,
+                    Status::QuotaExceeded => write!(f, " (at most {detail} PIN records)")?,
+                    _ => {}
+                }
+                match meaning(*status) {
+                    "" => Ok(()),
+                    m => write!(f, ": {m}"),
                 }
             }
             Error::UnknownStatus(s) => write!(f, "TA answered unknown status {s}"),
@@ -151,9 +232,7 @@ impl fmt::Display for Error {
             Error::Key(KeyError::Signature) => {
                 f.write_str("issuer signature unusable (not a DER ECDSA P-256 signature)")
             }
-            Error::Input => f.write_str(
-                "input unusable (key id, label, message, challenge or transaction record)",
-            ),
+            Error::Input(e) => write!(f, "input refused: {e}"),
             Error::Record(e) => write!(f, "transaction record refused: {e}"),
             Error::Attestation(e) => write!(f, "attestation rejected: {e}"),
             Error::Tx(e) => write!(f, "signed transaction rejected: {e}"),

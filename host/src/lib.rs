@@ -24,7 +24,7 @@ mod transport;
 pub mod verify;
 
 pub use client::Client;
-pub use error::{Encoding, Error, KeyError};
+pub use error::{Encoding, Error, InputError, KeyError, meaning};
 pub use mfs_proto as proto;
 #[cfg(feature = "teec")]
 pub use transport::TeecTransport;

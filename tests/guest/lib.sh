@@ -7,6 +7,12 @@ expect() { # NAME EXPECTED-EXIT-CODE COMMAND...
     out=$("$@" 2>&1); rc=$?
     if [ "$rc" = "$want" ]; then t_ok "$name"; else t_fail "$name" "exit $rc (want $want): $out"; fi
 }
+says() { # NAME EXPECTED-EXIT-CODE TEXT COMMAND...: the exit code, and TEXT in the output
+    name=$1 want=$2 text=$3; shift 3
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" = "$want" ] && echo "$out" | grep -qF -- "$text"; then t_ok "$name"
+    else t_fail "$name" "exit $rc (want $want, text '$text'): $out"; fi
+}
 # Prints a file as "MFS-ARTIFACT NAME HEX" for checks on the host side
 # (openssl runs there; the guest has none).
 artifact() { echo "MFS-ARTIFACT $1 $(od -An -tx1 -v "$2" | tr -d ' \n')"; }

@@ -15,6 +15,21 @@ expect cli_public_login_cannot_provision 1 mfs --login public provision --issuer
 expect cli_provision_twice_refused 1 mfs provision --issuer-key $K
 expect cli_bad_uuid_is_tee_error 3 mfs --uuid 00000000-0000-0000-0000-000000000000 ping
 expect cli_usage_error 2 mfs provision --pin-max-tries notanumber --issuer-key $K
+# The CLI explains itself: one cause, one message (and its exit code).
+Z=00000000-0000-0000-0000-000000000000
+says cli_missing_ta_named 3 "TA $Z not found or not signed with a key this OP-TEE trusts" mfs --uuid $Z ping
+says cli_malformed_uuid_is_usage 2 "not a UUID" mfs --uuid 1234 ping
+jsonly() { out=$("$@"); rc=$?; echo "$out" | grep -q '^{.*"usage":true.*}$' && [ "$(echo "$out" | wc -l)" = 1 ] && return $rc; echo "$out"; return 99; }
+expect cli_json_usage_error_is_one_object 2 jsonly mfs --json --no-such-option ping
+expect cli_json_malformed_uuid_is_one_object 2 jsonly mfs --json --uuid 1234 ping
+says cli_help_lists_exit_codes 0 "Exit codes:" mfs --help
+says cli_missing_file_named 5 "cannot read /nonexistent" mfs key sign 0123456789abcdef --in /nonexistent
+head -c 600 /dev/zero > /tmp/long.bin
+says cli_long_message_named 5 "a message to sign is at most 512 bytes" mfs key sign 0123456789abcdef --in /tmp/long.bin
+says cli_bad_key_id_named 5 "a key id is 16 hex digits" mfs key sign 12 --in /etc/passwd
+says cli_not_admin_names_admin 1 "admin commands need the identity this TA was built for (user login as root (uid 0)), this session logged in as user" as_app 1002 mfs provision --issuer-key $K
+says cli_public_denied_explained 1 "a public login may use ping and info only" mfs --login public pin status
+says cli_refusal_in_words 1 "provisioned already" mfs provision --issuer-key $K
 # The CLI's PIN commands as a payment app of its own (uid 1001): it sets
 # and blocks its own PIN, whatever the e2e run above left for root.
 # (`sh -c` shells source lib.sh for its helpers.)

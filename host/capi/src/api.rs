@@ -569,7 +569,7 @@ pub unsafe extern "C" fn mfs_pin_unblock(
                     };
                     if rc != 0 || len == 0 || len > sig.len() {
                         failed = true;
-                        return Err(mfs_host::Error::Input);
+                        return Err(mfs_host::Error::Key(mfs_host::KeyError::Signature));
                     }
                     sig.truncate(len);
                     Ok(sig)
@@ -1009,14 +1009,22 @@ fn record(
     challenge: &[u8],
     time: u64,
 ) -> Result<TxRecord, Fail> {
-    let input = || Fail::Lib(mfs_host::Error::Input);
+    use mfs_host::Error::{Input, Record};
+    use mfs_host::tx::InvalidRecord;
     let hex: String = challenge.iter().map(|b| format!("{b:02x}")).collect();
     Ok(TxRecord {
         amount,
-        currency: currency.try_into().map_err(|_| input())?,
-        payee: payee.try_into().map_err(|_| input())?,
-        display: display.try_into().map_err(|_| input())?,
-        challenge: hex.as_str().try_into().map_err(|_| input())?,
+        currency: currency
+            .try_into()
+            .map_err(|_| Record(InvalidRecord::Currency))?,
+        payee: payee.try_into().map_err(|_| Record(InvalidRecord::Payee))?,
+        display: display
+            .try_into()
+            .map_err(|_| Record(InvalidRecord::Display))?,
+        challenge: hex
+            .as_str()
+            .try_into()
+            .map_err(|_| Input(mfs_host::InputError::ChallengeTooLong))?,
         time: if time == 0 { now() } else { time },
     })
 }

@@ -134,7 +134,7 @@ fn rc_of(e: &Error) -> mfs_rc {
         Error::UnknownStatus(_) => MFS_ERR_UNKNOWN_STATUS,
         Error::BadReply => MFS_ERR_BAD_REPLY,
         Error::ReplyLimit => MFS_ERR_REPLY_LIMIT,
-        Error::RequestTooLarge | Error::Input => MFS_ERR_INPUT,
+        Error::RequestTooLarge | Error::Input(_) => MFS_ERR_INPUT,
         Error::BadPin => MFS_ERR_BAD_PIN,
         Error::BadPan => MFS_ERR_BAD_PAN,
         Error::BadTaKey | Error::Random => MFS_ERR_CRYPTO,

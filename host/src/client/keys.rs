@@ -10,7 +10,7 @@ use mfs_proto::{
 };
 
 use super::{Client, key_id, unhex};
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::pubkey::EcPublicKey;
 use crate::transport::Transport;
 use crate::verify::attestation::{Attestation, verify_attestation};
@@ -19,11 +19,13 @@ impl<T: Transport> Client<T> {
     /// Generates a P-256 key pair inside the TA under `policy`.
     pub fn key_generate(&mut self, label: &str, policy: KeyPolicy) -> Result<KeyInfoReply, Error> {
         if !mfs_proto::valid_label(label) {
-            return Err(Error::Input);
+            return Err(Error::Input(InputError::Label));
         }
         let req = KeyGenerateRequest {
             v: PROTOCOL_CURRENT,
-            label: label.try_into().map_err(|_| Error::Input)?,
+            label: label
+                .try_into()
+                .map_err(|_| Error::Input(InputError::Label))?,
             policy,
         };
         self.call(Command::KeyGenerate, &req)
@@ -87,13 +89,16 @@ impl<T: Transport> Client<T> {
     /// the TA's reserved prefix): the DER ECDSA P-256/SHA-256 signature and
     /// the key's use count.
     pub fn key_sign(&mut self, id: &str, msg: &[u8]) -> Result<(Vec<u8>, u32), Error> {
-        if msg.len() > SIGN_MESSAGE_MAX_LEN || msg.starts_with(RESERVED_PREFIX) {
-            return Err(Error::Input);
+        if msg.len() > SIGN_MESSAGE_MAX_LEN {
+            return Err(Error::Input(InputError::MessageTooLong));
+        }
+        if msg.starts_with(RESERVED_PREFIX) {
+            return Err(Error::Input(InputError::ReservedPrefix));
         }
         let req = KeySignRequest {
             v: PROTOCOL_CURRENT,
             id: key_id(id)?,
-            message: hex_string(msg).map_err(|_| Error::Input)?,
+            message: hex_string(msg).map_err(|_| Error::Input(InputError::MessageTooLong))?,
         };
         let r: KeySignReply = self.call(Command::KeySign, &req)?;
         Ok((unhex(&r.signature)?, r.uses))
@@ -107,12 +112,13 @@ impl<T: Transport> Client<T> {
         attest_key: Option<&str>,
     ) -> Result<KeyAttestReply, Error> {
         if challenge.len() > CHALLENGE_MAX_LEN {
-            return Err(Error::Input);
+            return Err(Error::Input(InputError::ChallengeTooLong));
         }
         let req = KeyAttestRequest {
             v: PROTOCOL_CURRENT,
             id: key_id(id)?,
-            challenge: hex_string(challenge).map_err(|_| Error::Input)?,
+            challenge: hex_string(challenge)
+                .map_err(|_| Error::Input(InputError::ChallengeTooLong))?,
             attest_key: attest_key.map(key_id).transpose()?,
         };
         self.call(Command::KeyAttest, &req)
@@ -142,7 +148,7 @@ impl<T: Transport> Client<T> {
     pub fn key_import(&mut self, blob: &[u8]) -> Result<KeyInfoReply, Error> {
         let req = KeyImportRequest {
             v: PROTOCOL_CURRENT,
-            blob: hex_string(blob).map_err(|_| Error::Input)?,
+            blob: hex_string(blob).map_err(|_| Error::Input(InputError::BlobTooLong))?,
         };
         self.call(Command::KeyImport, &req)
     }

@@ -8,7 +8,7 @@ use mfs_proto::{
 };
 
 use super::{Client, unhex};
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::transport::Transport;
 use crate::verify::log::{EXPORT_FORMAT, Export, Signer, exported, verify_export};
 
@@ -22,11 +22,12 @@ impl<T: Transport> Client<T> {
     /// The event log's head, signed by the TA.
     pub fn log_head(&mut self, challenge: &[u8]) -> Result<LogHeadReply, Error> {
         if challenge.len() > LOG_CHALLENGE_MAX_LEN {
-            return Err(Error::Input);
+            return Err(Error::Input(InputError::ChallengeTooLong));
         }
         let req = LogHeadRequest {
             v: PROTOCOL_CURRENT,
-            challenge: hex_string(challenge).map_err(|_| Error::Input)?,
+            challenge: hex_string(challenge)
+                .map_err(|_| Error::Input(InputError::ChallengeTooLong))?,
         };
         self.call(Command::LogHead, &req)
     }

@@ -23,7 +23,7 @@ use mfs_proto::{Command, MAX_REPLY_LEN, MAX_REQUEST_LEN, Status, decode, encode}
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::codec::hex_decode;
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::transport::Transport;
 
 /// A client of the TA over some [`Transport`].
@@ -73,9 +73,9 @@ impl<T: Transport> Client<T> {
 /// Client-side check of a key id (16 hex digits).
 fn key_id(id: &str) -> Result<mfs_proto::KeyIdHex, Error> {
     if id.len() == 16 && id.bytes().all(|c| c.is_ascii_hexdigit()) {
-        id.try_into().map_err(|_| Error::Input)
+        id.try_into().map_err(|_| Error::Input(InputError::KeyId))
     } else {
-        Err(Error::Input)
+        Err(Error::Input(InputError::KeyId))
     }
 }
 

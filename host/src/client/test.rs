@@ -3,6 +3,7 @@
 //! is exercised without OP-TEE.
 
 use super::*;
+use crate::error::InputError;
 use crate::issuer::IssuerKey;
 use crate::transport::RawReply;
 use crate::verify::attestation::{AttestationError, verify_attestation};
@@ -369,11 +370,17 @@ fn key_lifecycle_through_the_client() {
     assert_eq!(c.key_import(&blob).unwrap().id, k.id);
     assert_eq!(c.key_list().unwrap().len(), 2);
     // local checks before sending
-    assert_eq!(c.key_sign("nothex", b"x"), Err(Error::Input));
-    assert_eq!(c.key_sign(&k.id, b"mfs-ta/tx"), Err(Error::Input));
+    assert_eq!(
+        c.key_sign("nothex", b"x"),
+        Err(Error::Input(InputError::KeyId))
+    );
+    assert_eq!(
+        c.key_sign(&k.id, b"mfs-ta/tx"),
+        Err(Error::Input(InputError::ReservedPrefix))
+    );
     assert_eq!(
         c.key_generate("bad label", sign_policy()),
-        Err(Error::Input)
+        Err(Error::Input(InputError::Label))
     );
     // wipe: nothing left
     assert!(c.wipe().unwrap().objects_destroyed >= 4);

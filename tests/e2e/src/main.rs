@@ -1124,7 +1124,7 @@ fn p2_blocked_pin_survives_reboot_until_issuer_unblock() -> TestResult {
     )?;
     // and the high-S twin (r, n - s) of the issuer's valid signature
     let r = c.pin_unblock(&pin(NEW_PIN)?, None, |m| {
-        high_s_twin(&issuer.sign(m)).ok_or(Error::Input)
+        high_s_twin(&issuer.sign(m)).ok_or(Error::Key(mfs_host::KeyError::Signature))
     });
     check(
         status_is(&r, Status::CryptoFailure),

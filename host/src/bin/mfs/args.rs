@@ -12,11 +12,28 @@ use mfs_host::LoginMethod;
 use mfs_host::keys::PublicKeyFormat;
 use mfs_host::proto::{self, PinRule, Purpose};
 
+/// The exit codes, shown at the end of `--help` (and in the README).
+pub(crate) const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the TA refused (its status and detail are printed, e.g. a wrong PIN)
+  2  usage error (unknown option, missing or malformed argument)
+  3  the TEE could not be reached or refused the session (no driver, no
+     access to /dev/tee0, TA not installed or not signed with a trusted key)
+  4  protocol error (undecodable or inconsistent reply, unknown status,
+     replies past the client's limits)
+  5  bad local input (PIN, PAN, file, key id, hex or PEM, an unusable key,
+     a transaction record the TA would refuse, PINs that differ)
+  6  a verification failed (attestation, signed transaction, event log)
+With --json every outcome, usage errors included, is one JSON object on
+standard output.";
+
 #[derive(Parser)]
 #[command(
     name = "mfs",
     version,
-    about = "Client of the mfs payment-security trusted application"
+    about = "Client of the mfs payment-security trusted application",
+    after_help = EXIT_CODES
 )]
 pub(crate) struct Cli {
     /// Print one JSON object instead of human-readable text.
@@ -27,7 +44,7 @@ pub(crate) struct Cli {
     #[arg(long, value_enum, value_parser = Terse::<LoginMethod>::new(), default_value_t = LoginMethod::User, global = true)]
     pub(crate) login: LoginMethod,
     /// TA UUID (default: the one this client was built with).
-    #[arg(long, global = true, env = "MFS_TA_UUID", default_value = proto::TA_UUID)]
+    #[arg(long, global = true, env = "MFS_TA_UUID", default_value = proto::TA_UUID, value_parser = uuid_text)]
     pub(crate) uuid: String,
     #[command(subcommand)]
     pub(crate) command: Cmd,
@@ -350,5 +367,21 @@ impl<E: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for Terse<E>
                 .filter_map(ValueEnum::to_possible_value)
                 .map(|v| v.help(None::<&str>)),
         ))
+    }
+}
+
+/// A UUID as text, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hex digits):
+/// anything else is a usage error before any TEE call.
+fn uuid_text(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let ok = b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if ok {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err("not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hex digits)".into())
     }
 }

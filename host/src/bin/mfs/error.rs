@@ -25,6 +25,75 @@ pub(crate) enum Failure {
     /// The command line is incomplete in a way clap does not catch (exit
     /// code 2, like clap's own usage errors).
     Usage(&'static str),
+    /// The session could not be opened because the TA is not there (or not
+    /// signed with a key this OP-TEE trusts).
+    NoTa {
+        /// The UUID asked for.
+        uuid: String,
+    },
+    /// No TEE driver: `/dev/tee0` does not exist.
+    NoDevice,
+    /// `/dev/tee0` exists but this user may not open it.
+    DeviceAccess,
+    /// The TA refused an admin command to this session's identity.
+    NotAdmin {
+        /// The TA's answer.
+        error: Error,
+        /// The login this session used.
+        login: &'static str,
+    },
+    /// A new PIN typed twice differently on a terminal.
+    PinMismatch,
+}
+
+/// The admin identity this client was built with, in words: the same
+/// `MFS_ADMIN_LOGIN` / `MFS_ADMIN_UUID` the TA's build reads
+/// (`scripts/build` builds both with the same environment).
+pub(crate) fn admin_identity() -> String {
+    let login = option_env!("MFS_ADMIN_LOGIN").unwrap_or("user");
+    match option_env!("MFS_ADMIN_UUID") {
+        Some(u) if !u.is_empty() => format!("{login} login with identity {u}"),
+        _ if login == "user" => "user login as root (uid 0)".to_string(),
+        _ => format!("{login} login of gid 0"),
+    }
+}
+
+/// TEEC_ERROR_ITEM_NOT_FOUND: no TA with the UUID, or (from libteec)
+/// no TEE device.
+const TEEC_ITEM_NOT_FOUND: u32 = 0xffff_0008;
+/// TEEC_ERROR_ACCESS_DENIED.
+const TEEC_ACCESS_DENIED: u32 = 0xffff_0001;
+/// TEEC_ERROR_SECURITY: OP-TEE refused the TA's signature.
+const TEEC_SECURITY: u32 = 0xffff_000f;
+
+/// Why opening a session with `uuid` failed, as specifically as the
+/// system lets us tell.
+pub(crate) fn open_failure(e: Error, uuid: &str) -> Failure {
+    let device = Path::new("/dev/tee0");
+    match e {
+        Error::Tee { code } if code == TEEC_ITEM_NOT_FOUND || code == TEEC_ACCESS_DENIED => {
+            if !device.exists() {
+                Failure::NoDevice
+            } else if std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(device)
+                .is_err()
+            {
+                Failure::DeviceAccess
+            } else {
+                Failure::NoTa {
+                    uuid: uuid.to_string(),
+                }
+            }
+        }
+        Error::Tee {
+            code: TEEC_SECURITY,
+        } => Failure::NoTa {
+            uuid: uuid.to_string(),
+        },
+        e => Failure::Host(e),
+    }
 }
 
 impl Failure {
@@ -49,8 +118,13 @@ impl Failure {
     /// The library error, if it is one.
     pub(crate) fn host(&self) -> Option<&Error> {
         match self {
-            Failure::Host(e) => Some(e),
-            Failure::File { .. } | Failure::Usage(_) => None,
+            Failure::Host(e) | Failure::NotAdmin { error: e, .. } => Some(e),
+            Failure::File { .. }
+            | Failure::Usage(_)
+            | Failure::NoTa { .. }
+            | Failure::NoDevice
+            | Failure::DeviceAccess
+            | Failure::PinMismatch => None,
         }
     }
 
@@ -70,12 +144,14 @@ impl Failure {
                 | Error::Encoding(_)
                 | Error::Key(_)
                 | Error::Random
-                | Error::Input
+                | Error::Input(_)
                 | Error::Record(_) => 5,
                 Error::Attestation(_) | Error::Tx(_) | Error::Log(_) => 6,
             },
-            Failure::File { .. } => 5,
+            Failure::NotAdmin { .. } => 1,
+            Failure::File { .. } | Failure::PinMismatch => 5,
             Failure::Usage(_) => 2,
+            Failure::NoTa { .. } | Failure::NoDevice | Failure::DeviceAccess => 3,
         }
     }
 }
@@ -97,6 +173,32 @@ impl fmt::Display for Failure {
                 path.display()
             ),
             Failure::Usage(why) => f.write_str(why),
+            Failure::NoTa { uuid } => write!(
+                f,
+                "TA {uuid} not found or not signed with a key this OP-TEE trusts \
+                 (is {uuid}.ta in /lib/optee_armtz/ and tee-supplicant running?)"
+            ),
+            Failure::NoDevice => f.write_str(
+                "no TEE driver: /dev/tee0 does not exist (is the optee kernel module loaded?)",
+            ),
+            Failure::DeviceAccess => f.write_str(
+                "cannot open /dev/tee0: this user is not allowed (add it to the device's \
+                 group, teeclnt on Debian)",
+            ),
+            Failure::NotAdmin {
+                error,
+                login: "public",
+            } => write!(
+                f,
+                "{error}; a public login may use ping and info only (use --login user)"
+            ),
+            Failure::NotAdmin { error, login } => write!(
+                f,
+                "{error}; admin commands need the identity this TA was built for ({}), \
+                 this session logged in as {login}",
+                admin_identity()
+            ),
+            Failure::PinMismatch => f.write_str("the two new PINs differ; nothing was sent"),
         }
     }
 }

@@ -4,8 +4,8 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
-use mfs_host::Error;
 use mfs_host::proto::pin::Pin;
+use mfs_host::{Error, InputError};
 use zeroize::Zeroizing;
 
 use crate::error::Failure;
@@ -23,6 +23,21 @@ pub(crate) fn read_pin(prompt: &str) -> Result<Pin, Error> {
         line
     });
     Pin::new(text.trim_end_matches(['\r', '\n'])).map_err(|_| Error::BadPin)
+}
+
+/// Reads a new PIN: on a terminal twice (the two must match), else one
+/// line of stdin.
+pub(crate) fn read_new_pin(prompt: &str) -> Result<Pin, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(read_pin(prompt)?);
+    }
+    let first = Zeroizing::new(rpassword::prompt_password(prompt).map_err(|_| Error::BadPin)?);
+    let again =
+        Zeroizing::new(rpassword::prompt_password("Repeat it: ").map_err(|_| Error::BadPin)?);
+    if *first != *again {
+        return Err(Failure::PinMismatch);
+    }
+    Ok(Pin::new(first.trim_end_matches(['\r', '\n'])).map_err(|_| Error::BadPin)?)
 }
 
 /// A text file (a PEM key, a JSON document), wiped from memory when dropped.
@@ -47,7 +62,7 @@ pub(crate) fn now_unix() -> Result<u64, Error> {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .map_err(|_| Error::Input)
+        .map_err(|_| Error::Input(InputError::Clock))
 }
 
 /// 16 random bytes.

@@ -117,7 +117,7 @@ pub(crate) fn verify(
     }
     if list {
         for e in &x.entries {
-            let kind = EventKind::from_name(&e.kind).ok_or(Error::Input)?;
+            let kind = EventKind::from_name(&e.kind).ok_or(Error::Log(LogError::Format))?;
             let what = match &e.details {
                 Some(d) => describe(kind, &parse_hex(d)?),
                 None => "(details withheld: only the admin reads them)".to_string(),

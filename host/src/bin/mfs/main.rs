@@ -3,15 +3,7 @@
 //! Human-readable output by default, `--json` for machines (one JSON
 //! object on stdout; on failure `{"error": ..., "status": ...}`).
 //!
-//! Exit codes: 0 success; 1 the TA refused (a status other than ok, e.g.
-//! a wrong PIN); 2 usage error; 3 the TEE could not be reached or refused
-//! the call (no driver, TA not installed, GP error); 4 protocol error
-//! (undecodable or inconsistent reply, unknown status, replies past the
-//! client's limits); 5 bad local input (PIN not 4–12
-//! digits, PAN, unreadable or unwritable file, bad key id, hex or PEM, an
-//! unusable key, RNG failure, a transaction record the TA would refuse);
-//! 6 a verification failed (an attestation, a
-//! signed transaction or an event log that does not check out).
+//! Exit codes: [`args::EXIT_CODES`] (printed at the end of `--help`).
 //!
 //! Modules: [`args`] (the command line), one per command group
 //! ([`system`], [`pin`], [`keys`], [`tx`], [`log`]), [`output`]
@@ -35,7 +27,7 @@ use clap::Parser;
 use mfs_host::{Client, TeecTransport};
 
 use crate::args::{Cli, Cmd, LogCmd, TxCmd};
-use crate::error::Failure;
+use crate::error::{Failure, open_failure};
 
 /// The client every TA command runs with.
 type Tee = Client<TeecTransport>;
@@ -67,7 +59,9 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         }
         _ => {}
     }
-    let mut client = Client::new(TeecTransport::open(&cli.uuid, cli.login)?);
+    let transport =
+        TeecTransport::open(&cli.uuid, cli.login).map_err(|e| open_failure(e, &cli.uuid))?;
+    let mut client = Client::new(transport);
     let json = cli.json;
     match &cli.command {
         Cmd::Info => system::info(&mut client, json),
@@ -92,9 +86,45 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     }
 }
 
+/// A command line clap refused: its own output (help and version too),
+/// or with `--json` one JSON object; exit code 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let json = std::env::args_os().any(|a| a == "--json");
+    if !json || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or_default();
+    let message = first.strip_prefix("error: ").unwrap_or(first);
+    println!(
+        "{}",
+        serde_json::json!({ "error": message, "usage": true, "status": null, "detail": null })
+    );
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(&cli) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    let result = run(&cli).map_err(|e| match e {
+        Failure::Host(
+            error @ mfs_host::Error::Status {
+                status: mfs_host::proto::Status::AccessDenied,
+                ..
+            },
+        ) => Failure::NotAdmin {
+            error,
+            login: match cli.login {
+                mfs_host::LoginMethod::Public => "public",
+                mfs_host::LoginMethod::User => "user",
+            },
+        },
+        e => e,
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             output::print_failure(cli.json, &e);

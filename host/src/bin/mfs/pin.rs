@@ -6,7 +6,7 @@ use mfs_host::issuer::IssuerKey;
 use crate::Tee;
 use crate::args::PinCmd;
 use crate::error::Failure;
-use crate::io::{read_pin, read_text};
+use crate::io::{read_new_pin, read_pin, read_text};
 use crate::output::print_pin_status;
 
 /// Runs one `mfs pin` command.
@@ -14,7 +14,7 @@ pub(crate) fn run(client: &mut Tee, json: bool, cmd: &PinCmd) -> Result<(), Fail
     match cmd {
         PinCmd::Status => print_pin_status(json, "", &client.pin_status()?),
         PinCmd::Set(p) => {
-            let new = read_pin("New PIN: ")?;
+            let new = read_new_pin("New PIN: ")?;
             print_pin_status(json, "PIN set", &client.pin_set(&new, p.pan.as_deref())?);
         }
         PinCmd::Verify { pan, key } => {
@@ -32,13 +32,13 @@ pub(crate) fn run(client: &mut Tee, json: bool, cmd: &PinCmd) -> Result<(), Fail
         }
         PinCmd::Change(p) => {
             let old = read_pin("Current PIN: ")?;
-            let new = read_pin("New PIN: ")?;
+            let new = read_new_pin("New PIN: ")?;
             let s = client.pin_change(&old, &new, p.pan.as_deref())?;
             print_pin_status(json, "PIN changed", &s);
         }
         PinCmd::Unblock { pan, issuer_key } => {
             let issuer = IssuerKey::from_pem(&read_text(issuer_key)?)?;
-            let new = read_pin("New PIN: ")?;
+            let new = read_new_pin("New PIN: ")?;
             let s = client.pin_unblock(&new, pan.pan.as_deref(), |m| Ok(issuer.sign(m)))?;
             print_pin_status(json, "PIN unblocked", &s);
         }

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use mfs_host::Error;
 use mfs_host::issuer::public_key_from_pem;
 use serde_json::json;
 
@@ -66,7 +65,9 @@ pub(crate) fn provision(
 /// `mfs wipe --yes`.
 pub(crate) fn wipe(client: &mut Tee, json: bool, yes: bool) -> Result<(), Failure> {
     if !yes {
-        return Err(Error::Input.into());
+        return Err(Failure::Usage(
+            "wipe destroys every key, every PIN and the policy, irreversibly: add --yes to confirm",
+        ));
     }
     let r = client.wipe()?;
     if json {

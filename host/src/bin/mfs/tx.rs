@@ -4,10 +4,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use mfs_host::Error;
 use mfs_host::keys::{EcPublicKey, parse_hex};
 use mfs_host::proto::{Hex, TxRecord, TxSignReply};
 use mfs_host::tx::{InvalidRecord, TxError, canonical_display, verify_series};
+use mfs_host::{Error, InputError};
 use serde_json::json;
 
 use crate::Tee;
@@ -32,7 +32,7 @@ pub(crate) fn run(client: &mut Tee, json: bool, cmd: &TxCmd) -> Result<(), Failu
         out_signature,
     } = cmd
     else {
-        return Err(Error::Input.into());
+        return Err(Failure::Usage("not a tx sign command"));
     };
     let text = match display {
         Some(d) => d.clone(),
@@ -56,7 +56,7 @@ pub(crate) fn run(client: &mut Tee, json: bool, cmd: &TxCmd) -> Result<(), Failu
             .to_string()
             .as_str()
             .try_into()
-            .map_err(|_| Error::Input)?,
+            .map_err(|_| Error::Input(InputError::ChallengeTooLong))?,
         time: match time {
             Some(t) => *t,
             None => now_unix()?,
@@ -88,7 +88,7 @@ pub(crate) fn run(client: &mut Tee, json: bool, cmd: &TxCmd) -> Result<(), Failu
 /// name, on standard error (so also with `--json`) before the PIN is
 /// asked; returns the PIN prompt, which names the text. If the text
 /// cannot be shown, no PIN is asked and nothing is signed.
-fn show_for_consent(r: &TxRecord) -> Result<String, Error> {
+fn show_for_consent(r: &TxRecord) -> Result<String, Failure> {
     let amount = r.amount_text().map_or(String::new(), |a| a.to_string());
     let mut text = String::from("The TA will sign this text, as shown to you:\n");
     for line in r.display.lines() {
@@ -101,7 +101,7 @@ fn show_for_consent(r: &TxRecord) -> Result<String, Error> {
     let mut err = std::io::stderr().lock();
     err.write_all(text.as_bytes())
         .and_then(|()| err.flush())
-        .map_err(|_| Error::Input)?;
+        .map_err(|e| Failure::write(Path::new("standard error"), &e))?;
     Ok(if r.display.contains('\n') {
         "PIN to confirm the text above: ".to_string()
     } else {
@@ -120,7 +120,9 @@ pub(crate) fn verify(
 ) -> Result<(), Failure> {
     let trusted = EcPublicKey::from_pem(&read_text(key)?)?;
     if !challenges.is_empty() && challenges.len() != files.len() {
-        return Err(Error::Input.into());
+        return Err(Failure::Usage(
+            "give --challenge once per file, in the files' order, or not at all",
+        ));
     }
     let mut series = Vec::new();
     for f in files {
