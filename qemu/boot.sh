@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boot OP-TEE on QEMU virt (cortex-a57, GICv3, secure=on) with our initramfs.
 #
-#   qemu/boot.sh [--mode demo|test|bench|stack|shell] [--phase N] [--disk IMG]
+#   qemu/boot.sh [--mode demo|test|bench|stack|shell|exec] [--exec CMD] [--phase N] [--disk IMG]
 #                [--timeout SECONDS] [--console-log FILE]
 #
 # --disk attaches an ext4 image (created if missing) that keeps OP-TEE's
@@ -12,10 +12,11 @@ set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
 QOUT="$OUT/qemu"
-mode=shell phase=1 disk="" timeout=300 console_log=""
+mode=shell phase=1 disk="" timeout=300 console_log="" exec_b64=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --mode) mode=$2; shift 2 ;;
+        --exec) exec_b64=$(printf '%s' "$2" | base64 -w0); shift 2 ;;
         --phase) phase=$2; shift 2 ;;
         --disk) disk=$2; shift 2 ;;
         --timeout) timeout=$2; shift 2 ;;
@@ -23,7 +24,8 @@ while [ $# -gt 0 ]; do
         *) die "unknown option $1" ;;
     esac
 done
-case "$mode" in demo|test|bench|stack|shell) ;; *) die "bad --mode $mode" ;; esac
+case "$mode" in demo|test|bench|stack|shell|exec) ;; *) die "bad --mode $mode" ;; esac
+[ "$mode" != exec ] || [ -n "$exec_b64" ] || die "--mode exec needs --exec CMD"
 for f in qemu_fw.bios uboot-env.img Image initramfs.cpio.gz; do
     [ -f "$QOUT/$f" ] || die "missing $QOUT/$f: run scripts/build first"
 done
@@ -32,7 +34,7 @@ args=(-machine virt,secure=on,gic-version=3,virtualization=off -cpu cortex-a57
       -smp 1 -m 1024 -bios "$QOUT/qemu_fw.bios"
       -drive "if=pflash,unit=1,format=raw,file=$QOUT/uboot-env.img,readonly=on"
       -kernel "$QOUT/Image" -initrd "$QOUT/initramfs.cpio.gz"
-      -append "console=ttyAMA0,115200 quiet panic=-1 mfs.mode=$mode mfs.phase=$phase"
+      -append "console=ttyAMA0,115200 quiet panic=-1 mfs.mode=$mode mfs.phase=$phase${exec_b64:+ mfs.exec=$exec_b64}"
       -display none -monitor none -no-reboot -nic none)
 if [ -n "$disk" ]; then
     if [ ! -f "$disk" ]; then

@@ -11,17 +11,47 @@ OUT="${MFS_OUT:-$MFS_ROOT/out}"
 CACHE="${MFS_CACHE:-$OUT/cache}"
 export MFS_ROOT OUT CACHE
 
+# Settings saved by the last scripts/build in this output directory
+# (out/build-settings): each applies unless the environment sets it, so
+# scripts/run, scripts/test and later builds use the same TA UUID, dev
+# kit, key and admin identity.
+SETTINGS_VARS=(TA_DEV_KIT_DIR MFS_TA_SIGN_KEY MFS_TA_UUID MFS_ADMIN_LOGIN MFS_ADMIN_UUID
+    OPTEE_CLIENT_EXPORT MFS_TA_STACK_KIB MFS_TA_HEAP_KIB)
+if [ -f "$OUT/build-settings" ]; then
+    while IFS='=' read -r _k _v; do
+        case " ${SETTINGS_VARS[*]} " in *" $_k "*) ;; *) continue ;; esac
+        [ -n "${!_k:-}" ] || export "$_k=$_v"
+    done < "$OUT/build-settings"
+fi
+
 # Default TA UUID from proto/ta-uuid.txt (the one place it is written; the
 # proto crate and ta/build.rs read the same file); an OEM passes its own
 # with MFS_TA_UUID (also read by the proto crate at build time so the TA
 # and the client agree).
-MFS_TA_UUID="${MFS_TA_UUID:-$(tr -d '[:space:]' < "$MFS_ROOT/proto/ta-uuid.txt")}"
+MFS_DEFAULT_TA_UUID=$(tr -d '[:space:]' < "$MFS_ROOT/proto/ta-uuid.txt")
+MFS_TA_UUID="${MFS_TA_UUID:-$MFS_DEFAULT_TA_UUID}"
 export MFS_TA_UUID
 
 _mfs_t0=${MFS_T0:-$(date +%s)}
 export MFS_T0=$_mfs_t0
 log() { printf '[%4ss] %s\n' "$(( $(date +%s) - _mfs_t0 ))" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Runs a long, quiet command (a cargo build) with a progress line every
+# 30 s, so that a first build is never silent for minutes:
+#   with_progress "building the TA" cargo build ...
+with_progress() {
+    local what=$1 pid t=0 rc=0; shift
+    "$@" &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 1
+        t=$((t + 1))
+        [ $((t % 30)) -eq 0 ] && kill -0 "$pid" 2>/dev/null && log "… still $what (${t}s; a first build takes minutes)"
+    done
+    wait "$pid" || rc=$?
+    return "$rc"
+}
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -9,6 +9,9 @@
 //! - `MFS_ADMIN_LOGIN` / `MFS_ADMIN_UUID` (optional): the one client
 //!   identity allowed to use admin commands (`user` or `group`, and the
 //!   identity UUID the REE kernel reports); default: the root user.
+//! - `MFS_TA_STACK_KIB` / `MFS_TA_HEAP_KIB` (optional): TA stack and heap
+//!   in KiB; default and minimum 64 / 256 (the tested sizes), at most
+//!   1024 / 16384.
 use std::{env, fs, path::PathBuf};
 
 use optee_utee_build::TaConfig;
@@ -37,8 +40,28 @@ fn parse_uuid(s: &str) -> Option<[u8; 16]> {
     Some(out)
 }
 
+/// A size in KiB from the environment: `min` (the tested value, the
+/// default) up to `max`. Less than the tested stack or heap is refused:
+/// the worst-case stack measured (`scripts/stack`) and the session and
+/// cache limits assume them.
+fn kib(var: &str, min: u32, max: u32) -> Result<u32, BoxError> {
+    match env::var(var) {
+        Err(_) => Ok(min),
+        Ok(v) => match v.parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(format!("{var} must be a number of KiB in {min}..={max}, not '{v}'").into()),
+        },
+    }
+}
+
 fn main() -> Result<(), BoxError> {
-    for v in ["MFS_TA_UUID", "MFS_ADMIN_LOGIN", "MFS_ADMIN_UUID"] {
+    for v in [
+        "MFS_TA_UUID",
+        "MFS_ADMIN_LOGIN",
+        "MFS_ADMIN_UUID",
+        "MFS_TA_STACK_KIB",
+        "MFS_TA_HEAP_KIB",
+    ] {
         println!("cargo:rerun-if-env-changed={v}");
     }
     let uuid = env::var("MFS_TA_UUID").unwrap_or_else(|_| DEFAULT_UUID.to_string());
@@ -86,8 +109,8 @@ fn main() -> Result<(), BoxError> {
         .map_err(|e| format!("TA config: {e:?}"))?
         .ta_flags(TA_FLAG_SINGLE_INSTANCE | TA_FLAG_MULTI_SESSION | TA_FLAG_INSTANCE_KEEP_ALIVE)
         // P-256 and AES-GCM need far more than the 2 KiB / 32 KiB defaults.
-        .ta_stack_size(64 * 1024)
-        .ta_data_size(256 * 1024);
+        .ta_stack_size(kib("MFS_TA_STACK_KIB", 64, 1024)? * 1024)
+        .ta_data_size(kib("MFS_TA_HEAP_KIB", 256, 16 * 1024)? * 1024);
     optee_utee_build::build(config).map_err(|e| format!("optee-utee-build: {e:?}"))?;
     Ok(())
 }
