@@ -43,12 +43,16 @@ done
 
 install -m 0755 "$MFS_ROOT/qemu/init" "$STAGE/init"
 install -m 0444 "$ta" "$STAGE/usr/lib/optee_armtz/$MFS_TA_UUID.ta"
+# The test image's second TA (admin by group login), when built.
+group_ta="$OUT/ta/$(tr -d '[:space:]' < "$MFS_ROOT/tests/guest/group-admin-ta-uuid").ta"
+[ ! -f "$group_ta" ] || install -m 0444 "$group_ta" "$STAGE/usr/lib/optee_armtz/"
 install -m 0755 "$OUT/bin/mfs" "$OUT/bin/mfs-e2e" "$OUT/bin/mfs-pay" "$STAGE/usr/bin/"
 [ -f "$OUT/lib/libmfs.so.0" ] || die "missing $OUT/lib/libmfs.so.0: build the host first (scripts/build)"
 install -m 0755 "$OUT/lib/libmfs.so.0" "$STAGE/usr/lib/"
 mkdir -p "$STAGE/usr/share/mfs/tests"
 install -m 0644 "$MFS_ROOT/scripts/demo.sh" "$STAGE/usr/share/mfs/demo.sh"
-install -m 0644 "$MFS_ROOT"/tests/guest/*.sh "$MFS_ROOT"/tests/guest/*.pem "$STAGE/usr/share/mfs/tests/"
+install -m 0644 "$MFS_ROOT"/tests/guest/*.sh "$MFS_ROOT"/tests/guest/*.pem \
+    "$MFS_ROOT/tests/guest/group-admin-ta-uuid" "$STAGE/usr/share/mfs/tests/"
 echo "$MFS_TA_UUID" > "$STAGE/usr/share/mfs/ta-uuid"
 
 (cd "$STAGE" && find . -print0 | LC_ALL=C sort -z \

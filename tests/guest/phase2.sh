@@ -141,3 +141,8 @@ mkdir -p /tmp/cpay && chmod 0777 /tmp/cpay
 expect p2_c_example_pays 0 as_app 1003 mfs-pay pay /tmp/cpay
 for f in pay.pem tx.bin tx.sig; do [ -s /tmp/cpay/$f ] && artifact c-$f /tmp/cpay/$f; done
 expect p2_c_example_group_login 0 as_app 1003 mfs-pay group 990
+# A TA built with MFS_ADMIN_LOGIN=group for the TEE client group (the test
+# image's second TA, scripts/build): the group login is its admin, the
+# user login of the same process is not.
+GA=$(cat /usr/share/mfs/tests/group-admin-ta-uuid)
+expect p2_c_group_login_is_admin_of_group_admin_ta 0 as_app 1003 mfs-pay group-admin 990 "$GA"

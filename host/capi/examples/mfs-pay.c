@@ -7,6 +7,10 @@
  *                        relying party (OpenSSL) to check
  *   mfs-pay group GID    a group-login session: the TA sees the group
  *                        identity and grants it ping/info only
+ *   mfs-pay group-admin GID UUID
+ *                        against a TA built with MFS_ADMIN_LOGIN=group for
+ *                        GID: the group login is the admin (wipe works),
+ *                        the process's user login is not
  *
  * Run inside OP-TEE (the QEMU suite runs it as a payment app of its own,
  * i.e. its own Linux user, against a provisioned TA). Exits 0 when every
@@ -168,12 +172,51 @@ static int group(mfs_client *c, unsigned gid) {
     return 0;
 }
 
+/* Against the group-admin TA `uuid`: the group login administers it. */
+static int group_admin(const char *uuid, unsigned gid) {
+    mfs_client *g = NULL, *u = NULL;
+    STEP("open (group login)", mfs_open(uuid, MFS_LOGIN_GROUP, gid, &g, &err));
+    mfs_ta_info info;
+    STEP("info (group login)", mfs_info(g, &info, &err));
+    int rc = 0;
+    if (!info.admin) {
+        fprintf(stderr, "mfs-pay: the group login is not the admin of %s\n", uuid);
+        rc = 1;
+    } else {
+        printf("mfs-pay: group %u is the admin of %s: ok\n", gid, uuid);
+    }
+    uint32_t destroyed = 0;
+    if (rc == 0 && mfs_wipe(g, &destroyed, &err) != MFS_OK) {
+        fprintf(stderr, "mfs-pay: wipe as the group admin: %s\n", err.message);
+        rc = 1;
+    }
+    if (rc == 0 && mfs_open(uuid, MFS_LOGIN_USER, 0, &u, &err) == MFS_OK) {
+        if (mfs_wipe(u, &destroyed, &err) == MFS_ERR_STATUS &&
+            err.ta_status == MFS_STATUS_ACCESS_DENIED) {
+            printf("mfs-pay: a user login may not wipe it: ok\n");
+        } else {
+            fprintf(stderr, "mfs-pay: a user login wiped the group-admin TA\n");
+            rc = 1;
+        }
+    } else if (rc == 0) {
+        fprintf(stderr, "mfs-pay: open (user login): %s\n", err.message);
+        rc = 1;
+    }
+    mfs_close(u);
+    mfs_close(g);
+    return rc;
+}
+
 int main(int argc, char **argv) {
-    if (argc != 3 || (strcmp(argv[1], "pay") && strcmp(argv[1], "group"))) {
-        fprintf(stderr, "usage: mfs-pay pay OUTDIR | mfs-pay group GID\n");
+    const char *mode = argc > 1 ? argv[1] : "";
+    if (!strcmp(mode, "group-admin") && argc == 4)
+        return group_admin(argv[3], (unsigned)strtoul(argv[2], NULL, 10));
+    if (argc != 3 || (strcmp(mode, "pay") && strcmp(mode, "group"))) {
+        fprintf(stderr,
+                "usage: mfs-pay pay OUTDIR | mfs-pay group GID | mfs-pay group-admin GID UUID\n");
         return 2;
     }
-    int is_group = strcmp(argv[1], "group") == 0;
+    int is_group = strcmp(mode, "group") == 0;
     unsigned gid = is_group ? (unsigned)strtoul(argv[2], NULL, 10) : 0;
     printf("mfs-pay: libmfs %s\n", mfs_version());
     mfs_client *c = NULL;
