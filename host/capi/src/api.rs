@@ -1052,9 +1052,7 @@ pub unsafe extern "C" fn mfs_tx_verify(
         (
             edge::text(json),
             edge::bytes(trusted_key, trusted_key_len),
-            (!challenge.is_null())
-                .then(|| edge::bytes(challenge, challenge_len))
-                .flatten(),
+            edge::optional_bytes(challenge, challenge_len),
             Out::new(out),
             Out::new(err),
         )
@@ -1117,12 +1115,8 @@ pub unsafe extern "C" fn mfs_attestation_verify(
         (
             edge::text(json),
             edge::bytes(challenge, challenge_len),
-            (!expected_key.is_null())
-                .then(|| edge::bytes(expected_key, expected_key_len))
-                .flatten(),
-            (!pinned_key.is_null())
-                .then(|| edge::bytes(pinned_key, pinned_key_len))
-                .flatten(),
+            edge::optional_bytes(expected_key, expected_key_len),
+            edge::optional_bytes(pinned_key, pinned_key_len),
             Out::new(err),
         )
     };
@@ -1212,9 +1206,7 @@ pub unsafe extern "C" fn mfs_log_verify(
         (
             edge::text(json),
             edge::bytes(trusted_key, trusted_key_len),
-            (!challenge.is_null())
-                .then(|| edge::bytes(challenge, challenge_len))
-                .flatten(),
+            edge::optional_bytes(challenge, challenge_len),
             Out::new(out),
             Out::new(err),
         )

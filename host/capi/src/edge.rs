@@ -67,6 +67,19 @@ pub(crate) unsafe fn bytes<'a>(p: *const u8, len: usize) -> Option<&'a [u8]> {
     Some(unsafe { core::slice::from_raw_parts(p, len) })
 }
 
+/// `len` bytes at `p`, or `None` for NULL whatever `len` (an optional
+/// input such as a challenge not to check).
+///
+/// # Safety
+/// As [`bytes`].
+pub(crate) unsafe fn optional_bytes<'a>(p: *const u8, len: usize) -> Option<&'a [u8]> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: per this function's contract.
+    unsafe { bytes(p, len) }
+}
+
 /// `len` writable bytes at `p`; `None` for NULL (empty when `len` is 0).
 ///
 /// # Safety
