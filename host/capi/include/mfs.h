@@ -10,11 +10,13 @@
  * - Pointer arguments are NULL or valid for their documented use for the
  *   duration of the call; a required pointer that is NULL is
  *   MFS_ERR_ARGUMENT. Text is NUL-terminated UTF-8.
- * - Output buffers come with their capacity; `*len` reports the bytes
- *   written (text: without the NUL written after them) and, when a
- *   buffer is too small, the size needed (MFS_ERR_BUFFER_TOO_SMALL,
- *   mfs_error.needed). Commands that change state check buffers before
- *   anything is sent: nothing is lost to a small buffer.
+ * - Output buffers come with their capacity and a required `size_t *len`:
+ *   on success the bytes written (text: without the NUL written after
+ *   them); on MFS_ERR_BUFFER_TOO_SMALL the capacity that suffices (NUL
+ *   included), the same as mfs_error.needed. Commands that change state
+ *   check the buffer and `len` before anything is sent: nothing is lost to
+ *   a small buffer or a missing `len`.
+ * - A length over PTRDIFF_MAX is refused like a NULL pointer.
  * - PINs are ASCII digits in a writable caller buffer that the library
  *   overwrites with zeros before it returns, on every path.
  * - Threads: a handle (mfs_client) must not be used by two threads at
@@ -316,6 +318,9 @@ typedef struct mfs_pin_state {
 // `MFS_SIGNATURE_MAX`), its length to `*sig_len`, and return 0; any
 // other return value aborts the unblock. In a deployment the issuer's
 // server signs; the message is the PIN session's one-time challenge.
+// The callback must not call libmfs with the handle being unblocked (in
+// particular must not close it): the call is still using it. Other
+// handles may be used.
 typedef int (*mfs_issuer_sign_fn)(void *ctx,
                                   const uint8_t *msg,
                                   size_t msg_len,
@@ -335,8 +340,10 @@ typedef struct mfs_key_policy {
   uint32_t max_uses;
   // Last UNIX second the key may be used (REE clock); 0: no expiry.
   uint64_t not_after;
-  // Whether `mfs_key_export` may wrap it for backup.
-  bool exportable;
+  // Whether `mfs_key_export` may wrap it for backup: 0 no, any other
+  // value yes (written as 0 or 1). A byte, not a C `bool`, so that any
+  // byte a caller stores is a defined value.
+  uint8_t exportable;
 } mfs_key_policy;
 
 // A key as the TA describes it.
@@ -590,7 +597,8 @@ enum mfs_rc mfs_key_info(struct mfs_client *client,
 
 // The public key of `id` as `MFS_KEY_FORMAT_SEC1` (65 bytes),
 // `MFS_KEY_FORMAT_DER` (SPKI) or `MFS_KEY_FORMAT_PEM` (text, NUL
-// written, `*len` without it). `*len` is set also when `buf` is too small.
+// written, `*len` without it). When `buf` is too small `*len` is the size
+// needed.
 //
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid; `buf` valid for `cap` bytes.
@@ -725,7 +733,7 @@ enum mfs_rc mfs_attestation_verify(const char *json,
 // Exports the event log: a head the TA signs over `challenge` (at most
 // 64 bytes) and every retained entry (details only for the admin), as
 // the JSON document `mfs log export` writes. Read-only: when `json` is
-// too small, `MFS_ERR_BUFFER_TOO_SMALL` with the size in `*len` + 1 and
+// too small, `MFS_ERR_BUFFER_TOO_SMALL` with the size needed in `*len` and
 // `mfs_error.needed`; call again with a larger buffer.
 //
 // # Safety

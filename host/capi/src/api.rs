@@ -38,6 +38,9 @@ pub const MFS_KEY_FORMAT_PEM: u32 = 2;
 /// `MFS_SIGNATURE_MAX`), its length to `*sig_len`, and return 0; any
 /// other return value aborts the unblock. In a deployment the issuer's
 /// server signs; the message is the PIN session's one-time challenge.
+/// The callback must not call libmfs with the handle being unblocked (in
+/// particular must not close it): the call is still using it. Other
+/// handles may be used.
 #[allow(non_camel_case_types)]
 pub type mfs_issuer_sign_fn = Option<
     unsafe extern "C" fn(
@@ -79,51 +82,65 @@ fn take_pin(buf: Option<&mut [u8]>, what: &'static str) -> Result<Pin, Fail> {
     pin
 }
 
-/// Copies `data` to the caller's buffer, `*len` = its length (set also
-/// when the buffer is too small, to the size needed).
+/// The caller's `*len`, required before anything is sent: a command that
+/// changes state must be able to report its result.
+fn length<'a>(len: Option<Out<'a, usize>>) -> Result<Out<'a, usize>, Fail> {
+    required(len, "len: NULL")
+}
+
+/// Copies `data` to the caller's buffer. `*len`: the bytes written, or
+/// when the buffer is too small the size needed (also in the error).
 fn put_bytes(
     buf: Option<&mut [u8]>,
-    len: Option<Out<'_, usize>>,
+    len: &mut Out<'_, usize>,
     data: &[u8],
     what: &'static str,
 ) -> Result<(), Fail> {
-    let mut len = required(len, "len: NULL")?;
-    len.set(data.len());
-    let buf = required(buf, "buffer: NULL")?;
-    let dst = buf
-        .get_mut(..data.len())
-        .ok_or(Fail::Buffer(data.len(), what))?;
+    let buf = required(buf, "buffer: NULL or impossibly long")?;
+    let Some(dst) = buf.get_mut(..data.len()) else {
+        len.set(data.len());
+        return Err(Fail::Buffer(data.len(), what));
+    };
     dst.copy_from_slice(data);
+    len.set(data.len());
     Ok(())
 }
 
-/// As [`put_bytes`] for text: a NUL follows, `*len` excludes it, and the
-/// size needed includes it.
+/// As [`put_bytes`] for text: a NUL follows; `*len` is the text's length
+/// without it, or when the buffer is too small the size needed with it.
 fn put_text(
     buf: Option<&mut [u8]>,
-    len: Option<Out<'_, usize>>,
+    len: &mut Out<'_, usize>,
     text: &str,
     what: &'static str,
 ) -> Result<(), Fail> {
-    let mut len = required(len, "len: NULL")?;
-    len.set(text.len());
-    let buf = required(buf, "buffer: NULL")?;
-    let dst = buf
-        .get_mut(..=text.len())
-        .ok_or(Fail::Buffer(text.len() + 1, what))?;
+    let buf = required(buf, "buffer: NULL or impossibly long")?;
+    let Some(dst) = buf.get_mut(..=text.len()) else {
+        len.set(text.len() + 1);
+        return Err(Fail::Buffer(text.len() + 1, what));
+    };
     let (body, nul) = dst.split_at_mut(text.len());
     body.copy_from_slice(text.as_bytes());
     nul.fill(0);
+    len.set(text.len());
     Ok(())
 }
 
 /// A buffer a state-changing command will fill: refused before anything
-/// is sent when it cannot hold the largest answer.
-fn room(buf: &Option<&mut [u8]>, max: usize, what: &'static str) -> Result<(), Fail> {
+/// is sent when it cannot hold the largest answer (`*len` = that size).
+fn room(
+    buf: &Option<&mut [u8]>,
+    len: &mut Out<'_, usize>,
+    max: usize,
+    what: &'static str,
+) -> Result<(), Fail> {
     match buf {
         Some(b) if b.len() >= max => Ok(()),
-        Some(_) => Err(Fail::Buffer(max, what)),
-        None => Err(Fail::Argument("buffer: NULL")),
+        Some(_) => {
+            len.set(max);
+            Err(Fail::Buffer(max, what))
+        }
+        None => Err(Fail::Argument("buffer: NULL or impossibly long")),
     }
 }
 
@@ -488,20 +505,24 @@ pub unsafe extern "C" fn mfs_pin_change(
     out: *mut mfs_pin_state,
     err: *mut mfs_error,
 ) -> mfs_rc {
-    // SAFETY: mfs.h's contract: each pointer is NULL or valid for its use
-    // (the two PIN buffers do not overlap).
-    let (c, old, new, pan, out, err) = unsafe {
+    // SAFETY: mfs.h's contract: each pointer is NULL or valid for its use.
+    let (c, old, pan, out, err) = unsafe {
         (
             edge::get_mut(client),
             edge::bytes_mut(old_pin, old_pin_len),
-            edge::bytes_mut(new_pin, new_pin_len),
             edge::text(pan),
             Out::new(out),
             Out::new(err),
         )
     };
-    let old = take_pin(old, "old_pin: NULL");
-    let new = take_pin(new, "new_pin: NULL");
+    // The old PIN is taken (and wiped) before the new one's buffer is
+    // borrowed: the same buffer passed twice is never borrowed twice.
+    let old = take_pin(old, "old_pin: NULL or impossibly long");
+    // SAFETY: as above; `old`'s borrow has ended.
+    let new = take_pin(
+        unsafe { edge::bytes_mut(new_pin, new_pin_len) },
+        "new_pin: NULL or impossibly long",
+    );
     finish(
         err,
         (|| {
@@ -698,7 +719,8 @@ pub unsafe extern "C" fn mfs_key_info(
 
 /// The public key of `id` as `MFS_KEY_FORMAT_SEC1` (65 bytes),
 /// `MFS_KEY_FORMAT_DER` (SPKI) or `MFS_KEY_FORMAT_PEM` (text, NUL
-/// written, `*len` without it). `*len` is set also when `buf` is too small.
+/// written, `*len` without it). When `buf` is too small `*len` is the size
+/// needed.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid; `buf` valid for `cap` bytes.
@@ -726,15 +748,16 @@ pub unsafe extern "C" fn mfs_key_public(
         err,
         (|| {
             let c = live(c)?;
+            let mut len = length(len)?;
             let key = c
                 .client
                 .key_public(need_utf8(id, "id: NULL or not UTF-8")?)?;
             match format {
-                MFS_KEY_FORMAT_SEC1 => put_bytes(buf, len, &key.sec1(), "buffer"),
+                MFS_KEY_FORMAT_SEC1 => put_bytes(buf, &mut len, &key.sec1(), "buffer"),
                 MFS_KEY_FORMAT_DER => {
-                    put_bytes(buf, len, &key.encode(PublicKeyFormat::Der)?, "buffer")
+                    put_bytes(buf, &mut len, &key.encode(PublicKeyFormat::Der)?, "buffer")
                 }
-                MFS_KEY_FORMAT_PEM => put_text(buf, len, &key.pem()?, "buffer"),
+                MFS_KEY_FORMAT_PEM => put_text(buf, &mut len, &key.pem()?, "buffer"),
                 _ => Err(Fail::Argument("format: not an MFS_KEY_FORMAT_* value")),
             }
         })(),
@@ -800,12 +823,14 @@ pub unsafe extern "C" fn mfs_key_sign(
             let c = live(c)?;
             let id = need_utf8(id, "id: NULL or not UTF-8")?;
             let msg = required(msg, "msg: NULL")?;
-            room(&sig, MFS_SIGNATURE_MAX, "sig")?;
+            let mut sig_len = required(sig_len, "sig_len: NULL")?;
+            room(&sig, &mut sig_len, MFS_SIGNATURE_MAX, "sig")?;
             let (der, n) = c.client.key_sign(id, msg)?;
+            put_bytes(sig, &mut sig_len, &der, "sig")?;
             if let Some(mut u) = uses {
                 u.set(n);
             }
-            put_bytes(sig, sig_len, &der, "sig")
+            Ok(())
         })(),
     )
 }
@@ -850,9 +875,10 @@ pub unsafe extern "C" fn mfs_key_attest(
             let id = need_utf8(id, "id: NULL or not UTF-8")?;
             let challenge = required(challenge, "challenge: NULL")?;
             let attest_key = utf8(attest_key, "attest_key: not UTF-8")?;
-            room(&buf, MFS_DOCUMENT_MAX, "json")?;
+            let mut len = length(len)?;
+            room(&buf, &mut len, MFS_DOCUMENT_MAX, "json")?;
             let r = c.client.key_attest(id, challenge, attest_key)?;
-            put_text(buf, len, &to_json(&r)?, "json")
+            put_text(buf, &mut len, &to_json(&r)?, "json")
         })(),
     )
 }
@@ -886,9 +912,10 @@ pub unsafe extern "C" fn mfs_key_export(
         (|| {
             let c = live(c)?;
             let id = need_utf8(id, "id: NULL or not UTF-8")?;
-            room(&blob, MFS_KEY_BLOB_MAX, "blob")?;
+            let mut len = length(len)?;
+            room(&blob, &mut len, MFS_KEY_BLOB_MAX, "blob")?;
             let sealed = c.client.key_export(id)?;
-            put_bytes(blob, len, &sealed, "blob")
+            put_bytes(blob, &mut len, &sealed, "blob")
         })(),
     )
 }
@@ -992,11 +1019,12 @@ pub unsafe extern "C" fn mfs_tx_sign(
             };
             let challenge = required(challenge, "tx.challenge: NULL")?;
             let record = record(amount, currency, payee, &display, challenge, time)?;
-            room(&buf, MFS_DOCUMENT_MAX, "json")?;
+            let mut len = length(len)?;
+            room(&buf, &mut len, MFS_DOCUMENT_MAX, "json")?;
             let r = c
                 .client
                 .tx_sign(id, &pin, utf8(pan, "pan: not UTF-8")?, &record)?;
-            put_text(buf, len, &to_json(&r)?, "json")
+            put_text(buf, &mut len, &to_json(&r)?, "json")
         })(),
     )
 }
@@ -1146,7 +1174,7 @@ pub unsafe extern "C" fn mfs_attestation_verify(
 /// Exports the event log: a head the TA signs over `challenge` (at most
 /// 64 bytes) and every retained entry (details only for the admin), as
 /// the JSON document `mfs log export` writes. Read-only: when `json` is
-/// too small, `MFS_ERR_BUFFER_TOO_SMALL` with the size in `*len` + 1 and
+/// too small, `MFS_ERR_BUFFER_TOO_SMALL` with the size needed in `*len` and
 /// `mfs_error.needed`; call again with a larger buffer.
 ///
 /// # Safety
@@ -1176,8 +1204,9 @@ pub unsafe extern "C" fn mfs_log_export(
         (|| {
             let c = live(c)?;
             let challenge = required(challenge, "challenge: NULL")?;
+            let mut len = length(len)?;
             let x = c.client.log_export(challenge)?;
-            put_text(buf, len, &to_json(&x)?, "json")
+            put_text(buf, &mut len, &to_json(&x)?, "json")
         })(),
     )
 }

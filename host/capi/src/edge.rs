@@ -51,8 +51,8 @@ impl<'a, T> Out<'a, T> {
     }
 }
 
-/// `len` bytes at `p`; `None` for NULL (an empty slice when `len` is 0,
-/// whatever `p`).
+/// `len` bytes at `p`; `None` for NULL or a length over `isize::MAX` (an
+/// empty slice when `len` is 0, whatever `p`).
 ///
 /// # Safety
 /// `p` is NULL or valid for reads of `len` bytes for `'a`.
@@ -60,7 +60,9 @@ pub(crate) unsafe fn bytes<'a>(p: *const u8, len: usize) -> Option<&'a [u8]> {
     if len == 0 {
         return Some(&[]);
     }
-    if p.is_null() {
+    // No object is larger than isize::MAX bytes: such a length is a
+    // caller's bug, refused rather than turned into a slice.
+    if p.is_null() || isize::try_from(len).is_err() {
         return None;
     }
     // SAFETY: per this function's contract; `p` is not NULL.
@@ -80,7 +82,8 @@ pub(crate) unsafe fn optional_bytes<'a>(p: *const u8, len: usize) -> Option<&'a 
     unsafe { bytes(p, len) }
 }
 
-/// `len` writable bytes at `p`; `None` for NULL (empty when `len` is 0).
+/// `len` writable bytes at `p`; `None` for NULL or a length over
+/// `isize::MAX` (empty when `len` is 0).
 ///
 /// # Safety
 /// `p` is NULL or valid for reads and writes of `len` bytes for `'a`,
@@ -89,7 +92,7 @@ pub(crate) unsafe fn bytes_mut<'a>(p: *mut u8, len: usize) -> Option<&'a mut [u8
     if len == 0 {
         return Some(&mut []);
     }
-    if p.is_null() {
+    if p.is_null() || isize::try_from(len).is_err() {
         return None;
     }
     // SAFETY: per this function's contract; `p` is not NULL.

@@ -51,8 +51,10 @@ pub struct mfs_key_policy {
     pub max_uses: u32,
     /// Last UNIX second the key may be used (REE clock); 0: no expiry.
     pub not_after: u64,
-    /// Whether `mfs_key_export` may wrap it for backup.
-    pub exportable: bool,
+    /// Whether `mfs_key_export` may wrap it for backup: 0 no, any other
+    /// value yes (written as 0 or 1). A byte, not a C `bool`, so that any
+    /// byte a caller stores is a defined value.
+    pub exportable: u8,
 }
 
 impl mfs_key_policy {
@@ -74,7 +76,7 @@ impl mfs_key_policy {
             pin_window_s: self.pin_window_s,
             max_uses: (self.max_uses != 0).then_some(self.max_uses),
             not_after: (self.not_after != 0).then_some(self.not_after),
-            exportable: self.exportable,
+            exportable: self.exportable != 0,
         })
     }
 
@@ -89,7 +91,7 @@ impl mfs_key_policy {
             pin_window_s: p.pin_window_s,
             max_uses: p.max_uses.unwrap_or(0),
             not_after: p.not_after.unwrap_or(0),
-            exportable: p.exportable,
+            exportable: u8::from(p.exportable),
         }
     }
 }

@@ -59,9 +59,11 @@ impl<T: Transport> Client<T> {
         pan: Option<&str>,
         id: &str,
     ) -> Result<PinStatusReply, Error> {
+        // The id is checked before the PIN session is opened.
+        let key = super::key_id(id)?;
         let ch = self.pin_session(pan)?;
         let mut req = ch.request(pin, block_random()?);
-        req.key = Some(super::key_id(id)?);
+        req.key = Some(key);
         self.call(Command::PinVerify, &req)
     }
 

@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -227,6 +228,10 @@ static void test_session(mfs_test_device *dev) {
            MFS_STATUS_PIN_NOT_SET);
     OK(mfs_pin_change(app, pin("1234"), 4, (uint8_t[]){'5', '6', '7', '8', '9'}, 5, NULL,
                       &st, &err));
+    /* the same buffer as old and new PIN: taken once, wiped, never aliased */
+    uint8_t same[4] = {'5', '6', '7', '8'};
+    RC(mfs_pin_change(app, same, 4, same, 4, NULL, &st, &err), MFS_ERR_BAD_PIN);
+    CHECK(all_zero(same, 4), "wiped");
     uint8_t old_pin[4] = {'1', '2', '3', '4'}, new_pin[6] = {'1', '1', '1', '1', '1', '1'};
     STATUS(mfs_pin_change(app, old_pin, 4, new_pin, 6, NULL, &st, &err),
            MFS_STATUS_PIN_INCORRECT);
@@ -248,12 +253,17 @@ static void test_session(mfs_test_device *dev) {
     OK(mfs_pin_verify(app, pin("2468"), 4, NULL, NULL, NULL, &err));
 
     /* keys */
-    mfs_key_policy sign = {MFS_PURPOSE_SIGN, MFS_PIN_NONE, 0, 0, 0, true};
+    mfs_key_policy sign = {MFS_PURPOSE_SIGN, MFS_PIN_NONE, 0, 0, 0, 1};
     mfs_key k;
     OK(mfs_key_generate(app, "wallet", &sign, &k, &err));
     CHECK(strlen(k.id) == 16 && strcmp(k.label, "wallet") == 0 && k.public_key[0] == 4,
           "key %s", k.id);
-    CHECK(k.policy.exportable && k.policy.purpose == MFS_PURPOSE_SIGN, "policy");
+    CHECK(k.policy.exportable == 1 && k.policy.purpose == MFS_PURPOSE_SIGN, "policy");
+    mfs_key_policy any_byte = sign;
+    any_byte.exportable = 2; /* any non-zero byte is "yes" */
+    OK(mfs_key_generate(app, "byte", &any_byte, &k, &err));
+    CHECK(k.policy.exportable == 1, "exportable read as a byte");
+    OK(mfs_key_delete(app, k.id, &err));
     mfs_key_policy bad = sign;
     bad.pin = 9;
     RC(mfs_key_generate(app, "x", &bad, &k, &err), MFS_ERR_ARGUMENT);
@@ -265,7 +275,7 @@ static void test_session(mfs_test_device *dev) {
     STATUS(mfs_key_generate(pub, "x", &sign, &k, &err), MFS_STATUS_ACCESS_DENIED);
     mfs_key wallet;
     OK(mfs_key_generate(app, "wallet", &sign, &wallet, &err));
-    mfs_key_policy attest = {MFS_PURPOSE_ATTEST, MFS_PIN_NONE, 0, 0, 0, false};
+    mfs_key_policy attest = {MFS_PURPOSE_ATTEST, MFS_PIN_NONE, 0, 0, 0, 0};
     mfs_key att;
     OK(mfs_key_generate(app, "attest", &attest, &att, &err));
 
@@ -291,7 +301,7 @@ static void test_session(mfs_test_device *dev) {
     CHECK(len == 65 && memcmp(buf, wallet.public_key, 65) == 0, "SEC1");
     RC(mfs_key_public(app, wallet.id, MFS_KEY_FORMAT_PEM, buf, 10, &len, &err),
        MFS_ERR_BUFFER_TOO_SMALL);
-    CHECK(err.needed == len + 1, "PEM needs its NUL: %zu %zu", err.needed, len);
+    CHECK(err.needed == len && len > 26, "PEM needs its NUL: %zu %zu", err.needed, len);
     OK(mfs_key_public(app, wallet.id, MFS_KEY_FORMAT_PEM, buf, sizeof buf, &len, &err));
     CHECK(strncmp((char *)buf, "-----BEGIN PUBLIC KEY-----", 26) == 0 && buf[len] == 0,
           "PEM");
@@ -306,14 +316,23 @@ static void test_session(mfs_test_device *dev) {
     size_t sig_len = 0;
     uint32_t uses = 0;
     /* a usage-limited key: a refused buffer costs no use */
-    mfs_key_policy limited = {MFS_PURPOSE_SIGN, MFS_PIN_NONE, 0, 3, 0, false};
+    mfs_key_policy limited = {MFS_PURPOSE_SIGN, MFS_PIN_NONE, 0, 3, 0, 0};
     mfs_key lim;
     OK(mfs_key_generate(app, "limited", &limited, &lim, &err));
     RC(mfs_key_sign(app, lim.id, msg, sizeof msg, sig, 8, &sig_len, &uses, &err),
        MFS_ERR_BUFFER_TOO_SMALL);
-    CHECK(err.needed == MFS_SIGNATURE_MAX, "needed %zu", err.needed);
+    CHECK(err.needed == MFS_SIGNATURE_MAX && sig_len == MFS_SIGNATURE_MAX, "needed %zu, len %zu",
+          err.needed, sig_len);
+    /* nor does a missing length (the signature could not be returned) */
+    uses = 77;
+    RC(mfs_key_sign(app, lim.id, msg, sizeof msg, sig, sizeof sig, NULL, &uses, &err),
+       MFS_ERR_ARGUMENT);
+    CHECK(uses == 77, "uses untouched on failure");
+    /* nor an impossible length */
+    RC(mfs_key_sign(app, lim.id, msg, sizeof msg, sig, SIZE_MAX, &sig_len, NULL, &err),
+       MFS_ERR_ARGUMENT);
     OK(mfs_key_info(app, lim.id, &again, &err));
-    CHECK(again.uses == 0, "a refused buffer used nothing: %u", again.uses);
+    CHECK(again.uses == 0, "refused buffers used nothing: %u", again.uses);
     OK(mfs_key_sign(app, lim.id, msg, sizeof msg, sig, sizeof sig, &sig_len, &uses, &err));
     CHECK(uses == 1, "uses %u", uses);
     OK(mfs_key_delete(app, lim.id, &err));
@@ -362,7 +381,7 @@ static void test_session(mfs_test_device *dev) {
     STATUS(mfs_key_import(app, blob, blob_len, NULL, &err), MFS_STATUS_BLOB_REJECTED);
 
     /* transactions */
-    mfs_key_policy per_use = {MFS_PURPOSE_SIGN, MFS_PIN_PER_USE, 0, 0, 0, false};
+    mfs_key_policy per_use = {MFS_PURPOSE_SIGN, MFS_PIN_PER_USE, 0, 0, 0, 0};
     mfs_key pay;
     OK(mfs_key_generate(app, "pay", &per_use, &pay, &err));
     const uint8_t txc[] = "server-challenge";
@@ -370,6 +389,10 @@ static void test_session(mfs_test_device *dev) {
     RC(mfs_tx_sign(app, pay.id, pin("2468"), 4, NULL, &tx, doc, 64, &len, &err),
        MFS_ERR_BUFFER_TOO_SMALL);
     CHECK(all_zero(pinbuf, sizeof pinbuf), "PIN wiped when the buffer is refused");
+    CHECK(len == MFS_DOCUMENT_MAX, "len says the size needed: %zu", len);
+    RC(mfs_tx_sign(app, pay.id, pin("2468"), 4, NULL, &tx, doc, sizeof doc, NULL, &err),
+       MFS_ERR_ARGUMENT);
+    CHECK(all_zero(pinbuf, sizeof pinbuf), "PIN wiped when len is NULL");
     STATUS(mfs_tx_sign(app, pay.id, pin("1111"), 4, NULL, &tx, doc, sizeof doc, &len, &err),
            MFS_STATUS_PIN_INCORRECT);
     OK(mfs_tx_sign(app, pay.id, pin("2468"), 4, NULL, &tx, doc, sizeof doc, &len, &err));
@@ -400,7 +423,7 @@ static void test_session(mfs_test_device *dev) {
     const uint8_t logc[] = {9, 9, 9};
     RC(mfs_log_export(root, logc, 3, (char *)buf, 32, &len, &err), MFS_ERR_BUFFER_TOO_SMALL);
     size_t need = err.needed;
-    CHECK(need == len + 1 && need > 32, "needed %zu", need);
+    CHECK(need == len && need > 32, "needed %zu (len %zu)", need, len);
     char *log = malloc(need);
     OK(mfs_log_export(root, logc, 3, log, need, &len, &err));
     /* the TA attestation key signed the head: pin it from an attestation */
