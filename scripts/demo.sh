@@ -93,6 +93,12 @@ sed 's/"kind": "pin-failed"/"kind": "pin-verified"/' /tmp/log.json > /tmp/log-ed
 refused mfs log verify --trust /tmp/att.pem /tmp/log-edited.json
 
 echo
+echo "# A payment app written in C against libmfs (mfs.h), as its own Linux user:"
+echo "# its own PIN and key, a payment with proof of consent, the log verified."
+mkdir -p /tmp/cpay && chmod 0777 /tmp/cpay
+step mfs-e2e --exec-as 1500 mfs-pay pay /tmp/cpay
+
+echo
 echo "# Application deactivation (admin only): keys, PIN, policy and the TA secret destroyed."
 step mfs wipe --yes
 refused mfs key sign "$ID" --in /tmp/msg

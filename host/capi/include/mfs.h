@@ -462,6 +462,8 @@ const char *mfs_strerror(const struct mfs_error *err);
 
 // `Ping`: the TA echoes `echo` into `*out`. Any login.
 //
+// Threads: never concurrently with another call on the same `client`.
+//
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid.
 enum mfs_rc mfs_ping(struct mfs_client *client,
@@ -470,6 +472,8 @@ enum mfs_rc mfs_ping(struct mfs_client *client,
                      struct mfs_error *err);
 
 // `Info`: what the TA says about itself and this session. Any login.
+//
+// Threads: never concurrently with another call on the same `client`.
 //
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid.
@@ -481,6 +485,8 @@ enum mfs_rc mfs_info(struct mfs_client *client, struct mfs_ta_info *out, struct 
 // rollback-protected storage (the production setting: PIN, consent and
 // usage-limited services are then refused on REE FS with
 // `MFS_STATUS_ROLLBACK_UNPROTECTED`).
+//
+// Threads: never concurrently with another call on the same `client`.
 //
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid.
@@ -495,11 +501,15 @@ enum mfs_rc mfs_provision(struct mfs_client *client,
 // `Wipe` (admin): destroys every key, every PIN, the policy and the
 // TA-unique secret. Irreversible. `*objects_destroyed` (may be NULL).
 //
+// Threads: never concurrently with another call on the same `client`.
+//
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid.
 enum mfs_rc mfs_wipe(struct mfs_client *client, uint32_t *objects_destroyed, struct mfs_error *err);
 
 // `PinStatus`: this client's PIN state.
+//
+// Threads: never concurrently with another call on the same `client`.
 //
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid.
@@ -508,6 +518,8 @@ enum mfs_rc mfs_pin_status(struct mfs_client *client,
                            struct mfs_error *err);
 
 // `PinSet`: sets this client's first PIN. `out` may be NULL.
+//
+// Threads: never concurrently with another call on the same `client`.
 //
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid; `pin` writable.
@@ -523,6 +535,8 @@ enum mfs_rc mfs_pin_set(struct mfs_client *client,
 // `MFS_ERR_STATUS` with `MFS_STATUS_PIN_INCORRECT` and the tries left in
 // `detail`. `out` may be NULL.
 //
+// Threads: never concurrently with another call on the same `client`.
+//
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid; `pin` writable.
 enum mfs_rc mfs_pin_verify(struct mfs_client *client,
@@ -534,6 +548,8 @@ enum mfs_rc mfs_pin_verify(struct mfs_client *client,
                            struct mfs_error *err);
 
 // `PinChange`: both PIN buffers are wiped. `out` may be NULL.
+//
+// Threads: never concurrently with another call on the same `client`.
 //
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid; both PIN buffers writable.
@@ -550,6 +566,8 @@ enum mfs_rc mfs_pin_change(struct mfs_client *client,
 // signature over the PIN session's challenge, made by `sign(ctx, ...)`
 // (see `mfs_issuer_sign_fn`). `out` may be NULL.
 //
+// Threads: never concurrently with another call on the same `client`.
+//
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid; `new_pin` writable; `sign`
 // keeps its own contract.
@@ -565,6 +583,8 @@ enum mfs_rc mfs_pin_unblock(struct mfs_client *client,
 // `KeyGenerate`: a new P-256 key owned by this client, with `label`
 // (UTF-8, at most 32 bytes) and `policy`. `out` may be NULL.
 //
+// Threads: never concurrently with another call on the same `client`.
+//
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid.
 enum mfs_rc mfs_key_generate(struct mfs_client *client,
@@ -577,6 +597,8 @@ enum mfs_rc mfs_key_generate(struct mfs_client *client,
 // number in `*count`. Too small: `MFS_ERR_BUFFER_TOO_SMALL`, `*count` and
 // `mfs_error.needed` the number of keys (at most 1,000).
 //
+// Threads: never concurrently with another call on the same `client`.
+//
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid; `keys` valid for `cap`
 // entries.
@@ -587,6 +609,8 @@ enum mfs_rc mfs_key_list(struct mfs_client *client,
                          struct mfs_error *err);
 
 // `KeyInfo` of this client's key `id`.
+//
+// Threads: never concurrently with another call on the same `client`.
 //
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid.
@@ -600,6 +624,8 @@ enum mfs_rc mfs_key_info(struct mfs_client *client,
 // written, `*len` without it). When `buf` is too small `*len` is the size
 // needed.
 //
+// Threads: never concurrently with another call on the same `client`.
+//
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid; `buf` valid for `cap` bytes.
 enum mfs_rc mfs_key_public(struct mfs_client *client,
@@ -612,6 +638,8 @@ enum mfs_rc mfs_key_public(struct mfs_client *client,
 
 // `KeyDelete` of this client's key `id`.
 //
+// Threads: never concurrently with another call on the same `client`.
+//
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid.
 enum mfs_rc mfs_key_delete(struct mfs_client *client, const char *id, struct mfs_error *err);
@@ -619,6 +647,8 @@ enum mfs_rc mfs_key_delete(struct mfs_client *client, const char *id, struct mfs
 // `KeySign`: ECDSA P-256 / SHA-256 over `msg` (at most 512 bytes), DER
 // into `sig` (at least `MFS_SIGNATURE_MAX` bytes, checked before the TA
 // is asked), `*sig_len`; `*uses` (may be NULL) the key's uses after.
+//
+// Threads: never concurrently with another call on the same `client`.
 //
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid; `sig` valid for `sig_cap`.
@@ -639,6 +669,8 @@ enum mfs_rc mfs_key_sign(struct mfs_client *client,
 // writes (NUL-terminated in `json`, at least `MFS_DOCUMENT_MAX` bytes;
 // `*len` without the NUL). Check it with `mfs_attestation_verify`.
 //
+// Threads: never concurrently with another call on the same `client`.
+//
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid; `json` valid for `cap`.
 enum mfs_rc mfs_key_attest(struct mfs_client *client,
@@ -654,6 +686,8 @@ enum mfs_rc mfs_key_attest(struct mfs_client *client,
 // `KeyExport`: the key sealed for backup (`exportable` keys only) into
 // `blob` (at least `MFS_KEY_BLOB_MAX` bytes, checked first), `*len`.
 //
+// Threads: never concurrently with another call on the same `client`.
+//
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid; `blob` valid for `cap`.
 enum mfs_rc mfs_key_export(struct mfs_client *client,
@@ -665,6 +699,8 @@ enum mfs_rc mfs_key_export(struct mfs_client *client,
 
 // `KeyImport`: restores a blob from `mfs_key_export` (same TA only).
 // `out` may be NULL.
+//
+// Threads: never concurrently with another call on the same `client`.
 //
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid.
@@ -681,6 +717,8 @@ enum mfs_rc mfs_key_import(struct mfs_client *client,
 // `json` (at least `MFS_DOCUMENT_MAX` bytes, checked before the TA is
 // asked; `*len` without the NUL). Show `tx->display` to the user before
 // asking for the PIN.
+//
+// Threads: never concurrently with another call on the same `client`.
 //
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid, including those in `tx`.
@@ -735,6 +773,8 @@ enum mfs_rc mfs_attestation_verify(const char *json,
 // the JSON document `mfs log export` writes. Read-only: when `json` is
 // too small, `MFS_ERR_BUFFER_TOO_SMALL` with the size needed in `*len` and
 // `mfs_error.needed`; call again with a larger buffer.
+//
+// Threads: never concurrently with another call on the same `client`.
 //
 // # Safety
 // Pointers as `mfs.h` states: NULL or valid; `json` valid for `cap`.

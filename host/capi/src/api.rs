@@ -250,6 +250,8 @@ pub unsafe extern "C" fn mfs_strerror(err: *const mfs_error) -> *const c_char {
 
 /// `Ping`: the TA echoes `echo` into `*out`. Any login.
 ///
+/// Threads: never concurrently with another call on the same `client`.
+///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid.
 #[unsafe(no_mangle)]
@@ -272,6 +274,8 @@ pub unsafe extern "C" fn mfs_ping(
 }
 
 /// `Info`: what the TA says about itself and this session. Any login.
+///
+/// Threads: never concurrently with another call on the same `client`.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid.
@@ -300,6 +304,8 @@ pub unsafe extern "C" fn mfs_info(
 /// rollback-protected storage (the production setting: PIN, consent and
 /// usage-limited services are then refused on REE FS with
 /// `MFS_STATUS_ROLLBACK_UNPROTECTED`).
+///
+/// Threads: never concurrently with another call on the same `client`.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid.
@@ -344,6 +350,8 @@ pub unsafe extern "C" fn mfs_provision(
 /// `Wipe` (admin): destroys every key, every PIN, the policy and the
 /// TA-unique secret. Irreversible. `*objects_destroyed` (may be NULL).
 ///
+/// Threads: never concurrently with another call on the same `client`.
+///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid.
 #[unsafe(no_mangle)]
@@ -382,6 +390,8 @@ pub unsafe extern "C" fn mfs_wipe(
 
 /// `PinStatus`: this client's PIN state.
 ///
+/// Threads: never concurrently with another call on the same `client`.
+///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid.
 #[unsafe(no_mangle)]
@@ -414,6 +424,8 @@ fn pin_reply(
 }
 
 /// `PinSet`: sets this client's first PIN. `out` may be NULL.
+///
+/// Threads: never concurrently with another call on the same `client`.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid; `pin` writable.
@@ -451,6 +463,8 @@ pub unsafe extern "C" fn mfs_pin_set(
 /// PIN window (rule `MFS_PIN_WINDOW`) for one use. A wrong PIN is
 /// `MFS_ERR_STATUS` with `MFS_STATUS_PIN_INCORRECT` and the tries left in
 /// `detail`. `out` may be NULL.
+///
+/// Threads: never concurrently with another call on the same `client`.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid; `pin` writable.
@@ -491,6 +505,8 @@ pub unsafe extern "C" fn mfs_pin_verify(
 }
 
 /// `PinChange`: both PIN buffers are wiped. `out` may be NULL.
+///
+/// Threads: never concurrently with another call on the same `client`.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid; both PIN buffers writable.
@@ -538,6 +554,8 @@ pub unsafe extern "C" fn mfs_pin_change(
 /// `PinUnblock`: sets `new_pin` and unblocks, authorised by the issuer's
 /// signature over the PIN session's challenge, made by `sign(ctx, ...)`
 /// (see `mfs_issuer_sign_fn`). `out` may be NULL.
+///
+/// Threads: never concurrently with another call on the same `client`.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid; `new_pin` writable; `sign`
@@ -608,6 +626,8 @@ pub unsafe extern "C" fn mfs_pin_unblock(
 /// `KeyGenerate`: a new P-256 key owned by this client, with `label`
 /// (UTF-8, at most 32 bytes) and `policy`. `out` may be NULL.
 ///
+/// Threads: never concurrently with another call on the same `client`.
+///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid.
 #[unsafe(no_mangle)]
@@ -646,6 +666,8 @@ pub unsafe extern "C" fn mfs_key_generate(
 /// `KeyList`: this client's keys into `keys` (room for `cap`), their
 /// number in `*count`. Too small: `MFS_ERR_BUFFER_TOO_SMALL`, `*count` and
 /// `mfs_error.needed` the number of keys (at most 1,000).
+///
+/// Threads: never concurrently with another call on the same `client`.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid; `keys` valid for `cap`
@@ -687,6 +709,8 @@ pub unsafe extern "C" fn mfs_key_list(
 
 /// `KeyInfo` of this client's key `id`.
 ///
+/// Threads: never concurrently with another call on the same `client`.
+///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid.
 #[unsafe(no_mangle)]
@@ -721,6 +745,8 @@ pub unsafe extern "C" fn mfs_key_info(
 /// `MFS_KEY_FORMAT_DER` (SPKI) or `MFS_KEY_FORMAT_PEM` (text, NUL
 /// written, `*len` without it). When `buf` is too small `*len` is the size
 /// needed.
+///
+/// Threads: never concurrently with another call on the same `client`.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid; `buf` valid for `cap` bytes.
@@ -766,6 +792,8 @@ pub unsafe extern "C" fn mfs_key_public(
 
 /// `KeyDelete` of this client's key `id`.
 ///
+/// Threads: never concurrently with another call on the same `client`.
+///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid.
 #[unsafe(no_mangle)]
@@ -790,6 +818,8 @@ pub unsafe extern "C" fn mfs_key_delete(
 /// `KeySign`: ECDSA P-256 / SHA-256 over `msg` (at most 512 bytes), DER
 /// into `sig` (at least `MFS_SIGNATURE_MAX` bytes, checked before the TA
 /// is asked), `*sig_len`; `*uses` (may be NULL) the key's uses after.
+///
+/// Threads: never concurrently with another call on the same `client`.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid; `sig` valid for `sig_cap`.
@@ -842,6 +872,8 @@ pub unsafe extern "C" fn mfs_key_sign(
 /// writes (NUL-terminated in `json`, at least `MFS_DOCUMENT_MAX` bytes;
 /// `*len` without the NUL). Check it with `mfs_attestation_verify`.
 ///
+/// Threads: never concurrently with another call on the same `client`.
+///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid; `json` valid for `cap`.
 #[unsafe(no_mangle)]
@@ -886,6 +918,8 @@ pub unsafe extern "C" fn mfs_key_attest(
 /// `KeyExport`: the key sealed for backup (`exportable` keys only) into
 /// `blob` (at least `MFS_KEY_BLOB_MAX` bytes, checked first), `*len`.
 ///
+/// Threads: never concurrently with another call on the same `client`.
+///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid; `blob` valid for `cap`.
 #[unsafe(no_mangle)]
@@ -922,6 +956,8 @@ pub unsafe extern "C" fn mfs_key_export(
 
 /// `KeyImport`: restores a blob from `mfs_key_export` (same TA only).
 /// `out` may be NULL.
+///
+/// Threads: never concurrently with another call on the same `client`.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid.
@@ -964,6 +1000,8 @@ pub unsafe extern "C" fn mfs_key_import(
 /// `json` (at least `MFS_DOCUMENT_MAX` bytes, checked before the TA is
 /// asked; `*len` without the NUL). Show `tx->display` to the user before
 /// asking for the PIN.
+///
+/// Threads: never concurrently with another call on the same `client`.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid, including those in `tx`.
@@ -1176,6 +1214,8 @@ pub unsafe extern "C" fn mfs_attestation_verify(
 /// the JSON document `mfs log export` writes. Read-only: when `json` is
 /// too small, `MFS_ERR_BUFFER_TOO_SMALL` with the size needed in `*len` and
 /// `mfs_error.needed`; call again with a larger buffer.
+///
+/// Threads: never concurrently with another call on the same `client`.
 ///
 /// # Safety
 /// Pointers as `mfs.h` states: NULL or valid; `json` valid for `cap`.
