@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::freshness::Freshness;
 use crate::platform::Platform;
 use crate::seal;
+use crate::store::keys::KeyCache;
 use crate::store::secret;
 
 /// State kept per TA instance (not per session, not persisted).
@@ -23,6 +24,8 @@ pub struct Instance {
     pub pins: PinClocks,
     /// The key-encryption key, once derived.
     pub kek: KekCache,
+    /// Unsealed keys without a usage limit (warm `key-sign` reads nothing).
+    pub keys: KeyCache,
     /// The event log's newest segment.
     pub log: audit::Cache,
     /// What storage held when this lifetime last wrote or read it.

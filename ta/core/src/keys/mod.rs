@@ -149,6 +149,9 @@ pub fn delete(
     id: &str,
 ) -> Result<KeyDeleteReply, Error> {
     let id = KeyId::parse(id)?;
+    // Forgotten first: a delete that fails halfway never leaves a deleted
+    // key usable from memory.
+    inst.keys.forget(id);
     let mut index = Index::load(p)?;
     let mut bucket = Bucket::load(p, Bucket::of(id))?;
     let in_index = index
@@ -251,13 +254,36 @@ pub fn sign(
         return audit::refuse(p, &mut inst.log, class, Error::InvalidArgument);
     }
     let kek = inst.kek.get(p)?;
-    let mut s = load(p, caller, id, kek)?;
+    if inst.keys.get(caller, id).is_none() {
+        let mut s = load(p, caller, id, kek)?;
+        if s.key().attrs.policy.max_uses.is_some() {
+            // Never cached: each use is counted in storage before the
+            // signature exists.
+            let refusals = (&mut inst.pins, &mut inst.log, caller);
+            authorize(p, refusals, s.key(), Purpose::Sign, None)?;
+            s.consume(p)?;
+            return signed(p, &mut inst.log, s.key(), msg);
+        }
+        inst.keys.put(s.into_key());
+    }
+    inst.keys.touch(id);
+    // A key without a usage limit: warm, this reads nothing.
+    let key = inst.keys.get(caller, id).ok_or(Error::Internal)?;
     let refusals = (&mut inst.pins, &mut inst.log, caller);
-    authorize(p, refusals, s.key(), Purpose::Sign, None)?;
-    s.consume(p)?;
-    let uses = s.key().uses;
-    audit::append(p, &mut inst.log, &[Event::key_used(&id.0, 1, uses)])?;
-    let sig = sign_der(&s.key().secret, msg)?;
+    authorize(p, refusals, key, Purpose::Sign, None)?;
+    signed(p, &mut inst.log, key, msg)
+}
+
+/// Logs the use of an authorized `key`, then signs `msg` with it.
+fn signed(
+    p: &mut impl Platform,
+    log: &mut audit::Cache,
+    key: &Loaded,
+    msg: &[u8],
+) -> Result<KeySignReply, Error> {
+    let uses = key.uses;
+    audit::append(p, log, &[Event::key_used(&key.attrs.id.0, 1, uses)])?;
+    let sig = sign_der(&key.secret, msg)?;
     Ok(KeySignReply {
         signature: sig_hex(&sig)?,
         uses,

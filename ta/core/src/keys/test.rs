@@ -39,10 +39,12 @@ fn generate_sign_verify_list_delete() {
     assert_eq!(l.keys[0].id, a.id);
     assert_eq!(l.keys[1].label.as_str(), "b");
     assert_eq!(info(&mut p, &ME, &a.id).unwrap(), a);
-    delete(&mut p, &mut Instance::default(), &ME, &a.id).unwrap();
+    // the same instance signed with it (the key is cached): a delete
+    // makes it unusable at once
+    delete(&mut p, &mut inst, &ME, &a.id).unwrap();
     assert_eq!(info(&mut p, &ME, &a.id).err(), Some(Error::KeyNotFound));
     assert_eq!(
-        delete(&mut p, &mut Instance::default(), &ME, &a.id).err(),
+        delete(&mut p, &mut inst, &ME, &a.id).err(),
         Some(Error::KeyNotFound)
     );
     assert_eq!(
@@ -441,22 +443,32 @@ fn key_limit_and_cost_independent_of_count() {
     let mut p = provisioned();
     let mut inst = Instance::default();
     let first = gen_key(&mut p, "k0", policy());
-    let mut reads_for_sign = |p: &mut MemPlatform| {
+    let mut reads_for_sign = |p: &mut MemPlatform, id: &str| {
         let before = p.reads();
-        sign(p, &mut inst, &ME, &sign_req(&first.id, b"m")).unwrap();
+        sign(p, &mut inst, &ME, &sign_req(id, b"m")).unwrap();
         p.reads() - before
     };
     assert_eq!(
-        reads_for_sign(&mut p),
+        reads_for_sign(&mut p, &first.id),
         5,
         "the secret and the event log (once: head, segment, refusal tally), and one bucket"
     );
-    let small = reads_for_sign(&mut p);
+    let writes = p.writes();
+    let small = reads_for_sign(&mut p, &first.id);
+    assert_eq!(small, 0, "warm: the key cached, the KEK in TA memory");
+    assert_eq!(p.writes() - writes, 1, "warm: one write, the log entry");
+    let second = gen_key(&mut p, "k1", policy());
+    let cold_small = reads_for_sign(&mut p, &second.id);
+    assert_eq!(cold_small, 1, "a key not cached: one bucket");
     // each client holds at most its share; ten clients fill the store
     let per = MAX_KEYS_PER_CLIENT;
-    for i in 1..MAX_KEYS {
+    let mut mine = None;
+    for i in 2..MAX_KEYS {
         let owner = if i < per { ME } else { nth_client(i / per) };
-        gen_key_for(&mut p, &owner, &format!("k{i}"), policy());
+        let k = gen_key_for(&mut p, &owner, &format!("k{i}"), policy());
+        if i == 5 {
+            mine = Some(k.id);
+        }
         if i == per - 1 {
             let r = KeyGenerateRequest {
                 v: 1,
@@ -469,8 +481,12 @@ fn key_limit_and_cost_independent_of_count() {
             );
         }
     }
-    assert_eq!(reads_for_sign(&mut p), small);
-    assert_eq!(small, 1, "one bucket, the KEK stays in TA memory");
+    assert_eq!(reads_for_sign(&mut p, &first.id), small);
+    assert_eq!(
+        reads_for_sign(&mut p, &mine.unwrap()),
+        cold_small,
+        "one bucket at 1,000 keys too"
+    );
     // the TA never owns more than cfg, secret, index, the buckets and
     // the event log (here rolled over: 1,000 key-generated entries)
     let log_objects = 1 + crate::audit::SEGMENTS;
@@ -526,17 +542,21 @@ fn power_cuts_in_generate_and_delete_are_harmless() {
         let mut p = provisioned();
         let mut inst = Instance::default();
         let k = gen_key(&mut p, "del", policy());
+        // cached before the delete: the cut delete forgets it all the same
+        sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).unwrap();
         p.cut_power_at(cut);
         assert_eq!(
-            delete(&mut p, &mut Instance::default(), &ME, &k.id).err(),
+            delete(&mut p, &mut inst, &ME, &k.id).err(),
             Some(Error::Storage)
         );
         p.power_on();
+        let mut inst = Instance::default(); // the TA restarted too
         // a cut delete either did nothing or made the key unusable
         let usable = sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).is_ok();
         assert_eq!(usable, cut == 1);
-        // and a second delete always completes it
-        delete(&mut p, &mut Instance::default(), &ME, &k.id).unwrap();
+        // and a second delete (by the instance that has the key cached)
+        // always completes it
+        delete(&mut p, &mut inst, &ME, &k.id).unwrap();
         assert_eq!(list(&mut p, &ME, 0).unwrap().total, 0);
         assert_eq!(
             sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).err(),

@@ -223,6 +223,72 @@ impl Stored {
     }
 }
 
+/// Unsealed keys kept in TA memory so that a warm `key-sign` reads
+/// nothing: at most [`KEY_CACHE_LEN`], the least recently used dropped
+/// first. Only keys without a usage limit (whose use is never written
+/// back); an entry is forgotten before its key is deleted, and the whole
+/// cache with the instance on wipe. Secrets are wiped when an entry is
+/// dropped (`SecretKey` zeroizes itself).
+#[derive(Default)]
+pub struct KeyCache(heapless::Vec<Loaded, KEY_CACHE_LEN>);
+
+/// Most keys [`KeyCache`] holds.
+pub const KEY_CACHE_LEN: usize = 8;
+
+impl KeyCache {
+    /// Key `id` if cached and `caller` owns it (else `None`, as for a key
+    /// not cached: the caller then loads it, which checks the owner).
+    pub fn get(&self, caller: &Caller, id: KeyId) -> Option<&Loaded> {
+        self.0
+            .iter()
+            .find(|k| k.attrs.id == id && caller.owns(&k.attrs.owner))
+    }
+
+    /// Keeps `key` as the most recently used (a usage-limited key is
+    /// dropped instead).
+    pub fn put(&mut self, key: Loaded) {
+        if key.attrs.policy.max_uses.is_some() {
+            return;
+        }
+        self.forget(key.attrs.id);
+        if self.0.is_full() && !self.0.is_empty() {
+            self.0.remove(0);
+        }
+        let _ = self.0.push(key);
+    }
+
+    /// Marks `id` as just used.
+    pub fn touch(&mut self, id: KeyId) {
+        if let Some(pos) = self.0.iter().position(|k| k.attrs.id == id) {
+            let k = self.0.remove(pos);
+            let _ = self.0.push(k);
+        }
+    }
+
+    /// Drops `id` (before its key is deleted).
+    pub fn forget(&mut self, id: KeyId) {
+        self.0.retain(|k| k.attrs.id != id);
+    }
+
+    /// Number of cached keys.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|k| k.attrs.id))
+            .finish()
+    }
+}
+
 /// Loads and unseals key `id` from its bucket, for `caller`: a key of
 /// another owner is `KeyNotFound`, exactly like a missing one, so a client
 /// learns nothing about other clients' keys. (The owner is checked on the
