@@ -100,20 +100,32 @@ impl PinClocks {
     }
 }
 
-/// The key-encryption key: derived from the TA-unique secret on first use,
-/// then kept in TA memory so signing does not read the secret from
-/// storage each time. Zeroized on drop and on wipe. It is derived in
-/// place, where it is kept: no copy of it is moved into the cache.
+/// The keys derived from the TA-unique secret — the key-encryption key
+/// and `K_pin`, the PIN-hash key — derived together on first use, then
+/// kept in TA memory so neither signing nor a PIN check reads the secret
+/// from storage each time. Zeroized on drop and on wipe. They are derived
+/// in place, where they are kept: no copy is moved into the cache.
 #[derive(Debug, Default)]
-pub struct KekCache(Option<Key32>);
+pub struct KekCache(Option<(Key32, Key32)>);
 
 impl KekCache {
-    /// The KEK (`NotProvisioned` before there is a secret).
-    pub fn get(&mut self, p: &mut impl Platform) -> Result<&Key32, Error> {
+    fn keys(&mut self, p: &mut impl Platform) -> Result<&(Key32, Key32), Error> {
         if self.0.is_none() {
             let secret = secret::load(p)?;
-            seal::kek_into(&secret, self.0.insert(Key32([0; 32])));
+            let (kek, pin) = self.0.insert((Key32([0; 32]), Key32([0; 32])));
+            seal::kek_into(&secret, kek);
+            crate::store::pin::pin_key_into(&secret, pin);
         }
         self.0.as_ref().ok_or(Error::Internal)
+    }
+
+    /// The KEK (`NotProvisioned` before there is a secret).
+    pub fn get(&mut self, p: &mut impl Platform) -> Result<&Key32, Error> {
+        Ok(&self.keys(p)?.0)
+    }
+
+    /// `K_pin` (`NotProvisioned` before there is a secret).
+    pub fn pin_key(&mut self, p: &mut impl Platform) -> Result<&Key32, Error> {
+        Ok(&self.keys(p)?.1)
     }
 }

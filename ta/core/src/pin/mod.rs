@@ -57,7 +57,7 @@ use crate::keys;
 use crate::platform::{ObjectId, Platform};
 use crate::state::{Instance, PinTimers, Window};
 use crate::store::config::Config;
-use crate::store::pin::{Record, locate, pin_key, room_for};
+use crate::store::pin::{Record, locate, room_for};
 
 #[cfg(test)]
 mod test;
@@ -242,12 +242,12 @@ fn check(
         let class = RefusalClass::PinThrottled;
         return audit::refuse(p, &mut inst.log, class, Error::PinThrottled(wait));
     }
-    let key = pin_key(p)?;
+    let key = inst.kek.pin_key(p)?;
     rec.tries_left -= 1;
     rec.pending = Some(ctx);
     who.store(p, rec)?;
     rec.pending = None;
-    let matched = rec.matches(&key, pin);
+    let matched = rec.matches(key, pin);
     if !matched {
         t.last_failure_ms = Some(p.now_ms());
         t.window = None;

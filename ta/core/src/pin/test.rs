@@ -713,3 +713,27 @@ fn rollback_protection_required_on_ree_fs_refuses_pin_and_consent() {
     assert!(sign_with(&mut ta, &plain.id).is_ok());
     assert_eq!(ta.tries_left(), None, "nothing was written");
 }
+
+/// The storage floor of a warm PIN check, counted (issue: performance).
+/// Reads: the configuration and the record (this is the admin's, read
+/// twice: once to look for a legacy record); the TA-unique secret is not
+/// read again (`K_pin` stays in TA memory with the KEK). Writes: the pre-compare decrement
+/// with its mark, the outcome log entry, the final record — the same for
+/// a right and a wrong PIN.
+#[test]
+fn warm_pin_check_reads_config_and_record_and_writes_three_times() {
+    let mut ta = Ta::new(5, 0);
+    ta.set("1234").unwrap();
+    let _ = ta.verify("1234");
+    for pin in ["1234", "9999", "1234"] {
+        let ops = pattern(&mut ta, |ta| ta.verify(pin));
+        let reads = ops.iter().filter(|o| matches!(o, Op::Read(_))).count();
+        let writes = ops.len() - reads;
+        assert_eq!((reads, writes), (3, 3), "{pin}: {ops:?}");
+        assert!(
+            !ops.iter()
+                .any(|o| matches!(o, Op::Read(id) if id.as_bytes() == b"secret")),
+            "the secret is read once per TA lifetime"
+        );
+    }
+}

@@ -120,6 +120,11 @@ pub fn pin_key(p: &mut impl Platform) -> Result<Key32, Error> {
     Ok(secret::load(p)?.derive(HASH_INFO))
 }
 
+/// `K_pin` from the `secret`, into `out` (the instance's cache).
+pub fn pin_key_into(secret: &Key32, out: &mut Key32) {
+    secret.derive_into(HASH_INFO, out);
+}
+
 fn hash(key: &Key32, salt: &[u8; 16], pin: &Pin) -> Zeroizing<[u8; 32]> {
     let len = [u8::try_from(pin.digits().len()).unwrap_or(u8::MAX)];
     key.hmac(&[salt, &len, pin.digits()])
