@@ -106,6 +106,9 @@ pub(crate) enum Fail {
     Unsupported(&'static str),
     /// From the Rust library.
     Lib(Error),
+    /// No session could be opened: the TEEC result.
+    #[cfg_attr(not(feature = "teec"), allow(dead_code))]
+    Open(u32),
 }
 
 impl From<Error> for Fail {
@@ -122,6 +125,11 @@ impl fmt::Display for Fail {
             Fail::Callback => f.write_str("the issuer's signing callback failed"),
             Fail::Unsupported(what) => write!(f, "not supported by this build: {what}"),
             Fail::Lib(e) => e.fmt(f),
+            Fail::Open(code) => write!(
+                f,
+                "cannot open a session (TEEC result {code:#010x}): TA not found or not signed \
+                 with a key this OP-TEE trusts, no access to /dev/tee0, or no TEE driver"
+            ),
         }
     }
 }
@@ -196,6 +204,10 @@ impl mfs_error {
             }
             Fail::Callback => mfs_rc::MFS_ERR_CALLBACK,
             Fail::Unsupported(_) => mfs_rc::MFS_ERR_UNSUPPORTED,
+            Fail::Open(code) => {
+                e.tee_result = *code;
+                mfs_rc::MFS_ERR_TEE
+            }
             Fail::Lib(err) => {
                 match err {
                     Error::Tee { code } => e.tee_result = *code,
@@ -211,12 +223,6 @@ impl mfs_error {
         };
         let mut text = Bounded(String::new());
         let _ = write!(text, "{fail}");
-        if let Fail::Lib(Error::Tee { code: 0xffff_0008 }) = fail {
-            let _ = write!(
-                text,
-                ": TA not found or not signed with a key this OP-TEE trusts"
-            );
-        }
         put_message(&mut e.message, &text.0);
         e
     }

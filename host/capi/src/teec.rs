@@ -63,7 +63,7 @@ impl Teec {
         // valid, exclusively borrowed TEEC_Context that outlives the call.
         let rc = unsafe { sys::TEEC_InitializeContext(ptr::null(), &mut *context) };
         if rc != 0 {
-            return Err(Fail::Lib(Error::Tee { code: rc }));
+            return Err(Fail::Open(rc));
         }
         let mut session = Box::new(sys::TEEC_Session {
             imp: sys::TEEC_Session__Imp {
@@ -100,7 +100,7 @@ impl Teec {
         if rc != 0 {
             // SAFETY: the context was initialised and has no session.
             unsafe { sys::TEEC_FinalizeContext(&mut *context) };
-            return Err(Fail::Lib(Error::Tee { code: rc }));
+            return Err(Fail::Open(rc));
         }
         Ok(Teec { context, session })
     }

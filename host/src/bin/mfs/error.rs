@@ -30,6 +30,8 @@ pub(crate) enum Failure {
     NoTa {
         /// The UUID asked for.
         uuid: String,
+        /// The TEEC result the open failed with.
+        code: u32,
     },
     /// No TEE driver: `/dev/tee0` does not exist.
     NoDevice,
@@ -58,6 +60,8 @@ pub(crate) fn admin_identity() -> String {
     }
 }
 
+/// TEEC_ERROR_GENERIC: what OP-TEE 4.5 answers for a TA it cannot load.
+const TEEC_GENERIC: u32 = 0xffff_0000;
 /// TEEC_ERROR_ITEM_NOT_FOUND: no TA with the UUID, or (from libteec)
 /// no TEE device.
 const TEEC_ITEM_NOT_FOUND: u32 = 0xffff_0008;
@@ -71,7 +75,15 @@ const TEEC_SECURITY: u32 = 0xffff_000f;
 pub(crate) fn open_failure(e: Error, uuid: &str) -> Failure {
     let device = Path::new("/dev/tee0");
     match e {
-        Error::Tee { code } if code == TEEC_ITEM_NOT_FOUND || code == TEEC_ACCESS_DENIED => {
+        Error::Tee { code }
+            if [
+                TEEC_GENERIC,
+                TEEC_ITEM_NOT_FOUND,
+                TEEC_ACCESS_DENIED,
+                TEEC_SECURITY,
+            ]
+            .contains(&code) =>
+        {
             if !device.exists() {
                 Failure::NoDevice
             } else if std::fs::OpenOptions::new()
@@ -84,14 +96,10 @@ pub(crate) fn open_failure(e: Error, uuid: &str) -> Failure {
             } else {
                 Failure::NoTa {
                     uuid: uuid.to_string(),
+                    code,
                 }
             }
         }
-        Error::Tee {
-            code: TEEC_SECURITY,
-        } => Failure::NoTa {
-            uuid: uuid.to_string(),
-        },
         e => Failure::Host(e),
     }
 }
@@ -173,10 +181,11 @@ impl fmt::Display for Failure {
                 path.display()
             ),
             Failure::Usage(why) => f.write_str(why),
-            Failure::NoTa { uuid } => write!(
+            Failure::NoTa { uuid, code } => write!(
                 f,
                 "TA {uuid} not found or not signed with a key this OP-TEE trusts \
-                 (is {uuid}.ta in /lib/optee_armtz/ and tee-supplicant running?)"
+                 (TEEC result {code:#010x}; is {uuid}.ta in /lib/optee_armtz/ and \
+                 tee-supplicant running?)"
             ),
             Failure::NoDevice => f.write_str(
                 "no TEE driver: /dev/tee0 does not exist (is the optee kernel module loaded?)",
