@@ -81,6 +81,23 @@ pub enum Login {
     Other,
 }
 
+impl Login {
+    /// The GlobalPlatform login code (`TEE_LOGIN_*` / `TEEC_LOGIN_*`);
+    /// `Other` (an implementation-defined login) is `0xffff_ffff`.
+    pub const fn gp_code(self) -> u32 {
+        match self {
+            Login::Public => 0,
+            Login::User => 1,
+            Login::Group => 2,
+            Login::Application => 4,
+            Login::ApplicationUser => 5,
+            Login::ApplicationGroup => 6,
+            Login::TrustedApp => 0xF000_0000,
+            Login::Other => 0xFFFF_FFFF,
+        }
+    }
+}
+
 #[cfg(test)]
 mod test {
     use super::*;

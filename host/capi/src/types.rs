@@ -6,8 +6,8 @@
 use std::ffi::c_char;
 
 use mfs_proto::{
-    HukStatus, InfoReply, KeyInfoReply, KeyPolicy, KeySummary, Login, PinRule, PinStatusReply,
-    Purpose, StorageKind,
+    HukStatus, InfoReply, KeyInfoReply, KeyPolicy, KeySummary, PinRule, PinStatusReply, Purpose,
+    StorageKind,
 };
 
 use crate::error::{Fail, put_message};
@@ -247,16 +247,7 @@ impl From<&InfoReply> for mfs_ta_info {
             admin: r.admin,
             provisioned: r.provisioned,
             pin_max_tries: r.pin_max_tries.unwrap_or(0),
-            client_login: match r.client_login {
-                Login::Public => 0,
-                Login::User => 1,
-                Login::Group => 2,
-                Login::Application => 4,
-                Login::ApplicationUser => 5,
-                Login::ApplicationGroup => 6,
-                Login::TrustedApp => 0xf000_0000,
-                Login::Other => u32::MAX,
-            },
+            client_login: r.client_login.gp_code(),
             client_id: [0; 37],
             tee_device_id: [0; 37],
             tee_description: [0; 65],

@@ -32,16 +32,7 @@ impl ClientIdentity {
     /// The GP login code (`TEE_LOGIN_*`) of the login method; `Other`
     /// (an implementation-defined login) is stored as `0xffff_ffff`.
     pub fn login_code(&self) -> u32 {
-        match self.login {
-            Login::Public => 0,
-            Login::User => 1,
-            Login::Group => 2,
-            Login::Application => 4,
-            Login::ApplicationUser => 5,
-            Login::ApplicationGroup => 6,
-            Login::TrustedApp => 0xF000_0000,
-            Login::Other => 0xFFFF_FFFF,
-        }
+        self.login.gp_code()
     }
 
     /// The stored form: login code (u32 big-endian) ‖ UUID.
