@@ -34,7 +34,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mfs_fuzz::chain::{MaybeWithheld, reference_ok};
+use mfs_fuzz::chain::{accepted_items, reference_ok};
 use mfs_fuzz::input::Input;
 use mfs_fuzz::signing::{hex, public_hex, sign};
 use mfs_host::keys::hex_decode;
@@ -336,24 +336,7 @@ fn export_holds(x: &Export, challenge: &[u8]) {
         .checked_sub(head.first_seq)
         .expect("first <= next");
     assert!(count <= EXPORT_MAX_ENTRIES, "{count} entries read");
-    let items: Vec<MaybeWithheld> = x
-        .entries
-        .iter()
-        .map(|e| {
-            let entry = Entry {
-                seq: e.seq,
-                time: e.time,
-                kind: EventKind::from_name(&e.kind).expect("kind"),
-                details_hash: hex_decode(&e.details_hash)
-                    .and_then(|h| h.try_into().ok())
-                    .expect("details hash"),
-                prev: hex_decode(&e.prev)
-                    .and_then(|h| h.try_into().ok())
-                    .expect("prev"),
-            };
-            MaybeWithheld(entry, e.details.as_deref().and_then(hex_decode))
-        })
-        .collect();
+    let items = accepted_items(x);
     assert!(
         reference_ok(&head, &items),
         "export refused by the reference"

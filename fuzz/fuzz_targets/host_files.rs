@@ -14,43 +14,17 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mfs_fuzz::chain::{MaybeWithheld, reference_ok};
+use mfs_fuzz::chain::{accepted_items, reference_ok};
 use mfs_fuzz::signing::signer;
-use mfs_host::keys::{EcPublicKey, hex_decode, parse_hex, verify_attestation};
+use mfs_host::keys::{EcPublicKey, parse_hex, verify_attestation};
 use mfs_host::log::{Export, Signer, verify_export};
 use mfs_host::tx::{verify, verify_series};
-use mfs_proto::log::{Entry, EventKind, Head};
+use mfs_proto::log::Head;
 use mfs_proto::{KeyAttestReply, TxSignReply};
 
 /// The reference check of an export that `verify_export` accepted.
 fn export_consistent(x: &Export, head: &Head) {
-    let items: Vec<MaybeWithheld> = x
-        .entries
-        .iter()
-        .map(|e| {
-            let entry = Entry {
-                seq: e.seq,
-                time: e.time,
-                kind: EventKind::from_name(&e.kind).expect("accepted kind"),
-                details_hash: hex_decode(&e.details_hash)
-                    .and_then(|h| h.try_into().ok())
-                    .expect("accepted hash"),
-                prev: hex_decode(&e.prev)
-                    .and_then(|h| h.try_into().ok())
-                    .expect("accepted prev"),
-            };
-            assert_eq!(
-                hex_decode(&e.hash).as_deref(),
-                Some(&entry.hash()[..]),
-                "accepted a wrong hash field"
-            );
-            let details = e
-                .details
-                .as_deref()
-                .map(|d| hex_decode(d).expect("accepted details"));
-            MaybeWithheld(entry, details)
-        })
-        .collect();
+    let items = accepted_items(x);
     assert!(
         reference_ok(head, &items),
         "verify_export accepted a chain the reference refuses: {head:?}, seqs {:?}",

@@ -169,3 +169,37 @@ mod test {
         }
     }
 }
+
+/// The entries of an export `mfs_host::log::verify_export` accepted, as
+/// the reference check takes them. Every field must decode (the verifier
+/// accepted them) and each entry's `hash` field must be its hash: a
+/// failure is a verifier bug, so it panics.
+pub fn accepted_items(x: &mfs_host::log::Export) -> Vec<MaybeWithheld> {
+    use mfs_host::keys::hex_decode;
+    x.entries
+        .iter()
+        .map(|e| {
+            let entry = Entry {
+                seq: e.seq,
+                time: e.time,
+                kind: EventKind::from_name(&e.kind).expect("accepted kind"),
+                details_hash: hex_decode(&e.details_hash)
+                    .and_then(|h| h.try_into().ok())
+                    .expect("accepted hash"),
+                prev: hex_decode(&e.prev)
+                    .and_then(|h| h.try_into().ok())
+                    .expect("accepted prev"),
+            };
+            assert_eq!(
+                hex_decode(&e.hash).as_deref(),
+                Some(&entry.hash()[..]),
+                "accepted a wrong hash field"
+            );
+            let details = e
+                .details
+                .as_deref()
+                .map(|d| hex_decode(d).expect("accepted details"));
+            MaybeWithheld(entry, details)
+        })
+        .collect()
+}
