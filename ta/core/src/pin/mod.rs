@@ -175,7 +175,8 @@ pub fn set(
     }
     room_for(p, caller)?;
     let pin = entry.pin()?;
-    let rec = Record::new(p, cfg.pin_max_tries, &pin)?;
+    let key = inst.kek.pin_key(p)?;
+    let rec = Record::new(p, key, cfg.pin_max_tries, &pin)?;
     let reply = commit(p, inst, (&who, &cfg), &rec)?;
     audit::append(p, &mut inst.log, &[Event::plain(EventKind::PinSet)])?;
     Ok(reply)
@@ -354,7 +355,8 @@ pub fn change(
     let mut rec = who.load(p)?.ok_or(Error::PinNotSet)?;
     let old = opened.pin(&old_block)?;
     let new = opened.pin(&new_block)?;
-    let fresh = Record::new(p, rec.max_tries, &new)?;
+    let key = inst.kek.pin_key(p)?;
+    let fresh = Record::new(p, key, rec.max_tries, &new)?;
     let on_match = OnMatch {
         event: Event::pin_changed(fresh.tries_left),
         record: fresh,
@@ -387,7 +389,8 @@ pub fn unblock(
         return audit::refuse(p, &mut inst.log, RefusalClass::UnblockForged, e);
     }
     let pin = opened.pin(&block)?;
-    let fresh = Record::new(p, rec.max_tries, &pin)?;
+    let key = inst.kek.pin_key(p)?;
+    let fresh = Record::new(p, key, rec.max_tries, &pin)?;
     let reply = commit(p, inst, (&who, &cfg), &fresh)?;
     audit::append(p, &mut inst.log, &[Event::plain(EventKind::PinUnblocked)])?;
     Ok(reply)

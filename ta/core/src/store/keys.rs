@@ -269,16 +269,6 @@ impl KeyCache {
     pub fn forget(&mut self, id: KeyId) {
         self.0.retain(|k| k.attrs.id != id);
     }
-
-    /// Number of cached keys.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether nothing is cached.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl fmt::Debug for KeyCache {

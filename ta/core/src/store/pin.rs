@@ -132,7 +132,12 @@ fn hash(key: &Key32, salt: &[u8; 16], pin: &Pin) -> Zeroizing<[u8; 32]> {
 
 impl Record {
     /// A record for a new PIN with a fresh salt and the full count.
-    pub fn new(p: &mut impl Platform, max_tries: u8, pin: &Pin) -> Result<Record, Error> {
+    pub fn new(
+        p: &mut impl Platform,
+        key: &Key32,
+        max_tries: u8,
+        pin: &Pin,
+    ) -> Result<Record, Error> {
         let mut rec = Record {
             max_tries,
             tries_left: max_tries,
@@ -141,7 +146,7 @@ impl Record {
             hash: [0; 32],
         };
         p.random(&mut rec.salt)?;
-        rec.hash = *hash(&pin_key(p)?, &rec.salt, pin);
+        rec.hash = *hash(key, &rec.salt, pin);
         Ok(rec)
     }
 
