@@ -56,6 +56,17 @@ impl Platform for FuzzPlatform {
     fn append(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError> {
         self.mem.append(id, data)
     }
+    fn read_at(
+        &mut self,
+        id: &ObjectId,
+        offset: u32,
+        len: usize,
+    ) -> Result<Option<Vec<u8>>, PlatformError> {
+        self.mem.read_at(id, offset, len)
+    }
+    fn write_at(&mut self, id: &ObjectId, offset: u32, data: &[u8]) -> Result<(), PlatformError> {
+        self.mem.write_at(id, offset, data)
+    }
     fn delete(&mut self, id: &ObjectId) -> Result<(), PlatformError> {
         self.mem.delete(id)
     }

@@ -525,17 +525,15 @@ impl Harness {
     /// Private scalars of every stored key (unsealed with the current
     /// secret; each blob once).
     fn unseal_stored(&mut self) {
-        use mfs_core::store::keys::Bucket;
         let Ok(secret) = mfs_core::store::secret::load(&mut self.p.mem) else {
             return;
         };
         let kek = mfs_core::seal::kek(&secret);
-        let mut blobs = Vec::new();
-        for no in 0..mfs_core::store::keys::BUCKETS {
-            if let Ok(b) = Bucket::load(&mut self.p.mem, no) {
-                blobs.extend(b.entries.into_iter().map(|(_, blob)| blob.to_vec()));
-            }
-        }
+        let mut blobs: Vec<Vec<u8>> = mfs_core::store::keys::all_blobs(&mut self.p.mem)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|b| b.to_vec())
+            .collect();
         if let Some(obj) = self.p.object(b"attest")
             && let Some(blob) = obj.get(5..)
         {

@@ -19,8 +19,8 @@ use optee_utee::property::{
     TeeInternalCoreVersion,
 };
 use optee_utee::{
-    DataFlag, ErrorKind, LoginType, ObjectEnumHandle, ObjectStorageConstants, PersistentObject,
-    Random, Result, Time, Uuid, Whence,
+    DataFlag, ErrorKind, GenericObject, LoginType, ObjectEnumHandle, ObjectStorageConstants,
+    PersistentObject, Random, Result, Time, Uuid, Whence,
 };
 
 /// The TEE as seen by the portable logic.
@@ -125,6 +125,55 @@ impl Platform for TeePlatform {
         let mut obj =
             PersistentObject::open(self.storage()?, id.as_bytes(), flags).map_err(storage_err)?;
         obj.seek(0, Whence::DataSeekEnd).map_err(storage_err)?;
+        obj.write(data).map_err(storage_err)
+    }
+
+    fn read_at(
+        &mut self,
+        id: &ObjectId,
+        offset: u32,
+        len: usize,
+    ) -> core::result::Result<Option<Vec<u8>>, PlatformError> {
+        let flags = DataFlag::ACCESS_READ | DataFlag::SHARE_READ;
+        let mut obj = match PersistentObject::open(self.storage()?, id.as_bytes(), flags) {
+            Ok(obj) => obj,
+            Err(e) if e.kind() == ErrorKind::ItemNotFound => return Ok(None),
+            Err(e) => return Err(storage_err(e)),
+        };
+        let size = obj.info().map_err(storage_err)?.data_size();
+        let start = usize::try_from(offset).map_err(|_| PlatformError::Storage)?;
+        let take = size.saturating_sub(start).min(len);
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(take)
+            .map_err(|_| PlatformError::Storage)?;
+        buf.resize(take, 0);
+        if take > 0 {
+            let at = i32::try_from(offset).map_err(|_| PlatformError::Storage)?;
+            obj.seek(at, Whence::DataSeekSet).map_err(storage_err)?;
+            let n = obj.read(&mut buf).map_err(storage_err)?;
+            buf.truncate(usize::try_from(n).map_err(|_| PlatformError::Storage)?);
+        }
+        Ok(Some(buf))
+    }
+
+    fn write_at(
+        &mut self,
+        id: &ObjectId,
+        offset: u32,
+        data: &[u8],
+    ) -> core::result::Result<(), PlatformError> {
+        // One TEE_WriteObjectData at `offset`: atomic in OP-TEE, like
+        // `append`. The offset is checked against the size first so that
+        // the object never grows a gap of zeros.
+        let flags = DataFlag::ACCESS_READ | DataFlag::ACCESS_WRITE;
+        let mut obj =
+            PersistentObject::open(self.storage()?, id.as_bytes(), flags).map_err(storage_err)?;
+        let size = obj.info().map_err(storage_err)?.data_size();
+        if usize::try_from(offset).map_or(true, |o| o > size) {
+            return Err(PlatformError::Storage);
+        }
+        let at = i32::try_from(offset).map_err(|_| PlatformError::Storage)?;
+        obj.seek(at, Whence::DataSeekSet).map_err(storage_err)?;
         obj.write(data).map_err(storage_err)
     }
 

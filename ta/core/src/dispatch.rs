@@ -168,8 +168,10 @@ fn run<P: Platform>(
             let r = r.resolve().ok_or(Error::InvalidArgument)?;
             keys::generate(p, inst, c, &r)
         }),
-        Command::KeyList => handle(request, b, |r: KeyListRequest| keys::list(p, c, r.offset)),
-        Command::KeyInfo => handle(request, b, |r: KeyRequest| keys::info(p, c, &r.id)),
+        Command::KeyList => handle(request, b, |r: KeyListRequest| {
+            keys::list(p, inst, c, r.offset)
+        }),
+        Command::KeyInfo => handle(request, b, |r: KeyRequest| keys::info(p, inst, c, &r.id)),
         Command::KeyDelete => handle(request, b, |r: KeyRequest| keys::delete(p, inst, c, &r.id)),
         Command::KeySign => handle(request, b, |r| keys::sign(p, inst, c, &r)),
         Command::KeyAttest => handle(request, b, |r| keys::attest(p, inst, c, &r)),

@@ -17,6 +17,13 @@
 //!   have lied either way), never anything older;
 //! - after a read: exactly what was read.
 //!
+//! Objects updated in place ([`Platform::write_at`], fixed-size slots) are
+//! remembered per region — offset and length as the TA reads and writes
+//! them — with the same rules: a region read must give what this lifetime
+//! last wrote or read there. A write over part of a remembered region makes
+//! that region unknown (it is checked again from its next read); a
+//! whole-object write or delete sets every remembered region of the object.
+//!
 //! An answer that fits none is `PlatformError::Rollback`, which every
 //! command reports as `storage-rollback`; the TA stays closed for that
 //! object until storage holds a state this lifetime allows. A PIN record put
@@ -24,7 +31,9 @@
 //! back to fewer entries are all refused this way.
 //!
 //! Memory is bounded: at most [`MAX_REMEMBERED`] objects (the TA writes
-//! far fewer: about 300 object names in all), each a few dozen bytes.
+//! far fewer: a handful of object names in all), each a few dozen bytes,
+//! and at most [`MAX_REGIONS`] regions (one per key slot, plus the reads
+//! that load the key index), 40 bytes each.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -35,6 +44,9 @@ use mfs_proto::StorageKind;
 
 /// Most objects remembered; later ones are checked from their first read.
 pub const MAX_REMEMBERED: usize = 1024;
+/// Most regions remembered (over all objects); later ones are checked
+/// from their first read.
+pub const MAX_REGIONS: usize = 2048;
 
 type Digest16 = [u8; 16];
 
@@ -114,10 +126,50 @@ impl State {
 /// The states an object may be in: one, or a few after failed writes.
 type Allowed = heapless::Vec<State, 4>;
 
+/// One state a region may be in (8 bytes of SHA-256: the region's
+/// content is produced by the TA, an attacker only replays old copies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Region {
+    Absent,
+    Exact { len: u32, digest: [u8; 8] },
+}
+
+impl Region {
+    fn of(data: Option<&[u8]>) -> Region {
+        match data {
+            None => Region::Absent,
+            Some(d) => {
+                let full = digest(d);
+                let mut short = [0u8; 8];
+                for (o, b) in short.iter_mut().zip(full.iter()) {
+                    *o = *b;
+                }
+                Region::Exact {
+                    len: u32::try_from(d.len()).unwrap_or(u32::MAX),
+                    digest: short,
+                }
+            }
+        }
+    }
+}
+
+/// The states a region may be in: one, or two after a failed write.
+type RegionAllowed = heapless::Vec<Region, 2>;
+
+/// A region: offset and length as the TA reads or writes it.
+type Span = (u32, u32);
+
+fn overlaps((a, alen): Span, (b, blen): Span) -> bool {
+    let a_end = u64::from(a) + u64::from(alen);
+    let b_end = u64::from(b) + u64::from(blen);
+    u64::from(a) < b_end && u64::from(b) < a_end
+}
+
 /// What this TA lifetime knows of its objects (kept in instance memory).
 #[derive(Debug, Default)]
 pub struct Freshness {
     seen: BTreeMap<ObjectId, Allowed>,
+    regions: BTreeMap<ObjectId, BTreeMap<Span, RegionAllowed>>,
     /// The storage kind the first command of this lifetime saw.
     kind: Option<StorageKind>,
 }
@@ -144,6 +196,75 @@ impl Freshness {
         let mut a = Allowed::new();
         let _ = a.push(state);
         a
+    }
+
+    fn region_count(&self) -> usize {
+        self.regions.values().map(BTreeMap::len).sum()
+    }
+
+    fn check_region(
+        &self,
+        id: &ObjectId,
+        span: Span,
+        data: Option<&[u8]>,
+    ) -> Result<(), PlatformError> {
+        // A deleted object stays deleted, whatever region is asked for.
+        if data.is_some()
+            && self
+                .seen
+                .get(id)
+                .is_some_and(|a| a.as_slice() == [State::Absent])
+        {
+            return Err(PlatformError::Rollback);
+        }
+        let now = Region::of(data);
+        match self.regions.get(id).and_then(|r| r.get(&span)) {
+            Some(allowed) if !allowed.contains(&now) => Err(PlatformError::Rollback),
+            _ => Ok(()),
+        }
+    }
+
+    fn set_region(&mut self, id: &ObjectId, span: Span, allowed: RegionAllowed) {
+        let room = self.region_count() < MAX_REGIONS;
+        let known = self.regions.get(id).is_some_and(|r| r.contains_key(&span));
+        if room || known {
+            self.regions
+                .entry(id.clone())
+                .or_default()
+                .insert(span, allowed);
+        }
+    }
+
+    /// Forgets every remembered region of `id` that overlaps `span` but
+    /// is not `span` itself (their content is unknown now).
+    fn forget_overlapping(&mut self, id: &ObjectId, span: Span) {
+        if let Some(r) = self.regions.get_mut(id) {
+            r.retain(|s, _| *s == span || !overlaps(*s, span));
+        }
+    }
+
+    /// After a whole-object write (`Some(data)`) or delete (`None`): every
+    /// remembered region of `id` holds what `data` holds there.
+    fn set_all_regions(&mut self, id: &ObjectId, data: Option<&[u8]>) {
+        if let Some(r) = self.regions.get_mut(id) {
+            for ((off, len), allowed) in r.iter_mut() {
+                let part = data.map(|d| {
+                    let start = usize::try_from(*off).unwrap_or(usize::MAX).min(d.len());
+                    let end = start
+                        .saturating_add(usize::try_from(*len).unwrap_or(usize::MAX))
+                        .min(d.len());
+                    d.get(start..end).unwrap_or_default()
+                });
+                allowed.clear();
+                let _ = allowed.push(Region::of(part));
+            }
+        }
+    }
+
+    /// After a failed whole-object change: each region may also be what
+    /// `data` holds there — too many states to track, so they are forgotten.
+    fn forget_regions(&mut self, id: &ObjectId) {
+        self.regions.remove(id);
     }
 
     /// After a failed change: what was allowed, or `next`. Unknown before
@@ -212,19 +333,78 @@ impl<P: Platform> Platform for Guard<'_, P> {
         match self.inner.write(id, data) {
             Ok(()) => {
                 self.mem.set(id, Freshness::one(next));
+                self.mem.set_all_regions(id, Some(data));
                 Ok(())
             }
             Err(e) => {
                 self.mem.widen(id, Some(next));
+                self.mem.forget_regions(id);
                 Err(e)
             }
         }
+    }
+
+    fn read_at(
+        &mut self,
+        id: &ObjectId,
+        offset: u32,
+        len: usize,
+    ) -> Result<Option<Vec<u8>>, PlatformError> {
+        self.kind_unchanged()?;
+        let span = (
+            offset,
+            u32::try_from(len).map_err(|_| PlatformError::Storage)?,
+        );
+        let data = self.inner.read_at(id, offset, len)?;
+        if data.as_ref().is_some_and(|d| d.len() > len) {
+            return Err(PlatformError::Storage);
+        }
+        self.mem.check_region(id, span, data.as_deref())?;
+        let mut one = RegionAllowed::new();
+        let _ = one.push(Region::of(data.as_deref()));
+        self.mem.set_region(id, span, one);
+        Ok(data)
+    }
+
+    fn write_at(&mut self, id: &ObjectId, offset: u32, data: &[u8]) -> Result<(), PlatformError> {
+        self.kind_unchanged()?;
+        let span = (
+            offset,
+            u32::try_from(data.len()).map_err(|_| PlatformError::Storage)?,
+        );
+        let next = Region::of(Some(data));
+        let result = self.inner.write_at(id, offset, data);
+        // The whole object is no longer what was last seen of it.
+        self.mem.seen.remove(id);
+        self.mem.forget_overlapping(id, span);
+        match &result {
+            Ok(()) => {
+                let mut one = RegionAllowed::new();
+                let _ = one.push(next);
+                self.mem.set_region(id, span, one);
+            }
+            Err(_) => {
+                let known = self.mem.regions.get_mut(id).and_then(|r| r.get_mut(&span));
+                if let Some(allowed) = known
+                    && !allowed.contains(&next)
+                {
+                    if allowed.is_full() {
+                        allowed.remove(0);
+                    }
+                    let _ = allowed.push(next);
+                }
+            }
+        }
+        result
     }
 
     fn append(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError> {
         self.kind_unchanged()?;
         let before = self.mem.seen.get(id).cloned();
         let result = self.inner.append(id, data);
+        // Regions near the end may have grown: checked again from their
+        // next read.
+        self.mem.forget_regions(id);
         let Some(before) = before else {
             return result;
         };
@@ -252,10 +432,12 @@ impl<P: Platform> Platform for Guard<'_, P> {
         match self.inner.delete(id) {
             Ok(()) => {
                 self.mem.set(id, Freshness::one(State::Absent));
+                self.mem.set_all_regions(id, None);
                 Ok(())
             }
             Err(e) => {
                 self.mem.widen(id, Some(State::Absent));
+                self.mem.forget_regions(id);
                 Err(e)
             }
         }
@@ -354,6 +536,7 @@ mod test {
         // the carrier may say "failed" yet have written: both are allowed
         let mut other = Freshness {
             seen: mem.seen.clone(),
+            regions: mem.regions.clone(),
             kind: mem.kind,
         };
         let mut g = Guard::new(&mut p, &mut other);
@@ -393,6 +576,54 @@ mod test {
             audit::extent(&mut g, &mut cold).err(),
             Some(Error::StorageRollback)
         );
+    }
+
+    #[test]
+    fn a_region_written_in_place_cannot_be_put_back() {
+        let id = ObjectId::new(b"v").unwrap();
+        let mut p = MemPlatform::new();
+        let mut mem = Freshness::default();
+        let mut g = Guard::new(&mut p, &mut mem);
+        g.write(&id, b"hdr-aaaa-bbbb").unwrap();
+        // a region read before any write is taken as it is
+        assert_eq!(g.read_at(&id, 4, 4).unwrap().as_deref(), Some(&b"aaaa"[..]));
+        assert_eq!(
+            g.read_at(&id, 0, 13).unwrap().as_deref(),
+            Some(&b"hdr-aaaa-bbbb"[..])
+        );
+        let old = p.snapshot();
+        let mut g = Guard::new(&mut p, &mut mem);
+        g.write_at(&id, 4, b"AAAA").unwrap();
+        g.write_at(&id, 9, b"BBBB").unwrap();
+        assert_eq!(g.read_at(&id, 4, 4).unwrap().as_deref(), Some(&b"AAAA"[..]));
+        // root puts one slot back: that slot is refused, the others work
+        p.object_mut(&id).unwrap()[4..8].copy_from_slice(b"aaaa");
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(g.read_at(&id, 4, 4), Err(PlatformError::Rollback));
+        assert_eq!(g.read_at(&id, 9, 4).unwrap().as_deref(), Some(&b"BBBB"[..]));
+        // the whole old file: every written region is refused
+        p.restore(&old);
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(g.read_at(&id, 9, 4), Err(PlatformError::Rollback));
+        // a failed write in place allows the old or the new bytes only
+        p.object_mut(&id).unwrap().copy_from_slice(b"hdr-AAAA-BBBB");
+        p.fail_write_at(1);
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(g.write_at(&id, 9, b"CCCC"), Err(PlatformError::Storage));
+        // (either answer is allowed; once one is read, it is the one)
+        p.object_mut(&id).unwrap()[9..13].copy_from_slice(b"CCCC");
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(g.read_at(&id, 9, 4).unwrap().as_deref(), Some(&b"CCCC"[..]));
+        p.object_mut(&id).unwrap()[9..13].copy_from_slice(b"BBBB");
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(g.read_at(&id, 9, 4), Err(PlatformError::Rollback));
+        // a deleted object gives no region back
+        p.object_mut(&id).unwrap()[9..13].copy_from_slice(b"CCCC");
+        let mut g = Guard::new(&mut p, &mut mem);
+        g.delete(&id).unwrap();
+        p.restore(&old);
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(g.read_at(&id, 0, 2), Err(PlatformError::Rollback));
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub enum Op {
     Write(ObjectId, usize),
     /// An append of this many bytes.
     Append(ObjectId, usize),
+    /// A read of (up to) this many bytes from this offset.
+    ReadAt(ObjectId, u32, usize),
+    /// A write of this many bytes at this offset.
+    WriteAt(ObjectId, u32, usize),
     /// A delete.
     Delete(ObjectId),
     /// An enumeration of the objects.
@@ -197,6 +201,45 @@ impl Platform for MemPlatform {
         Ok(())
     }
 
+    fn read_at(
+        &mut self,
+        id: &ObjectId,
+        offset: u32,
+        len: usize,
+    ) -> Result<Option<Vec<u8>>, PlatformError> {
+        self.reads += 1;
+        self.note(Op::ReadAt(id.clone(), offset, len));
+        if self.fail_read == Some(self.reads) {
+            return Err(PlatformError::Storage);
+        }
+        Ok(self.objects.get(id).map(|obj| {
+            let start = usize::try_from(offset).unwrap_or(usize::MAX).min(obj.len());
+            let end = start.saturating_add(len).min(obj.len());
+            obj.get(start..end).unwrap_or_default().to_vec()
+        }))
+    }
+
+    fn write_at(&mut self, id: &ObjectId, offset: u32, data: &[u8]) -> Result<(), PlatformError> {
+        self.note(Op::WriteAt(id.clone(), offset, data.len()));
+        self.count_write()?;
+        let obj = self.objects.get_mut(id).ok_or(PlatformError::Storage)?;
+        let start = usize::try_from(offset).map_err(|_| PlatformError::Storage)?;
+        if start > obj.len() {
+            return Err(PlatformError::Storage);
+        }
+        let end = start
+            .checked_add(data.len())
+            .ok_or(PlatformError::Storage)?;
+        if end > obj.len() {
+            obj.resize(end, 0);
+        }
+        obj.get_mut(start..end)
+            .ok_or(PlatformError::Storage)?
+            .copy_from_slice(data);
+        self.bytes_written += data.len() as u64;
+        Ok(())
+    }
+
     fn delete(&mut self, id: &ObjectId) -> Result<(), PlatformError> {
         self.note(Op::Delete(id.clone()));
         self.count_write()?;
@@ -267,6 +310,26 @@ mod test {
         assert_eq!(p.read(&id).unwrap().as_deref(), Some(&b"old+"[..]));
         let missing = ObjectId::new(b"y").unwrap();
         assert_eq!(p.append(&missing, b"+"), Err(PlatformError::Storage));
+        p.cut_power_at(1);
+        assert_eq!(p.write_at(&id, 1, b"X"), Err(PlatformError::Storage));
+        p.power_on();
+        assert_eq!(p.read(&id).unwrap().as_deref(), Some(&b"old+"[..]));
+    }
+
+    #[test]
+    fn writes_at_an_offset_overwrite_or_extend_but_never_leave_a_gap() {
+        let mut p = MemPlatform::new();
+        let id = ObjectId::new(b"x").unwrap();
+        assert_eq!(p.write_at(&id, 0, b"a"), Err(PlatformError::Storage));
+        assert_eq!(p.read_at(&id, 0, 4), Ok(None));
+        p.write(&id, b"abcd").unwrap();
+        p.write_at(&id, 1, b"XY").unwrap();
+        p.write_at(&id, 4, b"ef").unwrap();
+        assert_eq!(p.write_at(&id, 7, b"g"), Err(PlatformError::Storage));
+        assert_eq!(p.read(&id).unwrap().as_deref(), Some(&b"aXYdef"[..]));
+        assert_eq!(p.read_at(&id, 2, 3).unwrap().as_deref(), Some(&b"Yde"[..]));
+        assert_eq!(p.read_at(&id, 4, 9).unwrap().as_deref(), Some(&b"ef"[..]));
+        assert_eq!(p.read_at(&id, 9, 1).unwrap().as_deref(), Some(&b""[..]));
     }
 
     #[test]

@@ -7,8 +7,8 @@
 //! | `cfg` | `[1] ‖ tries ‖ throttle ms (u32 LE) ‖ issuer key(65)` | `store::config` | no |
 //! | `pin` | `[1] ‖ max ‖ left ‖ salt(16) ‖ HMAC(32)`: the one PIN before client isolation, the admin's while it has no `pn/` record (new PINs never use it) | `store::pin` | no |
 //! | `pn/<tag>` | as `pin`: the PIN of the client with this owner tag (16 hex) | `store::pin` | no |
-//! | `keys` | **v2** `[2] ‖ n (u16 LE) ‖ n × (id(8) ‖ owner tag(8))`; v1 `[1] ‖ n ‖ n × id` read as legacy | `store::keys` | no |
-//! | `kb/<nn>` | `[1] ‖ n ‖ n × (uses (u32 LE) ‖ len ‖ sealed blob)` | `store::keys` | no |
+//! | `kv` | `[1] ‖ state ‖ slot length (u16 LE) ‖ 0(4)`, then fixed-size slots `[1] ‖ id(8) ‖ owner tag(8) ‖ uses (u32 LE) ‖ len ‖ sealed blob ‖ 0…` (free: all zeros), written in place | `store::keys` | no |
+//! | `keys`, `kb/<nn>` | the earlier key index and buckets: read once to move their keys into `kv`, then deleted | `store::keys` | no |
 //! | `attest` | `[1] ‖ uses (u32 LE) ‖ sealed blob` | `store::keys` | no |
 //! | `txctr` | `[1] ‖ last counter (u64 BE)` | `store::counter` | **yes**: never reused |
 //! | `log` | `[1] ‖ newest segment number (u64 BE)` | `audit` | **yes**: evidence |
@@ -61,13 +61,19 @@ pub fn is_client_pin(id: &ObjectId) -> bool {
     id.as_bytes().starts_with(b"pn/")
 }
 
-/// `keys`: the key index.
-pub fn key_index() -> Result<ObjectId, Error> {
+/// `kv`: every key, in fixed-size slots.
+pub fn key_vault() -> Result<ObjectId, Error> {
+    id(b"kv")
+}
+
+/// `keys`: the key index of the earlier layout (retired).
+pub fn legacy_key_index() -> Result<ObjectId, Error> {
     id(b"keys")
 }
 
-/// `kb/<nn>`: key bucket `no`, two lowercase hex digits.
-pub fn key_bucket(no: u8) -> Result<ObjectId, Error> {
+/// `kb/<nn>`: key bucket `no` of the earlier layout (retired), two
+/// lowercase hex digits.
+pub fn legacy_key_bucket(no: u8) -> Result<ObjectId, Error> {
     let hex: heapless::String<2> = mfs_proto::hex_string(&[no]).map_err(|_| Error::Internal)?;
     id(&concat::<5>(&[b"kb/", hex.as_bytes()])?)
 }
@@ -186,18 +192,19 @@ mod test {
             secret().unwrap(),
             config().unwrap(),
             pin().unwrap(),
-            key_index().unwrap(),
+            key_vault().unwrap(),
+            legacy_key_index().unwrap(),
             attestation_key().unwrap(),
             tx_counter().unwrap(),
             log_head().unwrap(),
         ];
-        all.extend((0..32).map(|n| key_bucket(n).unwrap()));
+        all.extend((0..32).map(|n| legacy_key_bucket(n).unwrap()));
         all.extend((0..8).map(|n| log_segment(n).unwrap()));
         let n = all.len();
         all.sort();
         all.dedup();
         assert_eq!(all.len(), n);
-        assert_eq!(key_bucket(0x1f).unwrap().as_bytes(), b"kb/1f");
+        assert_eq!(legacy_key_bucket(0x1f).unwrap().as_bytes(), b"kb/1f");
         let pn = client_pin(&[0xab, 1, 2, 3, 4, 5, 6, 0xff]).unwrap();
         assert_eq!(pn.as_bytes(), b"pn/ab010203040506ff");
         assert!(is_client_pin(&pn) && !is_client_pin(&pin().unwrap()));
@@ -210,9 +217,9 @@ mod test {
         assert!(survives_wipe(&tx_counter().unwrap()));
         assert!(survives_wipe(&log_head().unwrap()));
         assert!(survives_wipe(&log_segment(7).unwrap()));
-        for id in [secret(), config(), pin(), key_index(), attestation_key()] {
+        for id in [secret(), config(), pin(), key_vault(), attestation_key()] {
             assert!(!survives_wipe(&id.unwrap()));
         }
-        assert!(!survives_wipe(&key_bucket(3).unwrap()));
+        assert!(!survives_wipe(&legacy_key_bucket(3).unwrap()));
     }
 }

@@ -71,6 +71,21 @@ pub trait Platform {
     /// (GP `TEE_WriteObjectData`: after a power cut the object holds either
     /// the old or the longer data). `Storage` if the object does not exist.
     fn append(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError>;
+    /// Reads up to `len` bytes of an object from byte `offset`: `Ok(None)`
+    /// when the object does not exist; fewer bytes (possibly none) when it
+    /// ends sooner.
+    fn read_at(
+        &mut self,
+        id: &ObjectId,
+        offset: u32,
+        len: usize,
+    ) -> Result<Option<Vec<u8>>, PlatformError>;
+    /// Overwrites (or extends) an existing object from byte `offset` in
+    /// one atomic write (GP `TEE_SeekObjectData` + `TEE_WriteObjectData`:
+    /// after a power cut the object holds either the old or the new bytes).
+    /// `Storage` if the object does not exist or `offset` is past its end
+    /// (the TA never leaves a gap).
+    fn write_at(&mut self, id: &ObjectId, offset: u32, data: &[u8]) -> Result<(), PlatformError>;
     /// Deletes a persistent object; deleting a missing object is not an error.
     fn delete(&mut self, id: &ObjectId) -> Result<(), PlatformError>;
     /// Fills `buf` from the TEE's random number generator.

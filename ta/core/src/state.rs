@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::freshness::Freshness;
 use crate::platform::Platform;
 use crate::seal;
-use crate::store::keys::KeyCache;
+use crate::store::keys::{KeyCache, Vault};
 use crate::store::secret;
 
 /// State kept per TA instance (not per session, not persisted).
@@ -26,6 +26,8 @@ pub struct Instance {
     pub kek: KekCache,
     /// Unsealed keys without a usage limit (warm `key-sign` reads nothing).
     pub keys: KeyCache,
+    /// Which slot of `kv` holds which key.
+    pub vault: Vault,
     /// The event log's newest segment.
     pub log: audit::Cache,
     /// What storage held when this lifetime last wrote or read it.

@@ -222,9 +222,21 @@ pub(crate) fn gen_key_for(
     label: &str,
     policy: KeyPolicy,
 ) -> KeyInfoReply {
+    gen_key_in(p, &mut Instance::default(), caller, label, policy)
+}
+
+/// [`gen_key_for`] by the TA instance `inst` (whose key index then knows
+/// the key without reading storage again).
+pub(crate) fn gen_key_in(
+    p: &mut MemPlatform,
+    inst: &mut Instance,
+    caller: &Caller,
+    label: &str,
+    policy: KeyPolicy,
+) -> KeyInfoReply {
     generate(
         p,
-        &mut Instance::default(),
+        inst,
         caller,
         &KeyGenerateRequest {
             v: PROTOCOL_CURRENT,

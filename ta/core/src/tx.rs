@@ -40,7 +40,7 @@ use crate::policy::PinProof;
 use crate::seal::KeyId;
 use crate::state::Instance;
 use crate::store::config::Config;
-use crate::store::{counter, keys};
+use crate::store::counter;
 
 /// `TxSign` with one of the caller's keys and the caller's PIN.
 pub fn sign(
@@ -57,7 +57,7 @@ pub fn sign(
     let cfg = Config::require(p)?;
     cfg.check_protected(p)?;
     let kek = inst.kek.get(p)?;
-    let mut key = keys::load(p, caller, id, kek)?;
+    let mut key = inst.vault.load(p, caller, id, kek)?;
     let refusals = (&mut inst.pins, &mut inst.log, caller);
     authorize(
         p,
@@ -68,7 +68,7 @@ pub fn sign(
     )?;
     pin::consent(p, inst, (caller, &cfg), entry)?;
     let counter = counter::next(p)?;
-    key.consume(p)?;
+    key.consume(p, &mut inst.vault)?;
     let signed = SignedTx {
         key_id: id.0,
         counter,
@@ -95,7 +95,7 @@ pub fn sign(
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::testkit::{ME, Ta, client, export, gen_key};
+    use crate::testkit::{ME, Ta, client, export, gen_key_in};
     use alloc::vec::Vec;
     use mfs_proto::log::{EventKind, verify_chain};
     use mfs_proto::{KeyPolicy, PinRule, PolicyReason, TxRecord, hex_bytes};
@@ -129,7 +129,11 @@ mod test {
                 max_uses,
                 ..KeyPolicy::plain(Purpose::Sign)
             };
-            String::from(gen_key(&mut self.p, "pay", policy).id.as_str())
+            String::from(
+                gen_key_in(&mut self.p, &mut self.inst, &ME, "pay", policy)
+                    .id
+                    .as_str(),
+            )
         }
         fn request(&mut self, id: &str, pin: &str, record: TxRecord) -> TxSignRequest {
             let c = client(&mut self.p, &mut self.slot);
@@ -265,9 +269,15 @@ mod test {
         let req = ta.request("0102030405060708", "1111", record(1));
         assert_eq!(ta.sign(&req).err(), Some(Error::KeyNotFound));
         let attest = String::from(
-            gen_key(&mut ta.p, "att", KeyPolicy::plain(Purpose::Attest))
-                .id
-                .as_str(),
+            gen_key_in(
+                &mut ta.p,
+                &mut ta.inst,
+                &ME,
+                "att",
+                KeyPolicy::plain(Purpose::Attest),
+            )
+            .id
+            .as_str(),
         );
         let req = ta.request(&attest, "1111", record(1));
         assert_eq!(
@@ -275,7 +285,7 @@ mod test {
             Some(Error::PolicyViolation(PolicyReason::Purpose))
         );
         // refusals are counted, and logged as one entry before the next
-        assert_eq!(ta.kinds().last(), Some(&EventKind::PinSet));
+        assert_eq!(ta.kinds().last(), Some(&EventKind::KeyGenerated));
         assert_eq!(ta.tries_left().unwrap(), 5);
         // no PIN session at all
         let req = ta.request(&id, "2468", record(1));
@@ -528,8 +538,10 @@ mod test {
                 let wins = [ta.key(PinRule::Window, None), ta.key(PinRule::Window, None)];
                 let per_use = ta.key(PinRule::PerUse, None);
                 let attest = String::from(
-                    crate::testkit::gen_key(
+                    crate::testkit::gen_key_in(
                         &mut ta.p,
+                        &mut ta.inst,
+                        &ME,
                         "att",
                         KeyPolicy {
                             pin: PinRule::Window,

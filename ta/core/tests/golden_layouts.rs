@@ -6,9 +6,11 @@
 //! roll the log into a second segment — then compares every persistent
 //! object with the bytes recorded when the layouts were fixed. Each object
 //! type is covered: `secret`, `cfg`, `pn/<tag>` (the PIN records of the
-//! admin and of a second client), `keys` (version 2), `kb/<nn>` (a version-2 blob),
-//! `attest`, `txctr`, `log`, `lg/<n>`. Version-1 `keys` and blobs (before
-//! client isolation) are still read: see the unit test
+//! admin and of a second client), `kv` (one slot, a version-2 blob),
+//! `attest`, `txctr`, `log`, `lg/<n>`. The earlier key layout (`keys` and
+//! `kb/<nn>`, version-1 blobs before client isolation) is still read and
+//! moved into `kv`: see the unit tests
+//! `the_earlier_layout_moves_into_the_vault_whatever_the_power_cuts` and
 //! `legacy_keys_are_adopted_by_the_admin_only`; the legacy `pin` object by
 //! `a_legacy_pin_is_adopted_by_the_admin_only`.
 //!
@@ -189,8 +191,14 @@ fn short_objects_have_their_documented_shape() {
         !objects.contains_key("pin"),
         "a new PIN never takes the legacy name"
     );
-    // `[2] ‖ n (u16 LE) ‖ n × (id ‖ owner tag)`
-    assert_eq!((len("keys"), &objects["keys"][..6]), (19, "020100"));
+    // `[1] ‖ state (1 ready) ‖ slot length (u16 LE, 228) ‖ 0(4)`, then one
+    // slot: `[1] ‖ id ‖ owner tag ‖ uses (u32 LE) ‖ blob length ‖ blob ‖ 0…`
+    assert_eq!(
+        (len("kv"), &objects["kv"][..16]),
+        (8 + 228, "0101e40000000000")
+    );
+    assert_eq!(&objects["kv"][16..18], "01");
+    assert!(!objects.contains_key("keys") && !objects.keys().any(|k| k.starts_with("kb/")));
     // `[version] ‖ counter (u64 BE)`
     assert_eq!(objects["txctr"], "010000000000000001");
     // `[version] ‖ newest segment number (u64 BE)`

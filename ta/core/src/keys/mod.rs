@@ -9,10 +9,10 @@
 //! use, export or delete it; to every other client it does not exist
 //! (`key-not-found`). Each client holds at most `MAX_KEYS_PER_CLIENT`.
 //!
-//! Write order keeps power cuts harmless: generate/import write the bucket
-//! before the index (a cut leaves an unreferenced key whose id was never
-//! returned); delete writes the bucket before the index (a cut leaves a
-//! dangling index entry that list skips and a second delete clears).
+//! Each key change is one atomic write of the key's slot
+//! (`crate::store::keys`), then the event: a power cut leaves the key
+//! either as it was or changed, never half-written; a cut before the event
+//! loses that event, but then its outcome was never released either.
 
 use mfs_proto::log::{EventKind, RefusalClass};
 use mfs_proto::{
@@ -29,11 +29,11 @@ use crate::error::Error;
 use crate::facts::TaFacts;
 use crate::platform::Platform;
 use crate::policy::{self, PinProof};
-use crate::seal::{self, Attributes, Blob, KeyId};
+use crate::seal::{self, Attributes, KeyId};
 use crate::signer;
 use crate::state::{Instance, PinClocks};
 use crate::store::config::Config;
-use crate::store::keys::{Bucket, Index, Loaded, add, load};
+use crate::store::keys::Loaded;
 use crate::store::secret;
 
 #[cfg(test)]
@@ -67,9 +67,8 @@ pub fn generate(
         cfg.check_protected(p)?;
     }
     let kek = &stored_kek(p)?;
-    let mut index = Index::load(p)?;
-    index.room(caller)?;
-    let (id, mut bucket) = fresh_id(p, &index)?;
+    inst.vault.room(p, caller)?;
+    let id = fresh_id(p, inst)?;
     let secret = crypto::random_secret_key(p)?;
     let attrs = Attributes {
         id,
@@ -79,42 +78,40 @@ pub fn generate(
         owner: caller.owner(),
     };
     let blob = seal::seal(p, kek, &attrs, &secret)?;
-    add(p, &mut index, &mut bucket, (id, caller.tag()), blob)?;
+    inst.vault.add(p, (id, caller.tag()), &blob)?;
     let ev = Event::key_added(EventKind::KeyGenerated, &id.0, &attrs.policy);
     audit::append(p, &mut inst.log, &[ev])?;
     attrs.info(0)
 }
 
-/// A new random id (never zero, not in use) whose bucket has room.
-fn fresh_id(p: &mut impl Platform, index: &Index) -> Result<(KeyId, Bucket), Error> {
+/// A new random id (never zero, not in use).
+fn fresh_id(p: &mut impl Platform, inst: &mut Instance) -> Result<KeyId, Error> {
     for _ in 0..8 {
         let mut id = [0u8; KEY_ID_LEN];
         p.random(&mut id)?;
         let id = KeyId(id);
-        if id.0 == [0; KEY_ID_LEN] || index.contains(id) {
-            continue;
-        }
-        let bucket = Bucket::load(p, Bucket::of(id))?;
-        if bucket.find(id).is_none() && !bucket.full() {
-            return Ok((id, bucket));
+        if id.0 != [0; KEY_ID_LEN] && !inst.vault.contains(p, id)? {
+            return Ok(id);
         }
     }
-    Err(Error::KeyLimit(mfs_proto::MAX_KEYS))
+    Err(Error::Internal)
 }
 
 /// `KeyList`: one page of the caller's keys from `offset` (counted in the
-/// caller's keys only); index entries without a key (a delete cut short by
-/// a power loss) are left out of the page.
-pub fn list(p: &mut impl Platform, caller: &Caller, offset: u16) -> Result<KeyListReply, Error> {
-    let index = Index::load(p)?;
+/// caller's keys only, in slot order).
+pub fn list(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    caller: &Caller,
+    offset: u16,
+) -> Result<KeyListReply, Error> {
+    let owned = inst.vault.owned_by(p, caller)?;
     let mut keys = heapless::Vec::new();
-    let page = index.owned_by(caller).skip(usize::from(offset));
-    for id in page.take(KEY_LIST_PAGE) {
-        let bucket = Bucket::load(p, Bucket::of(id))?;
-        let Some((_, blob)) = bucket.find(id).and_then(|i| bucket.entries.get(i)) else {
+    for id in owned.iter().skip(usize::from(offset)).take(KEY_LIST_PAGE) {
+        let Some(blob) = inst.vault.blob(p, caller, *id)? else {
             continue;
         };
-        let attrs = Attributes::parse_header(&mut Reader::new(blob)).ok_or(Error::Storage)?;
+        let attrs = Attributes::parse_header(&mut Reader::new(&blob)).ok_or(Error::Storage)?;
         if !caller.owns(&attrs.owner) {
             // The index and the blob disagree: trust the blob's owner.
             continue;
@@ -127,21 +124,25 @@ pub fn list(p: &mut impl Platform, caller: &Caller, offset: u16) -> Result<KeyLi
         .map_err(|_| Error::Internal)?;
     }
     Ok(KeyListReply {
-        total: u16::try_from(index.owned_by(caller).count()).map_err(|_| Error::Internal)?,
+        total: u16::try_from(owned.len()).map_err(|_| Error::Internal)?,
         keys,
     })
 }
 
 /// `KeyInfo`: unseals the key (so a tampered key shows as such).
-pub fn info(p: &mut impl Platform, caller: &Caller, id: &str) -> Result<KeyInfoReply, Error> {
+pub fn info(
+    p: &mut impl Platform,
+    inst: &mut Instance,
+    caller: &Caller,
+    id: &str,
+) -> Result<KeyInfoReply, Error> {
     let id = KeyId::parse(id)?;
     let kek = stored_kek(p)?;
-    let s = load(p, caller, id, &kek)?;
+    let s = inst.vault.load(p, caller, id, &kek)?;
     s.key().attrs.info(s.key().uses)
 }
 
-/// `KeyDelete` of one of the caller's keys: bucket first, then the index
-/// entry. Also clears a key left in only one of them by a power cut.
+/// `KeyDelete` of one of the caller's keys: one write, its slot zeroed.
 pub fn delete(
     p: &mut impl Platform,
     inst: &mut Instance,
@@ -152,27 +153,7 @@ pub fn delete(
     // Forgotten first: a delete that fails halfway never leaves a deleted
     // key usable from memory.
     inst.keys.forget(id);
-    let mut index = Index::load(p)?;
-    let mut bucket = Bucket::load(p, Bucket::of(id))?;
-    let in_index = index
-        .position(id)
-        .filter(|&i| index.0.get(i).is_some_and(|(_, o)| caller.owns_tag(*o)));
-    let in_bucket = bucket.find(id).filter(|&i| {
-        bucket.entries.get(i).is_some_and(|(_, blob)| {
-            Attributes::parse_header(&mut Reader::new(blob)).is_some_and(|a| caller.owns(&a.owner))
-        })
-    });
-    if in_index.is_none() && in_bucket.is_none() {
-        return Err(Error::KeyNotFound);
-    }
-    if let Some(pos) = in_bucket {
-        bucket.entries.remove(pos);
-        bucket.store(p)?;
-    }
-    if let Some(pos) = in_index {
-        index.0.remove(pos);
-        index.store(p)?;
-    }
+    inst.vault.remove(p, caller, id)?;
     audit::append(
         p,
         &mut inst.log,
@@ -232,7 +213,7 @@ pub fn window_key(
 ) -> Result<[u8; KEY_ID_LEN], Error> {
     let id = KeyId::parse(id)?;
     let kek = inst.kek.get(p)?;
-    let k = load(p, caller, id, kek)?.into_key();
+    let k = inst.vault.load(p, caller, id, kek)?.into_key();
     if k.attrs.policy.pin != PinRule::Window {
         return Err(Error::InvalidArgument);
     }
@@ -255,13 +236,13 @@ pub fn sign(
     }
     let kek = inst.kek.get(p)?;
     if inst.keys.get(caller, id).is_none() {
-        let mut s = load(p, caller, id, kek)?;
+        let mut s = inst.vault.load(p, caller, id, kek)?;
         if s.key().attrs.policy.max_uses.is_some() {
             // Never cached: each use is counted in storage before the
             // signature exists.
             let refusals = (&mut inst.pins, &mut inst.log, caller);
             authorize(p, refusals, s.key(), Purpose::Sign, None)?;
-            s.consume(p)?;
+            s.consume(p, &mut inst.vault)?;
             return signed(p, &mut inst.log, s.key(), msg);
         }
         inst.keys.put(s.into_key());
@@ -303,13 +284,13 @@ pub fn attest(
     let challenge = hex_prefix(&req.challenge, &mut buf).ok_or(Error::BadRequest)?;
     let signer_id = req.attest_key.as_deref().map(KeyId::parse).transpose()?;
     let kek = inst.kek.get(p)?;
-    let subject = load(p, caller, id, kek)?.into_key().attrs;
+    let subject = inst.vault.load(p, caller, id, kek)?.into_key().attrs;
     let signer = match signer_id {
         Some(sid) => {
-            let mut s = load(p, caller, sid, kek)?;
+            let mut s = inst.vault.load(p, caller, sid, kek)?;
             let refusals = (&mut inst.pins, &mut inst.log, caller);
             authorize(p, refusals, s.key(), Purpose::Attest, None)?;
-            s.consume(p)?;
+            s.consume(p, &mut inst.vault)?;
             let ev = Event::key_used(&sid.0, 2, s.key().uses);
             audit::append(p, &mut inst.log, &[ev])?;
             s.into_key()
@@ -350,7 +331,7 @@ pub fn export(
 ) -> Result<KeyExportReply, Error> {
     let id = KeyId::parse(id)?;
     let kek = stored_kek(p)?;
-    let s = load(p, caller, id, &kek)?;
+    let s = inst.vault.load(p, caller, id, &kek)?;
     let k = s.key();
     if !k.attrs.policy.exportable {
         let err = Error::PolicyViolation(PolicyReason::NotExportable);
@@ -386,30 +367,11 @@ pub fn import(
     if !attrs.policy.exportable || attrs.id.0 == [0; KEY_ID_LEN] || !caller.owns(&attrs.owner) {
         return Err(Error::BlobRejected);
     }
-    let mut index = Index::load(p)?;
-    let mut bucket = Bucket::load(p, Bucket::of(attrs.id))?;
-    if bucket.find(attrs.id).is_some() {
+    if inst.vault.contains(p, attrs.id)? {
         return Err(Error::KeyExists);
     }
-    if bucket.full() {
-        return Err(Error::KeyLimit(mfs_proto::MAX_KEYS));
-    }
-    let blob = Blob::from_slice(blob).map_err(|_| Error::BlobRejected)?;
-    // Index first, then the bucket: the id is known to the caller (it is
-    // in the blob), so a cut in between must leave a counted entry, never
-    // an uncounted usable key. An entry of the caller's own without its
-    // key is such a cut import: this import completes it.
-    match index.position(attrs.id) {
-        Some(i) if index.0.get(i).is_some_and(|(_, o)| caller.owns_tag(*o)) => {}
-        Some(_) => return Err(Error::KeyExists),
-        None => {
-            index.room(caller)?;
-            index.0.push((attrs.id, attrs.owner.tag()));
-            index.store(p)?;
-        }
-    }
-    bucket.entries.push((0, blob));
-    bucket.store(p)?;
+    inst.vault.room(p, caller)?;
+    inst.vault.add(p, (attrs.id, attrs.owner.tag()), blob)?;
     let ev = Event::key_added(EventKind::KeyImported, &attrs.id.0, &attrs.policy);
     audit::append(p, &mut inst.log, &[ev])?;
     attrs.info(0)

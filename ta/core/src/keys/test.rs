@@ -2,9 +2,9 @@
 
 use super::*;
 use crate::mem::MemPlatform;
-use crate::store::keys::BUCKETS;
+use crate::store::keys::{HEADER_LEN, SLOT_LEN};
 use crate::testkit::{
-    G, ME, OTHER, gen_key, gen_key_for, key_platform as provisioned, nth_client,
+    G, ME, OTHER, gen_key, gen_key_for, gen_key_in, key_platform as provisioned, nth_client,
     sign_policy as policy, sign_req,
 };
 use alloc::vec::Vec;
@@ -34,15 +34,21 @@ fn generate_sign_verify_list_delete() {
     assert!(verify(&a.public_key, b"pay 10 EUR", &r.signature));
     assert!(!verify(&b.public_key, b"pay 10 EUR", &r.signature));
     assert!(!verify(&a.public_key, b"pay 11 EUR", &r.signature));
-    let l = list(&mut p, &ME, 0).unwrap();
+    let l = list(&mut p, &mut Instance::default(), &ME, 0).unwrap();
     assert_eq!(l.total, 2);
     assert_eq!(l.keys[0].id, a.id);
     assert_eq!(l.keys[1].label.as_str(), "b");
-    assert_eq!(info(&mut p, &ME, &a.id).unwrap(), a);
+    assert_eq!(
+        info(&mut p, &mut Instance::default(), &ME, &a.id).unwrap(),
+        a
+    );
     // the same instance signed with it (the key is cached): a delete
     // makes it unusable at once
     delete(&mut p, &mut inst, &ME, &a.id).unwrap();
-    assert_eq!(info(&mut p, &ME, &a.id).err(), Some(Error::KeyNotFound));
+    assert_eq!(
+        info(&mut p, &mut Instance::default(), &ME, &a.id).err(),
+        Some(Error::KeyNotFound)
+    );
     assert_eq!(
         delete(&mut p, &mut inst, &ME, &a.id).err(),
         Some(Error::KeyNotFound)
@@ -51,10 +57,17 @@ fn generate_sign_verify_list_delete() {
         sign(&mut p, &mut inst, &ME, &sign_req(&a.id, b"x")).err(),
         Some(Error::KeyNotFound)
     );
-    assert_eq!(list(&mut p, &ME, 0).unwrap().total, 1);
+    assert_eq!(
+        list(&mut p, &mut Instance::default(), &ME, 0)
+            .unwrap()
+            .total,
+        1
+    );
     // secrets are not printable
     let kk = crate::seal::kek(&crate::store::secret::load(&mut p).unwrap());
-    let loaded = load(&mut p, &ME, KeyId::parse(&b.id).unwrap(), &kk)
+    let loaded = inst
+        .vault
+        .load(&mut p, &ME, KeyId::parse(&b.id).unwrap(), &kk)
         .unwrap()
         .into_key();
     let dbg = format!("{loaded:?}");
@@ -127,8 +140,10 @@ fn policy_is_enforced() {
     let mut inst = Instance::default();
     let v = |e| Some(Error::PolicyViolation(e));
     // purpose
-    let att = gen_key(
+    let att = gen_key_in(
         &mut p,
+        &mut inst,
+        &ME,
         "att",
         KeyPolicy {
             purpose: Purpose::Attest,
@@ -140,8 +155,10 @@ fn policy_is_enforced() {
         v(PolicyReason::Purpose)
     );
     // PIN per use: never through plain signing
-    let per_use = gen_key(
+    let per_use = gen_key_in(
         &mut p,
+        &mut inst,
+        &ME,
         "pu",
         KeyPolicy {
             pin: PinRule::PerUse,
@@ -163,8 +180,10 @@ fn policy_is_enforced() {
         v(PolicyReason::PinPerUse)
     );
     // PIN window
-    let win = gen_key(
+    let win = gen_key_in(
         &mut p,
+        &mut inst,
+        &ME,
         "win",
         KeyPolicy {
             pin: PinRule::Window,
@@ -212,8 +231,10 @@ fn policy_is_enforced() {
         v(PolicyReason::PinWindow)
     );
     // usage limit, counted in storage
-    let lim = gen_key(
+    let lim = gen_key_in(
         &mut p,
+        &mut inst,
+        &ME,
         "lim",
         KeyPolicy {
             max_uses: Some(2),
@@ -237,14 +258,21 @@ fn policy_is_enforced() {
         sign(&mut p, &mut inst, &ME, &sign_req(&lim.id, b"3")).err(),
         v(PolicyReason::UsageExhausted)
     );
-    assert_eq!(info(&mut p, &ME, &lim.id).unwrap().uses, 2);
+    assert_eq!(
+        info(&mut p, &mut Instance::default(), &ME, &lim.id)
+            .unwrap()
+            .uses,
+        2
+    );
     assert_eq!(
         export(&mut p, &mut Instance::default(), &ME, &lim.id).err(),
         v(PolicyReason::NotExportable)
     );
     // expiry on the REE clock
-    let exp = gen_key(
+    let exp = gen_key_in(
         &mut p,
+        &mut inst,
+        &ME,
         "exp",
         KeyPolicy {
             not_after: Some(1_800_000_010),
@@ -280,7 +308,12 @@ fn usage_is_persisted_before_the_signature() {
         Some(Error::Storage)
     );
     p.power_on();
-    assert_eq!(info(&mut p, &ME, &lim.id).unwrap().uses, 0);
+    assert_eq!(
+        info(&mut p, &mut Instance::default(), &ME, &lim.id)
+            .unwrap()
+            .uses,
+        0
+    );
     // unlimited keys write only their event-log entry
     let free = gen_key(&mut p, "free", policy());
     let before = p.writes();
@@ -351,7 +384,7 @@ fn export_import_same_instance_only() {
 fn attestation_statement_verifies() {
     let mut p = provisioned();
     let mut inst = Instance::default();
-    let k = gen_key(&mut p, "pay", policy());
+    let k = gen_key_in(&mut p, &mut inst, &ME, "pay", policy());
     let req = KeyAttestRequest {
         v: 1,
         id: k.id.clone(),
@@ -371,10 +404,17 @@ fn attestation_statement_verifies() {
     // the attestation key persists; it is not a listed key
     let again = attest(&mut p, &mut inst, &ME, &req).unwrap();
     assert_eq!(again.attestation_key, a.attestation_key);
-    assert_eq!(list(&mut p, &ME, 0).unwrap().total, 1);
+    assert_eq!(
+        list(&mut p, &mut Instance::default(), &ME, 0)
+            .unwrap()
+            .total,
+        1
+    );
     // an attest-purpose key can sign statements; a sign key cannot
-    let ak = gen_key(
+    let ak = gen_key_in(
         &mut p,
+        &mut inst,
+        &ME,
         "ak",
         KeyPolicy {
             purpose: Purpose::Attest,
@@ -411,11 +451,15 @@ fn tampered_stored_key_is_rejected() {
     let mut p = provisioned();
     let mut inst = Instance::default();
     let k = gen_key(&mut p, "t", policy());
-    let id = KeyId::parse(&k.id).unwrap();
-    let oid = crate::objects::key_bucket(Bucket::of(id)).unwrap();
+    let oid = crate::objects::key_vault().unwrap();
     let clean = p.object_mut(&oid).unwrap().clone();
-    // the tag (last byte), the label, the policy: each refused
-    for at in [clean.len() - 1, 2 + 5 + 29, 2 + 5 + 12] {
+    assert_eq!(clean.len(), HEADER_LEN + SLOT_LEN, "one object, one slot");
+    // the blob starts after flag, id, owner tag, uses and its length
+    let blob = HEADER_LEN + 1 + 8 + 8 + 4 + 1;
+    let blob_len = usize::from(clean[blob - 1]);
+    // the tag (last byte), the label, the policy, the id in the blob:
+    // each refused
+    for at in [blob + blob_len - 1, blob + 29, blob + 12, blob + 1] {
         let obj = p.object_mut(&oid).unwrap();
         obj[at] ^= 1;
         assert_eq!(
@@ -425,15 +469,24 @@ fn tampered_stored_key_is_rejected() {
         );
         *p.object_mut(&oid).unwrap() = clean.clone();
     }
-    // a changed id in the header: the key is no longer found
-    p.object_mut(&oid).unwrap()[2 + 5 + 1] ^= 1;
+    // a slot naming another id than the index loaded from it, a bad flag
+    // or a damaged object (not whole slots) is a storage failure
+    p.object_mut(&oid).unwrap()[HEADER_LEN + 1] ^= 1;
     assert_eq!(
         sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).err(),
-        Some(Error::KeyNotFound)
+        Some(Error::Storage)
     );
-    // a damaged bucket record structure is a storage failure
+    *p.object_mut(&oid).unwrap() = clean.clone();
+    p.object_mut(&oid).unwrap()[HEADER_LEN] = 7;
+    assert_eq!(
+        info(&mut p, &mut Instance::default(), &ME, &k.id).err(),
+        Some(Error::Storage)
+    );
     *p.object_mut(&oid).unwrap() = clean[..clean.len() - 1].to_vec();
-    assert_eq!(info(&mut p, &ME, &k.id).err(), Some(Error::Storage));
+    assert_eq!(
+        info(&mut p, &mut Instance::default(), &ME, &k.id).err(),
+        Some(Error::Storage)
+    );
     *p.object_mut(&oid).unwrap() = clean;
     assert!(sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).is_ok());
 }
@@ -442,30 +495,41 @@ fn tampered_stored_key_is_rejected() {
 fn key_limit_and_cost_independent_of_count() {
     let mut p = provisioned();
     let mut inst = Instance::default();
-    let first = gen_key(&mut p, "k0", policy());
-    let mut reads_for_sign = |p: &mut MemPlatform, id: &str| {
+    let first = gen_key_in(&mut p, &mut inst, &ME, "k0", policy());
+    let reads_for_sign = |p: &mut MemPlatform, inst: &mut Instance, id: &str| {
         let before = p.reads();
-        sign(p, &mut inst, &ME, &sign_req(id, b"m")).unwrap();
+        sign(p, inst, &ME, &sign_req(id, b"m")).unwrap();
         p.reads() - before
     };
     assert_eq!(
-        reads_for_sign(&mut p, &first.id),
-        5,
-        "the secret and the event log (once: head, segment, refusal tally), and one bucket"
+        reads_for_sign(&mut p, &mut inst, &first.id),
+        2,
+        "the secret (the KEK is derived once) and the key's slot: the slot \
+         index and the event log are in memory since the generate"
     );
     let writes = p.writes();
-    let small = reads_for_sign(&mut p, &first.id);
+    let small = reads_for_sign(&mut p, &mut inst, &first.id);
     assert_eq!(small, 0, "warm: the key cached, the KEK in TA memory");
     assert_eq!(p.writes() - writes, 1, "warm: one write, the log entry");
-    let second = gen_key(&mut p, "k1", policy());
-    let cold_small = reads_for_sign(&mut p, &second.id);
-    assert_eq!(cold_small, 1, "a key not cached: one bucket");
+    let second = gen_key_in(&mut p, &mut inst, &ME, "k1", policy());
+    let cold_small = reads_for_sign(&mut p, &mut inst, &second.id);
+    assert_eq!(cold_small, 1, "a key not cached: its slot");
     // each client holds at most its share; ten clients fill the store
     let per = MAX_KEYS_PER_CLIENT;
     let mut mine = None;
     for i in 2..MAX_KEYS {
         let owner = if i < per { ME } else { nth_client(i / per) };
-        let k = gen_key_for(&mut p, &owner, &format!("k{i}"), policy());
+        let seq = crate::audit::extent(&mut p, &mut inst.log)
+            .unwrap()
+            .next_seq;
+        let before = (p.reads(), p.writes());
+        let k = gen_key_in(&mut p, &mut inst, &owner, &format!("k{i}"), policy());
+        let (reads, writes) = (p.reads() - before.0, p.writes() - before.1);
+        assert_eq!(reads, 2, "key {i}: the policy and the secret");
+        // the slot and the log entry (and the log's head when a new log
+        // segment starts)
+        let starts = seq % crate::audit::SEGMENT_ENTRIES as u64 == 0;
+        assert_eq!(writes, if starts { 3 } else { 2 }, "key {i}");
         if i == 5 {
             mine = Some(k.id);
         }
@@ -476,35 +540,52 @@ fn key_limit_and_cost_independent_of_count() {
                 policy: policy(),
             };
             assert_eq!(
-                generate(&mut p, &mut Instance::default(), &ME, &r).err(),
+                generate(&mut p, &mut inst, &ME, &r).err(),
                 Some(Error::KeyLimit(per))
             );
         }
     }
-    assert_eq!(reads_for_sign(&mut p, &first.id), small);
+    assert_eq!(reads_for_sign(&mut p, &mut inst, &first.id), small);
     assert_eq!(
-        reads_for_sign(&mut p, &mine.unwrap()),
+        reads_for_sign(&mut p, &mut inst, &mine.unwrap()),
         cold_small,
-        "one bucket at 1,000 keys too"
+        "one slot at 1,000 keys too"
     );
-    // the TA never owns more than cfg, secret, index, the buckets and
-    // the event log (here rolled over: 1,000 key-generated entries)
+    // the TA never owns more than cfg, secret, the key vault and the
+    // event log (here rolled over: 1,000 key-generated entries)
     let log_objects = 1 + crate::audit::SEGMENTS;
-    assert_eq!(p.object_count(), 3 + usize::from(BUCKETS) + log_objects);
+    assert_eq!(p.object_count(), 3 + log_objects);
+    let vault = crate::objects::key_vault().unwrap();
+    let size = p.object_mut(&vault).unwrap().len();
+    assert_eq!(size, HEADER_LEN + usize::from(MAX_KEYS) * SLOT_LEN);
     let r = KeyGenerateRequest {
         v: 1,
         label: "one-too-many".try_into().unwrap(),
         policy: policy(),
     };
     assert_eq!(
-        generate(&mut p, &mut Instance::default(), &nth_client(200), &r).err(),
+        generate(&mut p, &mut inst, &nth_client(200), &r).err(),
         Some(Error::KeyLimit(mfs_proto::MAX_KEYS))
+    );
+    // a fresh TA lifetime reads the slot index once, in fixed chunks
+    let mut cold = Instance::default();
+    let before = p.reads();
+    assert_eq!(
+        list(&mut p, &mut cold, &nth_client(3), 0).unwrap().total,
+        per
+    );
+    let chunks = usize::from(MAX_KEYS).div_ceil(crate::store::keys::INDEX_CHUNK);
+    let page = KEY_LIST_PAGE as u64;
+    assert_eq!(
+        p.reads() - before,
+        1 + 1 + chunks as u64 + page,
+        "the retired index, the header, the chunks, one slot per listed key"
     );
     // paging covers every key of a client once, and only its keys
     let mut seen = 0;
     let mut off = 0u16;
     loop {
-        let page = list(&mut p, &nth_client(3), off).unwrap();
+        let page = list(&mut p, &mut cold, &nth_client(3), off).unwrap();
         assert_eq!(page.total, per);
         if page.keys.is_empty() {
             break;
@@ -513,6 +594,13 @@ fn key_limit_and_cost_independent_of_count() {
         off += u16::try_from(KEY_LIST_PAGE).unwrap();
     }
     assert_eq!(seen, usize::from(per));
+    // a deleted key's slot is reused: the object does not grow
+    let gone = list(&mut p, &mut cold, &nth_client(3), 0).unwrap().keys[0]
+        .id
+        .clone();
+    delete(&mut p, &mut cold, &nth_client(3), &gone).unwrap();
+    gen_key_in(&mut p, &mut cold, &nth_client(3), "again", policy());
+    assert_eq!(p.object_mut(&vault).unwrap().len(), size);
 }
 
 #[test]
@@ -532,11 +620,22 @@ fn power_cuts_in_generate_and_delete_are_harmless() {
             Some(Error::Storage)
         );
         p.power_on();
-        // the index never names a key that does not exist
-        assert_eq!(list(&mut p, &ME, 0).unwrap().total, 1);
+        // cut at the slot: no key; cut at the log entry: the key exists
+        // (its id was never returned; the owner sees it listed)
+        assert_eq!(
+            list(&mut p, &mut Instance::default(), &ME, 0)
+                .unwrap()
+                .total,
+            u16::try_from(cut).unwrap()
+        );
         assert!(sign(&mut p, &mut inst, &ME, &sign_req(&keep.id, b"x")).is_ok());
         gen_key(&mut p, "after", policy());
-        assert_eq!(list(&mut p, &ME, 0).unwrap().total, 2);
+        assert_eq!(
+            list(&mut p, &mut Instance::default(), &ME, 0)
+                .unwrap()
+                .total,
+            u16::try_from(cut + 1).unwrap()
+        );
     }
     for cut in 1..=2 {
         let mut p = provisioned();
@@ -554,10 +653,16 @@ fn power_cuts_in_generate_and_delete_are_harmless() {
         // a cut delete either did nothing or made the key unusable
         let usable = sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).is_ok();
         assert_eq!(usable, cut == 1);
-        // and a second delete (by the instance that has the key cached)
-        // always completes it
-        delete(&mut p, &mut inst, &ME, &k.id).unwrap();
-        assert_eq!(list(&mut p, &ME, 0).unwrap().total, 0);
+        // and a second delete completes it (the slot is one write: a key
+        // is there or not)
+        let again = delete(&mut p, &mut inst, &ME, &k.id);
+        assert_eq!(again.is_ok(), usable, "cut at {cut}: {again:?}");
+        assert_eq!(
+            list(&mut p, &mut Instance::default(), &ME, 0)
+                .unwrap()
+                .total,
+            0
+        );
         assert_eq!(
             sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"x")).err(),
             Some(Error::KeyNotFound)
@@ -580,11 +685,11 @@ fn other_clients_cannot_see_use_export_or_delete_a_key() {
     let my_attest = gen_key(&mut p, "my-attest", attest_policy);
     let theirs = gen_key_for(&mut p, &OTHER, "theirs", exportable);
     for (who, own, foreign) in [(&ME, &mine, &theirs), (&OTHER, &theirs, &mine)] {
-        let l = list(&mut p, who, 0).unwrap();
+        let l = list(&mut p, &mut Instance::default(), who, 0).unwrap();
         assert!(l.keys.iter().all(|k| k.id != foreign.id), "{who:?}");
         assert!(l.keys.iter().any(|k| k.id == own.id), "{who:?}");
         assert_eq!(
-            info(&mut p, who, &foreign.id).err(),
+            info(&mut p, &mut Instance::default(), who, &foreign.id).err(),
             Some(Error::KeyNotFound)
         );
         let req = sign_req(&foreign.id, b"m");
@@ -611,10 +716,23 @@ fn other_clients_cannot_see_use_export_or_delete_a_key() {
             delete(&mut p, &mut inst, who, &foreign.id).err(),
             Some(Error::KeyNotFound)
         );
-        assert_eq!(info(&mut p, who, &own.id).unwrap(), *own);
+        assert_eq!(
+            info(&mut p, &mut Instance::default(), who, &own.id).unwrap(),
+            *own
+        );
     }
-    assert_eq!(list(&mut p, &OTHER, 0).unwrap().total, 1);
-    assert_eq!(list(&mut p, &ME, 0).unwrap().total, 2);
+    assert_eq!(
+        list(&mut p, &mut Instance::default(), &OTHER, 0)
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        list(&mut p, &mut Instance::default(), &ME, 0)
+            .unwrap()
+            .total,
+        2
+    );
     // another client's attestation key cannot sign a statement for me
     let att = KeyAttestRequest {
         v: 1,
@@ -638,48 +756,97 @@ fn other_clients_cannot_see_use_export_or_delete_a_key() {
         import(&mut p, &mut inst, &OTHER, &req).unwrap().id,
         theirs.id
     );
-    assert_eq!(info(&mut p, &OTHER, &theirs.id).unwrap().id, theirs.id);
+    assert_eq!(
+        info(&mut p, &mut Instance::default(), &OTHER, &theirs.id)
+            .unwrap()
+            .id,
+        theirs.id
+    );
+}
+
+/// Writes keys in the earlier layout: a version-1 index of bare ids (keys
+/// of versions before client isolation) or a version-2 index with owner
+/// tags, and their buckets.
+fn write_legacy_layout(
+    p: &mut MemPlatform,
+    keys: &[(KeyId, Option<crate::access::OwnerTag>, Vec<u8>)],
+) {
+    let v1 = keys.iter().all(|(_, o, _)| o.is_none());
+    let mut index = vec![if v1 { 1u8 } else { 2 }];
+    index.extend_from_slice(&u16::try_from(keys.len()).unwrap().to_le_bytes());
+    for (id, owner, _) in keys {
+        index.extend_from_slice(&id.0);
+        if let Some(o) = owner {
+            index.extend_from_slice(&o.0);
+        }
+    }
+    p.write(&crate::objects::legacy_key_index().unwrap(), &index)
+        .unwrap();
+    for no in 0..32u8 {
+        let in_bucket: Vec<_> = keys
+            .iter()
+            .filter(|(id, _, _)| id.0[0] % 32 == no)
+            .collect();
+        if in_bucket.is_empty() {
+            continue;
+        }
+        let mut b = vec![1u8, u8::try_from(in_bucket.len()).unwrap()];
+        for (_, _, blob) in in_bucket {
+            b.extend_from_slice(&7u32.to_le_bytes());
+            b.push(u8::try_from(blob.len()).unwrap());
+            b.extend_from_slice(blob);
+        }
+        p.write(&crate::objects::legacy_key_bucket(no).unwrap(), &b)
+            .unwrap();
+    }
+}
+
+/// A sealed key of `owner` with id `id`.
+fn sealed(p: &mut MemPlatform, id: KeyId, owner: crate::access::Owner, label: &str) -> Vec<u8> {
+    use crate::seal::{Attributes, seal};
+    let kek = crate::seal::kek(&crate::store::secret::load(p).unwrap());
+    let secret = crate::crypto::random_secret_key(p).unwrap();
+    let attrs = Attributes {
+        id,
+        policy: policy(),
+        label: label.try_into().unwrap(),
+        public_key: crate::crypto::sec1_uncompressed(&secret.public_key()).unwrap(),
+        owner,
+    };
+    seal(p, &kek, &attrs, &secret).unwrap().to_vec()
 }
 
 /// State written before client isolation (a version-1 index of bare ids
 /// and version-1 blobs without owner) is adopted by the admin identity:
-/// the admin lists, uses and deletes it; no other client sees it; the
-/// index is rewritten as version 2 on its next change.
+/// the admin lists, uses and deletes it; no other client sees it.
 #[test]
 fn legacy_keys_are_adopted_by_the_admin_only() {
-    use crate::access::Owner;
-    use crate::seal::{Attributes, seal};
-    use crate::store::keys::Bucket;
     let mut p = provisioned();
     let mut inst = Instance::default();
-    let kek = crate::seal::kek(&crate::store::secret::load(&mut p).unwrap());
-    let secret = crate::crypto::random_secret_key(&mut p).unwrap();
     let id = KeyId([0x41; 8]);
-    let attrs = Attributes {
-        id,
-        policy: policy(),
-        label: "old".try_into().unwrap(),
-        public_key: crate::crypto::sec1_uncompressed(&secret.public_key()).unwrap(),
-        owner: Owner::Legacy,
-    };
-    let blob = seal(&mut p, &kek, &attrs, &secret).unwrap();
+    let blob = sealed(&mut p, id, crate::access::Owner::Legacy, "old");
     assert_eq!(blob[0], 1, "a version-1 blob");
-    let mut bucket = Bucket::load(&mut p, Bucket::of(id)).unwrap();
-    bucket.entries.push((0, blob));
-    bucket.store(&mut p).unwrap();
-    let index = crate::objects::key_index().unwrap();
-    let mut v1 = vec![1u8, 1, 0];
-    v1.extend_from_slice(&id.0);
-    p.write(&index, &v1).unwrap();
+    write_legacy_layout(&mut p, &[(id, None, blob)]);
     let hex = id.hex().unwrap();
-    assert_eq!(list(&mut p, &OTHER, 0).unwrap().total, 0);
-    assert_eq!(info(&mut p, &OTHER, &hex).err(), Some(Error::KeyNotFound));
-    assert_eq!(list(&mut p, &ME, 0).unwrap().total, 1);
+    assert_eq!(
+        list(&mut p, &mut Instance::default(), &OTHER, 0)
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        info(&mut p, &mut Instance::default(), &OTHER, &hex).err(),
+        Some(Error::KeyNotFound)
+    );
+    assert_eq!(
+        list(&mut p, &mut Instance::default(), &ME, 0)
+            .unwrap()
+            .total,
+        1
+    );
     assert!(sign(&mut p, &mut inst, &ME, &sign_req(&hex, b"m")).is_ok());
-    // a new key of the admin rewrites the index as version 2, legacy kept
-    let fresh = gen_key(&mut p, "new", policy());
-    assert_eq!(p.read(&index).unwrap().unwrap()[0], 2);
-    let l = list(&mut p, &ME, 0).unwrap();
+    let fresh = gen_key_in(&mut p, &mut inst, &ME, "new", policy());
+    let l = list(&mut p, &mut Instance::default(), &ME, 0).unwrap();
     assert_eq!((l.total, l.keys[0].id.as_str()), (2, hex.as_str()));
     assert_eq!(l.keys[1].id, fresh.id);
     assert_eq!(
@@ -687,12 +854,80 @@ fn legacy_keys_are_adopted_by_the_admin_only() {
         Some(Error::KeyNotFound)
     );
     delete(&mut p, &mut inst, &ME, &hex).unwrap();
-    assert_eq!(list(&mut p, &ME, 0).unwrap().total, 1);
+    assert_eq!(
+        list(&mut p, &mut Instance::default(), &ME, 0)
+            .unwrap()
+            .total,
+        1
+    );
 }
 
-/// Import writes the index before the bucket: a power cut at either write
-/// never leaves a usable key that is not counted (the id is known to the
-/// caller from the blob), and importing again completes a cut import.
+/// Keys of the earlier layout (index + buckets) move into the vault on the
+/// first key operation, with their owners and use counts; a power cut at
+/// any write of the move loses or doubles no key, and afterwards only the
+/// vault is left.
+#[test]
+fn the_earlier_layout_moves_into_the_vault_whatever_the_power_cuts() {
+    let mut base = provisioned();
+    let mut keys = Vec::new();
+    for (i, who) in [(1u8, &ME), (2, &OTHER), (33, &ME)] {
+        // ids 1 and 33 share bucket 1
+        let id = KeyId([i; 8]);
+        let blob = sealed(&mut base, id, who.owner(), &format!("k{i}"));
+        keys.push((id, Some(who.tag()), blob));
+    }
+    // a bucket entry the index does not list (a cut generate) is dropped
+    let stray = sealed(&mut base, KeyId([3; 8]), ME.owner(), "stray");
+    let listed = keys.clone();
+    keys.push((KeyId([3; 8]), Some(ME.tag()), stray));
+    write_legacy_layout(&mut base, &keys);
+    let index = crate::objects::legacy_key_index().unwrap();
+    let mut v = base.read(&index).unwrap().unwrap();
+    v[1] = 3;
+    v.truncate(3 + 3 * 16);
+    base.write(&index, &v).unwrap();
+    let snap = base.snapshot();
+    let check = |p: &mut MemPlatform| {
+        let mine = list(p, &mut Instance::default(), &ME, 0).unwrap();
+        let ids: Vec<_> = mine.keys.iter().map(|k| k.id.clone()).collect();
+        let want: Vec<_> = [1u8, 33]
+            .iter()
+            .map(|i| KeyId([*i; 8]).hex().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2);
+        assert!(want.iter().all(|w| ids.contains(w)), "{ids:?}");
+        let theirs = list(p, &mut Instance::default(), &OTHER, 0).unwrap();
+        assert_eq!(theirs.total, 1);
+        let k = info(
+            p,
+            &mut Instance::default(),
+            &OTHER,
+            &KeyId([2; 8]).hex().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(k.uses, 7, "use counts move with the keys");
+        assert_eq!(p.object_count(), 3, "cfg, secret and kv");
+    };
+    let mut clean = MemPlatform::new();
+    clean.restore(&snap);
+    check(&mut clean);
+    assert!(listed.len() == 3);
+    for cut in 1.. {
+        let mut p = MemPlatform::new();
+        p.restore(&snap);
+        p.cut_power_at(cut);
+        let r = list(&mut p, &mut Instance::default(), &ME, 0);
+        p.power_on();
+        check(&mut p);
+        if r.is_ok() {
+            break;
+        }
+        assert_eq!(r.err(), Some(Error::Storage), "cut at {cut}");
+    }
+}
+
+/// Import is one write of the key's slot: a power cut leaves the key
+/// either absent (import again) or present, counted and usable.
 #[test]
 fn power_cuts_in_import_never_leave_an_uncounted_key() {
     let exportable = KeyPolicy {
@@ -715,18 +950,27 @@ fn power_cuts_in_import_never_leave_an_uncounted_key() {
         p.power_on();
         let mut inst = Instance::default();
         let usable = sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"m")).is_ok();
-        let counted = crate::store::keys::Index::load(&mut p)
-            .unwrap()
-            .contains(KeyId::parse(&k.id).unwrap());
-        assert!(
-            !usable || counted,
-            "cut at write {cut}: usable, not counted"
+        let counted = list(&mut p, &mut inst, &ME, 0).unwrap().total == 1;
+        assert_eq!(usable, counted, "cut at write {cut}");
+        assert_eq!(
+            usable,
+            cut == 2,
+            "cut at write {cut}: the slot, then the log"
         );
-        assert!(!usable, "cut at write {cut}: the bucket is written last");
-        // importing again completes it
-        assert_eq!(import(&mut p, &mut inst, &ME, &req).unwrap().id, k.id);
+        // importing again completes it, or finds it there
+        let again = import(&mut p, &mut inst, &ME, &req);
+        if usable {
+            assert_eq!(again.err(), Some(Error::KeyExists));
+        } else {
+            assert_eq!(again.unwrap().id, k.id);
+        }
         assert!(sign(&mut p, &mut inst, &ME, &sign_req(&k.id, b"m")).is_ok());
-        assert_eq!(list(&mut p, &ME, 0).unwrap().total, 1);
+        assert_eq!(
+            list(&mut p, &mut Instance::default(), &ME, 0)
+                .unwrap()
+                .total,
+            1
+        );
         assert_eq!(
             import(&mut p, &mut inst, &ME, &req).err(),
             Some(Error::KeyExists)
@@ -782,7 +1026,9 @@ fn a_failed_write_in_key_flows_releases_nothing_uncounted() {
             continue;
         }
         // the index never names a key that does not exist, and a retry works
-        let listed = list(&mut p, &ME, 0).unwrap().total;
+        let listed = list(&mut p, &mut Instance::default(), &ME, 0)
+            .unwrap()
+            .total;
         assert!(listed <= 1, "write {n}");
         gen_key(&mut p, "after", policy());
     }

@@ -506,7 +506,7 @@ fn a_legacy_pin_is_adopted_by_the_admin_only() {
 
 use crate::keys;
 use crate::mem::Op;
-use crate::testkit::{export, gen_key, sign_req};
+use crate::testkit::{export, gen_key_in, sign_req};
 use alloc::vec::Vec;
 use mfs_proto::log::EventKind;
 use mfs_proto::{KeyPolicy, PinRule, PolicyReason, Purpose};
@@ -518,7 +518,11 @@ fn window_key(ta: &mut Ta) -> String {
         pin_window_s: 60,
         ..KeyPolicy::plain(Purpose::Sign)
     };
-    String::from(gen_key(&mut ta.p, "win", policy).id.as_str())
+    String::from(
+        gen_key_in(&mut ta.p, &mut ta.inst, &ME, "win", policy)
+            .id
+            .as_str(),
+    )
 }
 
 /// `pin-verify` that names `key`.
@@ -709,7 +713,13 @@ fn rollback_protection_required_on_ree_fs_refuses_pin_and_consent() {
         keys::generate(&mut ta.p, &mut ta.inst, &ME, &req).err(),
         Some(Error::RollbackUnprotected)
     );
-    let plain = gen_key(&mut ta.p, "plain", KeyPolicy::plain(Purpose::Sign));
+    let plain = gen_key_in(
+        &mut ta.p,
+        &mut ta.inst,
+        &ME,
+        "plain",
+        KeyPolicy::plain(Purpose::Sign),
+    );
     assert!(sign_with(&mut ta, &plain.id).is_ok());
     assert_eq!(ta.tries_left(), None, "nothing was written");
 }

@@ -1,35 +1,44 @@
-//! Key persistence: sealed keys in bucket objects, the key index, and the
-//! TA's attestation key. Blobs are sealed and opened by `crate::seal`;
-//! what a key may do is decided above this layer.
+//! Key persistence: every sealed key in one object of fixed-size slots,
+//! updated in place; the TA's attestation key. Blobs are sealed and opened
+//! by `crate::seal`; what a key may do is decided above this layer.
 //!
 //! # Storage
 //!
-//! Keys live in [`BUCKETS`] bucket objects chosen by the first byte of the
-//! key id, not one object per key: OP-TEE's REE FS verifies and searches
-//! its directory file on every object open, so the cost of opening an
-//! object grows with the number of objects the TA owns. With buckets the
-//! TA owns at most 37 objects whatever the number of keys, and a signature
-//! opens exactly two (the secret and one bucket).
+//! OP-TEE's REE FS keeps one directory file for every object of every TA
+//! and searches it on every open, so each object the TA owns makes every
+//! storage operation slower. All keys therefore share one object, `kv`,
+//! whatever their number:
 //!
-//! * `kb/<nn>` (bucket `nn` = id\[0\] mod 32, two hex digits):
-//!   `[1] ‖ n (u8, ≤ 64) ‖ n × (uses (u32 LE) ‖ blob length (u8) ‖ sealed
-//!   blob)`. `uses` is counted (and persisted before the signature is
-//!   released) only for keys with a usage limit; such keys are never
-//!   exportable, so an old blob can never reset the count.
-//! * `keys`: the index, version 2: `[2] ‖ n (u16 LE) ‖ n × (id ‖ owner
-//!   tag (8))`, at most [`MAX_KEYS`] entries, for list, paging and the
-//!   limits (overall and per client). Signing never reads it. A version-1
-//!   index (`[1] ‖ n ‖ n × id`, before client isolation) is read with every
-//!   entry owned by [`OwnerTag::LEGACY`] and written back as version 2 on
-//!   its next change.
+//! * `kv`: an 8-byte header `[1] ‖ state (1 ready, 2 migrating) ‖ slot
+//!   length (u16 LE) ‖ 0 0 0 0`, then slots of [`SLOT_LEN`] bytes, at most
+//!   [`MAX_KEYS`]. A used slot is `[1] ‖ id (8) ‖ owner tag (8) ‖ uses (u32
+//!   LE) ‖ blob length (1) ‖ sealed blob`, zero-padded; a free slot is all
+//!   zeros. A key is written with one `write_at` of its slot (generate,
+//!   import, a counted use, delete), so each change is atomic and costs the
+//!   same at 1 and at 1,000 keys. A new key takes the first free slot, or
+//!   one more slot at the end (the object never has a gap).
+//!   `uses` is counted (and persisted before the signature is released)
+//!   only for keys with a usage limit; such keys are never exportable, so
+//!   an old blob can never reset the count.
+//! * The slot index (which slot holds which id, for which owner) is read
+//!   once per TA lifetime, [`INDEX_CHUNK`] slots per read, and kept in
+//!   instance memory ([`Vault`]); afterwards a key is found without
+//!   reading storage and loaded with one read of its slot.
 //! * `attest`: the TA's own attestation key, `[1] ‖ uses (u32 LE) ‖ sealed
 //!   blob` with id 0 and purpose attest, made on first use, never exported
 //!   or listed.
 //!
-//! Write order keeps power cuts harmless: generate/import write the bucket
-//! before the index (a cut leaves an unreferenced key whose id was never
-//! returned); delete writes the bucket before the index (a cut leaves a
-//! dangling index entry that list skips and a second delete clears).
+//! # Earlier layout
+//!
+//! Versions before this one kept keys in up to 32 bucket objects `kb/<nn>`
+//! (`[1] ‖ n ‖ n × (uses (u32 LE) ‖ len ‖ sealed blob)`) listed by an index
+//! object `keys` (`[2] ‖ n (u16 LE) ‖ n × (id ‖ owner tag)`, or version 1
+//! `[1] ‖ n ‖ n × id` whose keys belong to [`OwnerTag::LEGACY`]). The first
+//! key operation after an upgrade moves every listed key into `kv` (header
+//! `migrating`, one append per bucket, header `ready`), then deletes the
+//! buckets and, last, `keys`: a power cut at any point redoes the move (or
+//! just the deletions) on the next key operation, so no key is lost or
+//! doubled.
 
 use core::fmt;
 
@@ -40,15 +49,9 @@ use p256::SecretKey;
 use crate::access::{Caller, OwnerTag};
 use crate::crypto::Key32;
 use crate::error::Error;
-use crate::objects::{self, LAYOUT_V1, LAYOUT_V2, load_v1, load_versioned};
+use crate::objects::{self, LAYOUT_V1, LAYOUT_V2, concat, load_v1, load_versioned};
 use crate::platform::{ObjectId, Platform};
 use crate::seal::{Attributes, Blob, KeyId, unseal};
-
-/// Bucket objects keys are spread over.
-pub const BUCKETS: u8 = 32;
-/// Most keys in one bucket (ids are random: with 1,000 keys a bucket holds
-/// 31 on average; generate draws another id for a full bucket).
-pub const BUCKET_MAX: usize = 64;
 
 /// A key read from storage and unsealed.
 pub struct Loaded {
@@ -113,86 +116,123 @@ fn load_object(p: &mut impl Platform, oid: &ObjectId, kek: &Key32) -> Result<Loa
     })
 }
 
-/// One bucket of keys.
-#[derive(Debug)]
-pub struct Bucket {
-    /// Bucket number.
-    pub no: u8,
-    /// `(uses, sealed blob)` of each key in it.
-    pub entries: Vec<(u32, Blob)>,
+/// Bytes per slot: flag, id, owner tag, uses, blob length, longest blob.
+pub const SLOT_LEN: usize = 1 + KEY_ID_LEN + 8 + 4 + 1 + SEALED_BLOB_MAX_LEN;
+/// Header bytes before the first slot.
+pub const HEADER_LEN: usize = 8;
+/// Slots per read while the slot index is loaded.
+pub const INDEX_CHUNK: usize = 16;
+const READY: u8 = 1;
+const MIGRATING: u8 = 2;
+/// Bucket objects of the earlier layout.
+const LEGACY_BUCKETS: u8 = 32;
+/// Most keys in one bucket of the earlier layout.
+const LEGACY_BUCKET_MAX: usize = 64;
+
+fn vault_id() -> Result<ObjectId, Error> {
+    objects::key_vault()
 }
 
-impl Bucket {
-    /// The bucket number of key `id`.
-    pub fn of(id: KeyId) -> u8 {
-        let [first, ..] = id.0;
-        first % BUCKETS
+fn header(state: u8) -> Result<[u8; HEADER_LEN], Error> {
+    let len = u16::try_from(SLOT_LEN).map_err(|_| Error::Internal)?;
+    concat(&[&[LAYOUT_V1, state], &len.to_le_bytes(), &[0; 4]])
+}
+
+fn slot_offset(slot: usize) -> Result<u32, Error> {
+    slot.checked_mul(SLOT_LEN)
+        .and_then(|o| o.checked_add(HEADER_LEN))
+        .and_then(|o| u32::try_from(o).ok())
+        .ok_or(Error::Internal)
+}
+
+/// One used slot, as stored.
+struct Slot<'a> {
+    id: KeyId,
+    owner: OwnerTag,
+    uses: u32,
+    blob: &'a [u8],
+}
+
+impl Slot<'_> {
+    fn encode(&self) -> Result<[u8; SLOT_LEN], Error> {
+        let mut out = [0u8; SLOT_LEN];
+        let len = u8::try_from(self.blob.len()).map_err(|_| Error::Internal)?;
+        let parts: [&[u8]; 6] = [
+            &[1],
+            &self.id.0,
+            &self.owner.0,
+            &self.uses.to_le_bytes(),
+            &[len],
+            self.blob,
+        ];
+        let mut at = 0usize;
+        for part in parts {
+            let end = at.checked_add(part.len()).ok_or(Error::Internal)?;
+            out.get_mut(at..end)
+                .ok_or(Error::Internal)?
+                .copy_from_slice(part);
+            at = end;
+        }
+        Ok(out)
     }
 
-    fn object_id(no: u8) -> Result<ObjectId, Error> {
-        objects::key_bucket(no)
-    }
-
-    /// Loads bucket `no` (empty when absent).
-    pub fn load(p: &mut impl Platform, no: u8) -> Result<Bucket, Error> {
-        let mut b = Bucket {
-            no,
-            entries: Vec::new(),
-        };
-        let Some(body) = load_v1(p, &Bucket::object_id(no)?)? else {
-            return Ok(b);
-        };
-        let mut r = Reader::new(&body);
-        let n = r.u8().ok_or(Error::Storage)?;
-        if usize::from(n) > BUCKET_MAX {
+    /// A slot's bytes: `None` when free; `Storage` when malformed.
+    fn parse(bytes: &[u8]) -> Result<Option<Slot<'_>>, Error> {
+        if bytes.len() != SLOT_LEN {
             return Err(Error::Storage);
         }
-        for _ in 0..n {
-            let uses = r.array::<4>().map(u32::from_le_bytes);
-            let blob = r.short().and_then(|s| Blob::from_slice(s).ok());
-            match (uses, blob) {
-                (Some(u), Some(blob)) => b.entries.push((u, blob)),
-                _ => return Err(Error::Storage),
-            }
+        let mut r = Reader::new(bytes);
+        match r.u8() {
+            Some(0) => return Ok(None),
+            Some(1) => {}
+            _ => return Err(Error::Storage),
         }
-        r.finish().ok_or(Error::Storage)?;
-        Ok(b)
-    }
-
-    /// Replaces the bucket object (one atomic write).
-    pub fn store(&self, p: &mut impl Platform) -> Result<(), Error> {
-        let n = u8::try_from(self.entries.len()).map_err(|_| Error::Internal)?;
-        let mut out = Vec::new();
-        out.try_reserve_exact(2 + self.entries.len() * (5 + SEALED_BLOB_MAX_LEN))
-            .map_err(|_| Error::Internal)?;
-        out.extend_from_slice(&[LAYOUT_V1, n]);
-        for (uses, blob) in &self.entries {
-            out.extend_from_slice(&uses.to_le_bytes());
-            out.push(u8::try_from(blob.len()).map_err(|_| Error::Internal)?);
-            out.extend_from_slice(blob);
-        }
-        Ok(p.write(&Bucket::object_id(self.no)?, &out)?)
-    }
-
-    /// The entry whose blob names `id` (found by the unauthenticated
-    /// header; the unseal that follows authenticates it).
-    pub fn find(&self, id: KeyId) -> Option<usize> {
-        self.entries
-            .iter()
-            .position(|(_, blob)| blob.get(1..1 + KEY_ID_LEN) == Some(&id.0[..]))
-    }
-
-    /// Whether the bucket holds [`BUCKET_MAX`] keys.
-    pub fn full(&self) -> bool {
-        self.entries.len() >= BUCKET_MAX
+        let (Some(id), Some(owner), Some(uses), Some(blob)) =
+            (r.array(), r.array(), r.array::<4>(), r.short())
+        else {
+            return Err(Error::Storage);
+        };
+        Ok(Some(Slot {
+            id: KeyId(id),
+            owner: OwnerTag(owner),
+            uses: u32::from_le_bytes(uses),
+            blob,
+        }))
     }
 }
 
-/// A key loaded from its bucket, and where it lives.
+/// Which slot holds which key, read once per TA lifetime and kept in
+/// instance memory (`None` until first needed, and again after a failed
+/// write so that storage is re-read). Holds ids and owner tags only.
+#[derive(Debug, Default)]
+pub struct Vault(Option<Slots>);
+
+#[derive(Debug)]
+struct Slots {
+    /// Whether `kv` exists.
+    exists: bool,
+    /// Each slot: the key it holds, or free.
+    entries: Vec<Option<(KeyId, OwnerTag)>>,
+}
+
+impl Slots {
+    fn find(&self, id: KeyId) -> Option<(usize, OwnerTag)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .find_map(|(i, e)| e.filter(|(k, _)| *k == id).map(|(_, o)| (i, o)))
+    }
+
+    fn used(&self) -> impl Iterator<Item = (KeyId, OwnerTag)> + '_ {
+        self.entries.iter().flatten().copied()
+    }
+}
+
+/// A key loaded from its slot, and where it lives.
 pub struct Stored {
     key: Loaded,
-    bucket: Bucket,
-    pos: usize,
+    slot: usize,
+    owner: OwnerTag,
 }
 
 impl Stored {
@@ -206,21 +246,382 @@ impl Stored {
         self.key
     }
 
-    /// Counts one use of a key with a usage limit, persisted before the
-    /// signature it pays for exists.
-    pub fn consume(&mut self, p: &mut impl Platform) -> Result<(), Error> {
+    /// Counts one use of a key with a usage limit, persisted (one write of
+    /// its slot) before the signature it pays for exists.
+    pub fn consume(&mut self, p: &mut impl Platform, vault: &mut Vault) -> Result<(), Error> {
         if self.key.attrs.policy.max_uses.is_some() {
-            self.key.uses = self.key.uses.checked_add(1).ok_or(Error::Internal)?;
-            let entry = self
-                .bucket
-                .entries
-                .get_mut(self.pos)
-                .ok_or(Error::Internal)?;
-            entry.0 = self.key.uses;
-            self.bucket.store(p)?;
+            let uses = self.key.uses.checked_add(1).ok_or(Error::Internal)?;
+            let slot = Slot {
+                id: self.key.attrs.id,
+                owner: self.owner,
+                uses,
+                blob: &self.key.blob,
+            };
+            vault.write_slot(p, self.slot, &slot.encode()?)?;
+            self.key.uses = uses;
         }
         Ok(())
     }
+}
+
+impl Vault {
+    /// Forgets the slot index (after a wipe).
+    pub fn clear(&mut self) {
+        self.0 = None;
+    }
+
+    fn slots(&mut self, p: &mut impl Platform) -> Result<&mut Slots, Error> {
+        if self.0.is_none() {
+            migrate_legacy(p)?;
+            self.0 = Some(load_slots(p)?);
+        }
+        self.0.as_mut().ok_or(Error::Internal)
+    }
+
+    /// Whether a key `id` is stored (whoever owns it: ids are unique
+    /// TA-wide).
+    pub fn contains(&mut self, p: &mut impl Platform, id: KeyId) -> Result<bool, Error> {
+        Ok(self.slots(p)?.find(id).is_some())
+    }
+
+    /// The ids `caller` may use, in slot order.
+    pub fn owned_by(
+        &mut self,
+        p: &mut impl Platform,
+        caller: &Caller,
+    ) -> Result<Vec<KeyId>, Error> {
+        let slots = self.slots(p)?;
+        let mut out = Vec::new();
+        out.try_reserve_exact(usize::from(MAX_KEYS_PER_CLIENT))
+            .map_err(|_| Error::Internal)?;
+        out.extend(
+            slots
+                .used()
+                .filter(|(_, owner)| caller.owns_tag(*owner))
+                .map(|(id, _)| id),
+        );
+        Ok(out)
+    }
+
+    /// `KeyLimit` when [`MAX_KEYS`] keys are stored, or `caller` holds
+    /// [`MAX_KEYS_PER_CLIENT`] of them.
+    pub fn room(&mut self, p: &mut impl Platform, caller: &Caller) -> Result<(), Error> {
+        let slots = self.slots(p)?;
+        if slots.used().count() >= usize::from(MAX_KEYS) {
+            return Err(Error::KeyLimit(MAX_KEYS));
+        }
+        let own = slots.used().filter(|(_, o)| *o == caller.tag()).count();
+        if own >= usize::from(MAX_KEYS_PER_CLIENT) {
+            return Err(Error::KeyLimit(MAX_KEYS_PER_CLIENT));
+        }
+        Ok(())
+    }
+
+    /// The sealed blob of key `id` as stored, if `caller` may see it by its
+    /// slot's owner tag (the blob is not opened: its header is for listing).
+    pub fn blob(
+        &mut self,
+        p: &mut impl Platform,
+        caller: &Caller,
+        id: KeyId,
+    ) -> Result<Option<Blob>, Error> {
+        let Some((slot, owner)) = self.slots(p)?.find(id) else {
+            return Ok(None);
+        };
+        if !caller.owns_tag(owner) {
+            return Ok(None);
+        }
+        let bytes = read_slot(p, slot)?;
+        match Slot::parse(&bytes)? {
+            Some(s) if s.id == id => {
+                Ok(Some(Blob::from_slice(s.blob).map_err(|_| Error::Storage)?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Loads and unseals key `id` for `caller` (one read of its slot): a
+    /// key of another owner is `KeyNotFound`, exactly like a missing one,
+    /// so a client learns nothing about other clients' keys. (The owner is
+    /// checked on the authenticated attributes, after the unseal.)
+    pub fn load(
+        &mut self,
+        p: &mut impl Platform,
+        caller: &Caller,
+        id: KeyId,
+        kek: &Key32,
+    ) -> Result<Stored, Error> {
+        let (slot, owner) = self.slots(p)?.find(id).ok_or(Error::KeyNotFound)?;
+        let bytes = read_slot(p, slot)?;
+        let s = Slot::parse(&bytes)?.ok_or(Error::Storage)?;
+        if s.id != id {
+            return Err(Error::Storage);
+        }
+        let (attrs, secret) = unseal(kek, s.blob)?;
+        if attrs.id != id {
+            return Err(Error::BlobRejected);
+        }
+        if !caller.owns(&attrs.owner) {
+            return Err(Error::KeyNotFound);
+        }
+        let key = Loaded {
+            attrs,
+            secret,
+            uses: s.uses,
+            blob: Blob::from_slice(s.blob).map_err(|_| Error::Storage)?,
+        };
+        Ok(Stored { key, slot, owner })
+    }
+
+    /// Stores a new key of `owner` (one write: its slot).
+    pub fn add(
+        &mut self,
+        p: &mut impl Platform,
+        (id, owner): (KeyId, OwnerTag),
+        blob: &[u8],
+    ) -> Result<(), Error> {
+        let bytes = Slot {
+            id,
+            owner,
+            uses: 0,
+            blob,
+        }
+        .encode()?;
+        let slots = self.slots(p)?;
+        let free = slots.entries.iter().position(Option::is_none);
+        let slot = match free {
+            Some(i) => i,
+            None if slots.entries.len() < usize::from(MAX_KEYS) => slots.entries.len(),
+            None => return Err(Error::KeyLimit(MAX_KEYS)),
+        };
+        if slots.exists {
+            self.write_slot(p, slot, &bytes)?;
+        } else {
+            // The first key creates the object: header and slot 0 at once.
+            let mut first = Vec::new();
+            first
+                .try_reserve_exact(HEADER_LEN + SLOT_LEN)
+                .map_err(|_| Error::Internal)?;
+            first.extend_from_slice(&header(READY)?);
+            first.extend_from_slice(&bytes);
+            if let Err(e) = p.write(&vault_id()?, &first) {
+                self.0 = None;
+                return Err(e.into());
+            }
+            slots.exists = true;
+        }
+        let slots = self.slots(p)?;
+        if slot == slots.entries.len() {
+            slots.entries.try_reserve(1).map_err(|_| Error::Internal)?;
+            slots.entries.push(Some((id, owner)));
+        } else if let Some(e) = slots.entries.get_mut(slot) {
+            *e = Some((id, owner));
+        }
+        Ok(())
+    }
+
+    /// Deletes key `id` if `caller` owns it (by the owner in its blob's
+    /// header): one write, its slot zeroed. `KeyNotFound` otherwise.
+    pub fn remove(
+        &mut self,
+        p: &mut impl Platform,
+        caller: &Caller,
+        id: KeyId,
+    ) -> Result<(), Error> {
+        let blob = self.blob(p, caller, id)?.ok_or(Error::KeyNotFound)?;
+        let attrs = Attributes::parse_header(&mut Reader::new(&blob)).ok_or(Error::Storage)?;
+        if !caller.owns(&attrs.owner) {
+            return Err(Error::KeyNotFound);
+        }
+        let (slot, _) = self.slots(p)?.find(id).ok_or(Error::KeyNotFound)?;
+        self.write_slot(p, slot, &[0; SLOT_LEN])?;
+        if let Some(e) = self.slots(p)?.entries.get_mut(slot) {
+            *e = None;
+        }
+        Ok(())
+    }
+
+    /// One write of slot `slot`; on failure the index is re-read next time
+    /// (the write may or may not have happened).
+    fn write_slot(
+        &mut self,
+        p: &mut impl Platform,
+        slot: usize,
+        bytes: &[u8],
+    ) -> Result<(), Error> {
+        let result = p.write_at(&vault_id()?, slot_offset(slot)?, bytes);
+        if result.is_err() {
+            self.0 = None;
+        }
+        Ok(result?)
+    }
+}
+
+fn read_slot(p: &mut impl Platform, slot: usize) -> Result<Vec<u8>, Error> {
+    p.read_at(&vault_id()?, slot_offset(slot)?, SLOT_LEN)?
+        .ok_or(Error::Storage)
+}
+
+/// Reads the slot index of `kv`, [`INDEX_CHUNK`] slots per read.
+fn load_slots(p: &mut impl Platform) -> Result<Slots, Error> {
+    let mut entries = Vec::new();
+    entries
+        .try_reserve_exact(usize::from(MAX_KEYS))
+        .map_err(|_| Error::Internal)?;
+    let exists = each_slot(p, |slot| {
+        entries.push(slot.map(|s| (s.id, s.owner)));
+        Ok(())
+    })?;
+    Ok(Slots { exists, entries })
+}
+
+/// Every sealed blob in `kv`, in slot order (for checks over the whole
+/// store: fuzzing and tests; the TA itself never reads all blobs).
+pub fn all_blobs(p: &mut impl Platform) -> Result<Vec<Blob>, Error> {
+    let mut out = Vec::new();
+    each_slot(p, |slot| {
+        if let Some(s) = slot {
+            out.push(Blob::from_slice(s.blob).map_err(|_| Error::Storage)?);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` for every slot of `kv` in order, [`INDEX_CHUNK`] slots per
+/// read; `false` when `kv` does not exist.
+fn each_slot(
+    p: &mut impl Platform,
+    mut f: impl FnMut(Option<Slot<'_>>) -> Result<(), Error>,
+) -> Result<bool, Error> {
+    let id = vault_id()?;
+    let Some(h) = p.read_at(&id, 0, HEADER_LEN)? else {
+        return Ok(false);
+    };
+    if h.as_slice() != header(READY)? {
+        return Err(Error::Storage);
+    }
+    let mut n = 0usize;
+    loop {
+        let chunk = p
+            .read_at(&id, slot_offset(n)?, INDEX_CHUNK * SLOT_LEN)?
+            .ok_or(Error::Storage)?;
+        if chunk.len() % SLOT_LEN != 0 {
+            return Err(Error::Storage);
+        }
+        for bytes in chunk.chunks_exact(SLOT_LEN) {
+            if n >= usize::from(MAX_KEYS) {
+                return Err(Error::Storage);
+            }
+            f(Slot::parse(bytes)?)?;
+            n += 1;
+        }
+        if chunk.len() < INDEX_CHUNK * SLOT_LEN {
+            return Ok(true);
+        }
+    }
+}
+
+/// Moves the keys of the earlier layout (`keys` + `kb/<nn>`) into `kv`,
+/// if there are any (see the module docs).
+fn migrate_legacy(p: &mut impl Platform) -> Result<(), Error> {
+    let Some(index) = legacy_index(p)? else {
+        return Ok(());
+    };
+    let kv = vault_id()?;
+    let ready = match p.read_at(&kv, 0, HEADER_LEN)? {
+        Some(h) => h.as_slice() == header(READY)?,
+        None => false,
+    };
+    if !ready {
+        p.write(&kv, &header(MIGRATING)?)?;
+        let mut moved = 0usize;
+        for no in 0..LEGACY_BUCKETS {
+            let mut chunk = Vec::new();
+            for (uses, blob) in legacy_bucket(p, no)? {
+                let Some(id) = blob.get(1..1 + KEY_ID_LEN).and_then(|b| b.try_into().ok()) else {
+                    continue;
+                };
+                // Keys the index does not list (a cut generate) are dropped.
+                let Some((_, owner)) = index.iter().find(|(k, _)| k.0 == id) else {
+                    continue;
+                };
+                if moved >= usize::from(MAX_KEYS) {
+                    return Err(Error::Storage);
+                }
+                let slot = Slot {
+                    id: KeyId(id),
+                    owner: *owner,
+                    uses,
+                    blob: &blob,
+                };
+                chunk.try_reserve(SLOT_LEN).map_err(|_| Error::Internal)?;
+                chunk.extend_from_slice(&slot.encode()?);
+                moved += 1;
+            }
+            if !chunk.is_empty() {
+                p.append(&kv, &chunk)?;
+            }
+        }
+        p.write_at(&kv, 0, &header(READY)?)?;
+    }
+    for no in 0..LEGACY_BUCKETS {
+        p.delete(&objects::legacy_key_bucket(no)?)?;
+    }
+    Ok(p.delete(&objects::legacy_key_index()?)?)
+}
+
+/// The earlier layout's index, if it exists.
+fn legacy_index(p: &mut impl Platform) -> Result<Option<Vec<(KeyId, OwnerTag)>>, Error> {
+    let oid = objects::legacy_key_index()?;
+    let Some((version, body)) = load_versioned(p, &oid, &[LAYOUT_V1, LAYOUT_V2])? else {
+        return Ok(None);
+    };
+    let entry_len = if version == LAYOUT_V1 {
+        KEY_ID_LEN
+    } else {
+        KEY_ID_LEN + 8
+    };
+    let mut r = Reader::new(&body);
+    let n = u16::from_le_bytes(r.array::<2>().ok_or(Error::Storage)?);
+    if n > MAX_KEYS || r.rest().len() != usize::from(n) * entry_len {
+        return Err(Error::Storage);
+    }
+    let mut ids = Vec::new();
+    ids.try_reserve_exact(usize::from(n))
+        .map_err(|_| Error::Internal)?;
+    while let Some(id) = r.array() {
+        let owner = if version == LAYOUT_V1 {
+            OwnerTag::LEGACY
+        } else {
+            OwnerTag(r.array().ok_or(Error::Storage)?)
+        };
+        ids.push((KeyId(id), owner));
+    }
+    Ok(Some(ids))
+}
+
+/// One bucket of the earlier layout: `(uses, sealed blob)` of each key.
+fn legacy_bucket(p: &mut impl Platform, no: u8) -> Result<Vec<(u32, Blob)>, Error> {
+    let mut out = Vec::new();
+    let Some(body) = load_v1(p, &objects::legacy_key_bucket(no)?)? else {
+        return Ok(out);
+    };
+    let mut r = Reader::new(&body);
+    let n = r.u8().ok_or(Error::Storage)?;
+    if usize::from(n) > LEGACY_BUCKET_MAX {
+        return Err(Error::Storage);
+    }
+    for _ in 0..n {
+        let uses = r.array::<4>().map(u32::from_le_bytes);
+        let blob = r.short().and_then(|s| Blob::from_slice(s).ok());
+        match (uses, blob) {
+            (Some(u), Some(blob)) => out.push((u, blob)),
+            _ => return Err(Error::Storage),
+        }
+    }
+    r.finish().ok_or(Error::Storage)?;
+    Ok(out)
 }
 
 /// Unsealed keys kept in TA memory so that a warm `key-sign` reads
@@ -277,134 +678,4 @@ impl fmt::Debug for KeyCache {
             .entries(self.0.iter().map(|k| k.attrs.id))
             .finish()
     }
-}
-
-/// Loads and unseals key `id` from its bucket, for `caller`: a key of
-/// another owner is `KeyNotFound`, exactly like a missing one, so a client
-/// learns nothing about other clients' keys. (The owner is checked on the
-/// authenticated attributes, after the unseal.)
-pub fn load(
-    p: &mut impl Platform,
-    caller: &Caller,
-    id: KeyId,
-    kek: &Key32,
-) -> Result<Stored, Error> {
-    let bucket = Bucket::load(p, Bucket::of(id))?;
-    let pos = bucket.find(id).ok_or(Error::KeyNotFound)?;
-    let (uses, blob) = bucket.entries.get(pos).ok_or(Error::Internal)?;
-    let (attrs, secret) = unseal(kek, blob)?;
-    if attrs.id != id {
-        return Err(Error::BlobRejected);
-    }
-    if !caller.owns(&attrs.owner) {
-        return Err(Error::KeyNotFound);
-    }
-    let key = Loaded {
-        attrs,
-        secret,
-        uses: *uses,
-        blob: blob.clone(),
-    };
-    Ok(Stored { key, bucket, pos })
-}
-
-/// The key index: every key id with its owner's tag, in creation order.
-#[derive(Debug, Default)]
-pub struct Index(pub Vec<(KeyId, OwnerTag)>);
-
-fn index_id() -> Result<ObjectId, Error> {
-    objects::key_index()
-}
-
-impl Index {
-    /// Loads the index (empty when absent).
-    pub fn load(p: &mut impl Platform) -> Result<Index, Error> {
-        let Some((version, body)) = load_versioned(p, &index_id()?, &[LAYOUT_V1, LAYOUT_V2])?
-        else {
-            return Ok(Index::default());
-        };
-        let entry_len = if version == LAYOUT_V1 {
-            KEY_ID_LEN
-        } else {
-            KEY_ID_LEN + 8
-        };
-        let mut r = Reader::new(&body);
-        let n = r.array::<2>().ok_or(Error::Storage)?;
-        let n = u16::from_le_bytes(n);
-        if n > MAX_KEYS || r.rest().len() != usize::from(n) * entry_len {
-            return Err(Error::Storage);
-        }
-        let mut ids = Vec::new();
-        ids.try_reserve_exact(usize::from(n))
-            .map_err(|_| Error::Internal)?;
-        while let Some(id) = r.array() {
-            let owner = if version == LAYOUT_V1 {
-                OwnerTag::LEGACY
-            } else {
-                OwnerTag(r.array().ok_or(Error::Storage)?)
-            };
-            ids.push((KeyId(id), owner));
-        }
-        Ok(Index(ids))
-    }
-
-    /// Replaces the index object (one atomic write, always version 2).
-    pub fn store(&self, p: &mut impl Platform) -> Result<(), Error> {
-        let n = u16::try_from(self.0.len()).map_err(|_| Error::Internal)?;
-        let mut out = Vec::new();
-        out.try_reserve_exact(3 + self.0.len() * (KEY_ID_LEN + 8))
-            .map_err(|_| Error::Internal)?;
-        out.push(LAYOUT_V2);
-        out.extend_from_slice(&n.to_le_bytes());
-        for (id, owner) in &self.0 {
-            out.extend_from_slice(&id.0);
-            out.extend_from_slice(&owner.0);
-        }
-        Ok(p.write(&index_id()?, &out)?)
-    }
-
-    /// Whether `id` is listed (whoever owns it: ids are unique TA-wide).
-    pub fn contains(&self, id: KeyId) -> bool {
-        self.0.iter().any(|(k, _)| *k == id)
-    }
-
-    /// Where `id` is listed.
-    pub fn position(&self, id: KeyId) -> Option<usize> {
-        self.0.iter().position(|(k, _)| *k == id)
-    }
-
-    /// The ids `caller` may use, in creation order.
-    pub fn owned_by<'a>(&'a self, caller: &'a Caller) -> impl Iterator<Item = KeyId> + 'a {
-        self.0
-            .iter()
-            .filter(|(_, owner)| caller.owns_tag(*owner))
-            .map(|(id, _)| *id)
-    }
-
-    /// `KeyLimit` when [`MAX_KEYS`] keys are listed, or `caller` holds
-    /// [`MAX_KEYS_PER_CLIENT`] of them.
-    pub fn room(&self, caller: &Caller) -> Result<(), Error> {
-        if self.0.len() >= usize::from(MAX_KEYS) {
-            return Err(Error::KeyLimit(MAX_KEYS));
-        }
-        let own = self.0.iter().filter(|(_, o)| *o == caller.tag()).count();
-        if own >= usize::from(MAX_KEYS_PER_CLIENT) {
-            return Err(Error::KeyLimit(MAX_KEYS_PER_CLIENT));
-        }
-        Ok(())
-    }
-}
-
-/// Stores a new key of `owner`: bucket first, then the index.
-pub fn add(
-    p: &mut impl Platform,
-    index: &mut Index,
-    bucket: &mut Bucket,
-    (id, owner): (KeyId, OwnerTag),
-    blob: Blob,
-) -> Result<(), Error> {
-    bucket.entries.push((0, blob));
-    bucket.store(p)?;
-    index.0.push((id, owner));
-    index.store(p)
 }
