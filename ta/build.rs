@@ -10,7 +10,7 @@
 //!   identity allowed to use admin commands (`user` or `group`, and the
 //!   identity UUID the REE kernel reports); default: the root user.
 //! - `MFS_TA_STACK_KIB` / `MFS_TA_HEAP_KIB` (optional): TA stack and heap
-//!   in KiB; default and minimum 64 / 256 (the tested sizes), at most
+//!   in KiB; default and minimum 64 / 512 (the tested sizes), at most
 //!   1024 / 16384.
 use std::{env, fs, path::PathBuf};
 
@@ -110,7 +110,7 @@ fn main() -> Result<(), BoxError> {
         .ta_flags(TA_FLAG_SINGLE_INSTANCE | TA_FLAG_MULTI_SESSION | TA_FLAG_INSTANCE_KEEP_ALIVE)
         // P-256 and AES-GCM need far more than the 2 KiB / 32 KiB defaults.
         .ta_stack_size(kib("MFS_TA_STACK_KIB", 64, 1024)? * 1024)
-        .ta_data_size(kib("MFS_TA_HEAP_KIB", 256, 16 * 1024)? * 1024);
+        .ta_data_size(kib("MFS_TA_HEAP_KIB", 512, 16 * 1024)? * 1024);
     optee_utee_build::build(config).map_err(|e| format!("optee-utee-build: {e:?}"))?;
     Ok(())
 }
