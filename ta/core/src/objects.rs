@@ -11,8 +11,10 @@
 //! | `keys`, `kb/<nn>` | the earlier key index and buckets: read once to move their keys into `kv`, then deleted | `store::keys` | no |
 //! | `attest` | `[1] ‖ uses (u32 LE) ‖ sealed blob` | `store::keys` | no |
 //! | `txctr` | `[1] ‖ last counter (u64 BE)` | `store::counter` | **yes**: never reused |
-//! | `log` | `[1] ‖ newest segment number (u64 BE)` | `audit` | **yes**: evidence |
-//! | `lg/<n>` | `[1] ‖ k (u64 BE) ‖ prev(32) ‖ entries` | `audit` | **yes**: evidence |
+//! | `lg` | the newest log segment: `[1] ‖ k (u64 BE) ‖ prev(32) ‖ entries`, appended to | `audit` | **yes**: evidence |
+//! | `la` | the 7 segments before it: `[1] ‖ 0(7)`, then regions of `length (u16 LE) ‖ segment ‖ 0…`, segment `k` in region `k mod 7`, written in place | `audit` | **yes**: evidence |
+//! | `lgr` | the pending tally of refused calls: `[1] ‖ base (u64) ‖ 9 × count (u32)` | `audit` | **yes**: evidence |
+//! | `log`, `lg/<n>` | the earlier log layout (newest segment number; segment `k` in `lg/<k mod 8>`): read once to move into `lg` and `la`, then deleted | `audit` | **yes**: evidence |
 //!
 //! Rules: an object id is never reused for another meaning (retire it and
 //! pick a new name); a layout change takes a new version byte, and the
@@ -88,13 +90,24 @@ pub fn tx_counter() -> Result<ObjectId, Error> {
     id(b"txctr")
 }
 
-/// `log`: the event log's newest segment number.
-pub fn log_head() -> Result<ObjectId, Error> {
+/// `lg`: the event log's newest segment.
+pub fn log_current() -> Result<ObjectId, Error> {
+    id(b"lg")
+}
+
+/// `la`: the event log's older segments, in fixed-size regions.
+pub fn log_archive() -> Result<ObjectId, Error> {
+    id(b"la")
+}
+
+/// `log`: the newest segment number of the earlier log layout (retired).
+pub fn legacy_log_head() -> Result<ObjectId, Error> {
     id(b"log")
 }
 
-/// `lg/<slot>`: event-log segment slot `slot` (0..=9).
-pub fn log_segment(slot: u8) -> Result<ObjectId, Error> {
+/// `lg/<slot>`: segment slot `slot` (0..=9) of the earlier log layout
+/// (retired).
+pub fn legacy_log_segment(slot: u8) -> Result<ObjectId, Error> {
     if slot > 9 {
         return Err(Error::Internal);
     }
@@ -106,9 +119,10 @@ pub fn log_refusals() -> Result<ObjectId, Error> {
     id(b"lgr")
 }
 
-/// Whether `id` is one of the event log's objects.
+/// Whether `id` is one of the event log's objects (earlier layout
+/// included).
 pub fn is_log_object(id: &ObjectId) -> bool {
-    id.as_bytes() == b"log" || id.as_bytes().starts_with(b"lg")
+    id.as_bytes() == b"log" || id.as_bytes() == b"la" || id.as_bytes().starts_with(b"lg")
 }
 
 /// Whether a wipe keeps object `id`: the event log (evidence must outlive
@@ -196,10 +210,12 @@ mod test {
             legacy_key_index().unwrap(),
             attestation_key().unwrap(),
             tx_counter().unwrap(),
-            log_head().unwrap(),
+            log_current().unwrap(),
+            log_archive().unwrap(),
+            legacy_log_head().unwrap(),
         ];
         all.extend((0..32).map(|n| legacy_key_bucket(n).unwrap()));
-        all.extend((0..8).map(|n| log_segment(n).unwrap()));
+        all.extend((0..8).map(|n| legacy_log_segment(n).unwrap()));
         let n = all.len();
         all.sort();
         all.dedup();
@@ -209,14 +225,21 @@ mod test {
         assert_eq!(pn.as_bytes(), b"pn/ab010203040506ff");
         assert!(is_client_pin(&pn) && !is_client_pin(&pin().unwrap()));
         assert!(!survives_wipe(&pn));
-        assert!(log_segment(10).is_err());
+        assert!(legacy_log_segment(10).is_err());
     }
 
     #[test]
     fn only_log_and_counter_survive_wipe() {
         assert!(survives_wipe(&tx_counter().unwrap()));
-        assert!(survives_wipe(&log_head().unwrap()));
-        assert!(survives_wipe(&log_segment(7).unwrap()));
+        for log in [
+            log_current(),
+            log_archive(),
+            log_refusals(),
+            legacy_log_head(),
+        ] {
+            assert!(survives_wipe(&log.unwrap()));
+        }
+        assert!(survives_wipe(&legacy_log_segment(7).unwrap()));
         for id in [secret(), config(), pin(), key_vault(), attestation_key()] {
             assert!(!survives_wipe(&id.unwrap()));
         }

@@ -256,6 +256,7 @@ pub(crate) fn sign_req(id: &str, msg: &[u8]) -> KeySignRequest {
 }
 
 /// A log entry with its details, as an export holds it.
+#[derive(Debug, PartialEq)]
 pub(crate) struct Item(pub Entry, pub Details);
 impl ChainItem for Item {
     fn entry(&self) -> &Entry {

@@ -7,7 +7,7 @@
 //! object with the bytes recorded when the layouts were fixed. Each object
 //! type is covered: `secret`, `cfg`, `pn/<tag>` (the PIN records of the
 //! admin and of a second client), `kv` (one slot, a version-2 blob),
-//! `attest`, `txctr`, `log`, `lg/<n>`. The earlier key layout (`keys` and
+//! `attest`, `txctr`, `lg`, `la`. The earlier key layout (`keys` and
 //! `kb/<nn>`, version-1 blobs before client isolation) is still read and
 //! moved into `kv`: see the unit tests
 //! `the_earlier_layout_moves_into_the_vault_whatever_the_power_cuts` and
@@ -201,6 +201,10 @@ fn short_objects_have_their_documented_shape() {
     assert!(!objects.contains_key("keys") && !objects.keys().any(|k| k.starts_with("kb/")));
     // `[version] ‖ counter (u64 BE)`
     assert_eq!(objects["txctr"], "010000000000000001");
-    // `[version] ‖ newest segment number (u64 BE)`
-    assert_eq!(objects["log"], "010000000000000001");
+    // the newest log segment `[1] ‖ k (u64 BE) ‖ …`; the older ones in
+    // regions of `la` after an 8-byte header: `length (u16 LE) ‖ [1] ‖ k …`
+    assert_eq!(&objects["lg"][..18], "010000000000000001");
+    assert_eq!(&objects["la"][..16], "0100000000000000");
+    assert_eq!(&objects["la"][20..38], "010000000000000000");
+    assert!(!objects.contains_key("log") && !objects.keys().any(|k| k.starts_with("lg/")));
 }

@@ -6,42 +6,52 @@
 //!
 //! # Storage
 //!
-//! Entries live in a ring of [`SEGMENTS`] segment objects of at most
-//! [`SEGMENT_ENTRIES`] entries each; segment number `k` (entries
-//! `k·128 .. k·128+127`) is stored in object `lg/<k mod 8>`:
+//! Entries live in segments of at most [`SEGMENT_ENTRIES`] entries;
+//! segment number `k` holds entries `k·128 .. k·128+127`. The newest
+//! segment is object `lg`, the [`SEGMENTS`]` − 1` before it are fixed-size
+//! regions of object `la` (segment `k` in region `k mod 7`), so the whole
+//! log is two objects however long it grows (three with the refusal tally
+//! `lgr`):
 //!
-//! `[1] ‖ k (u64) ‖ prev hash of its first entry (32) ‖ entries`, each entry
-//! `time (u64) ‖ kind (1) ‖ details length (1) ‖ details`, at most 128 (the
-//! object's length delimits them)
-//!
-//! Object `log` holds `[1] ‖ k of the newest segment (u64)`; it changes only
-//! when a new segment starts. Seqs and hashes are not stored: they follow
-//! from `k` and the segment's prev hash.
+//! `lg` = `[1] ‖ k (u64) ‖ prev hash of its first entry (32) ‖ entries`,
+//! each entry `time (u64) ‖ kind (1) ‖ details length (1) ‖ details`, at
+//! most 128 (the object's length delimits them); a region of `la` holds
+//! `length (u16 LE) ‖` the same bytes, zero-padded (see `segment`). Seqs
+//! and hashes are not stored: they follow from `k` and the prev hash.
 //!
 //! # Costs
 //!
 //! An append is one atomic `TEE_WriteObjectData` of the new entries (10–58
-//! bytes each) at the end of the newest segment; a new segment is written
-//! whole, then `log`. Its cost does not depend on how long the log is; the
-//! TA keeps the newest segment in instance memory, so a warm append is
-//! exactly one storage write (two when a segment starts). A cold append
-//! first reads `log` and one segment (at most 41 + 128 × 58 bytes).
+//! bytes each) at the end of `lg`. Starting a segment is two writes: the
+//! full segment into its region of `la` (in place), then `lg` replaced by
+//! the new segment. Neither depends on how long the log is; the TA keeps
+//! the newest segment in instance memory, so a warm append is exactly one
+//! storage write (two when a segment starts). A cold append first reads
+//! `lg` (at most 41 + 128 × 58 bytes) and the tally.
 //!
 //! # Rollover
 //!
-//! Starting segment `k` overwrites segment `k − 8`: the TA retains the last
-//! 897–1024 entries. The chain is unbroken: the oldest retained segment's
-//! prev hash is the checkpoint the signed head reports.
+//! Archiving segment `k` overwrites segment `k − 7` in `la`: the TA retains
+//! the last 897–1024 entries. The chain is unbroken: the oldest retained
+//! segment's prev hash is the checkpoint the signed head reports.
 //!
 //! # Power cuts
 //!
-//! Each object write and each append is atomic. Within a segment an
-//! append is one write: it lands whole or not at all. Starting a segment is two writes, the new
-//! segment first, then `log`; a cut between them leaves `log` naming the
-//! full segment `k` while segment `k + 1` exists and chains to it. Loading
-//! detects this (number `k + 1`, prev hash = hash of `k`'s last entry) and
-//! repairs `log`; anything else that does not chain is reported as a
+//! Each write is atomic. Within a segment an append is one write: it lands
+//! whole or not at all. A cut between archiving segment `k` and replacing
+//! `lg` leaves `lg` holding `k` (as it was before the batch): the entries
+//! of the cut batch are lost, none was released, and the next append
+//! archives `k` again. Anything that does not parse is reported as a
 //! storage failure and never appended to, so the chain cannot fork.
+//!
+//! # Earlier layout
+//!
+//! Versions before this one kept segment `k` in object `lg/<k mod 8>` and
+//! the newest `k` in object `log`. The first use of the log after an
+//! upgrade copies the retained segments into `la` (in region order) and the
+//! newest into `lg`, deletes `log`, then the old segments; a cut before
+//! `log` is deleted redoes the copy, a cut after it leaves at worst old
+//! segment objects that a wipe's restart or the next copy removes.
 //!
 //! # What is logged, and when
 //!
@@ -56,7 +66,7 @@ use mfs_proto::log::{Entry, Hash, Head};
 
 use crate::error::Error;
 use crate::facts::TaFacts;
-use crate::objects::{self, load_u64, store_u64};
+use crate::objects::{self, load_u64};
 use crate::platform::{ObjectId, Platform};
 
 mod event;
@@ -68,15 +78,11 @@ mod test;
 pub use event::{Details, Event, PinContext};
 use mfs_proto::log::RefusalClass;
 use refusals::Tally;
-pub use segment::{SEGMENT_ENTRIES, SEGMENTS};
+pub use segment::{ARCHIVED, REGION_LEN, SEGMENT_ENTRIES, SEGMENTS};
 use segment::{SEGMENTS_U64, Segment, Stored};
 
-fn head_id() -> Result<ObjectId, Error> {
-    objects::log_head()
-}
-
-fn store_head(p: &mut impl Platform, k: u64) -> Result<(), Error> {
-    store_u64(p, &head_id()?, k)
+fn legacy_head_id() -> Result<ObjectId, Error> {
+    objects::legacy_log_head()
 }
 
 /// The log's newest segment, kept in TA instance memory (`None` until first
@@ -118,39 +124,66 @@ fn load(p: &mut impl Platform) -> Result<State, Error> {
     Ok(st)
 }
 
-/// Loads the newest segment, repairing a segment start cut short.
+/// Loads the newest segment (moving a log of the earlier layout first).
 fn load_segments(p: &mut impl Platform) -> Result<State, Error> {
-    let k = load_u64(p, &head_id()?)?.unwrap_or(0);
-    let (current, stored) = match Segment::load(p, k)? {
+    migrate_legacy(p)?;
+    let (current, stored) = match Segment::load_current(p)? {
         Some(s) => (s, true),
-        None if k == 0 => (Segment::empty(0, [0; 32]), false),
-        // `log` names a segment that is not there: not a state any
-        // sequence of (cut) writes produces.
-        None => return Err(Error::Storage),
+        None => (Segment::empty(0, [0; 32]), false),
     };
     let last = current.last_hash();
-    if current.full() {
-        let next_k = k.checked_add(1).ok_or(Error::Internal)?;
-        if let Some(next) = Segment::load(p, next_k)?
-            && next.prev == last
-        {
-            // A new segment was written but `log` was not: repair.
-            store_head(p, next_k)?;
-            let last = next.last_hash();
-            return Ok(State {
-                current: next,
-                last,
-                stored: true,
-                refusals: Tally::default(),
-            });
-        }
-    }
     Ok(State {
         current,
         last,
         stored,
         refusals: Tally::default(),
     })
+}
+
+/// Moves a log of the earlier layout (`log` + `lg/<k mod 8>`) into `lg` and
+/// `la`, if there is one (see the module docs).
+fn migrate_legacy(p: &mut impl Platform) -> Result<(), Error> {
+    let Some(mut k) = load_u64(p, &legacy_head_id()?)? else {
+        return Ok(());
+    };
+    let mut newest = match Segment::load_legacy(p, k)? {
+        Some(s) => s,
+        None if k == 0 => Segment::empty(0, [0; 32]),
+        None => return Err(Error::Storage),
+    };
+    // A segment start cut short in the earlier layout: the next segment
+    // exists and chains to the full one.
+    if newest.full()
+        && let Some(next_k) = k.checked_add(1)
+        && let Some(next) = Segment::load_legacy(p, next_k)?
+        && next.prev == newest.last_hash()
+    {
+        k = next_k;
+        newest = next;
+    }
+    let copied = Segment::load_current(p)?.is_some_and(|s| s == newest);
+    if !copied {
+        // Region order (0, 1, …) so that `la` never has a gap.
+        let first = k.saturating_sub(ARCHIVED);
+        let mut older = Vec::new();
+        for j in first..k {
+            older.push(Segment::load_legacy(p, j)?.ok_or(Error::Storage)?);
+        }
+        // (at most 7 consecutive numbers: region 0 comes first and
+        // creates `la`, whatever its segment number)
+        older.sort_by_key(|s| s.k % ARCHIVED);
+        for (i, seg) in older.iter().enumerate() {
+            seg.archive_at_region(p, i == 0)?;
+        }
+        if k > 0 || !newest.entries.is_empty() {
+            newest.store_current(p)?;
+        }
+    }
+    p.delete(&legacy_head_id()?)?;
+    for j in 0..SEGMENTS_U64 {
+        p.delete(&Segment::legacy_object_id(j)?)?;
+    }
+    Ok(())
 }
 
 /// The cached state, loading it on first use.
@@ -181,18 +214,17 @@ fn append_inner(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Res
     if events.is_empty() {
         return Ok(());
     }
-    // Write order: a full segment's last entries, then the new segment,
-    // then `log` (see the module docs). Entries for a segment that exists
-    // are appended to it in one write; a new segment is written whole.
-    let mut rolled = false;
+    // A full segment is archived whole (with any entries of this batch)
+    // and `lg` replaced by the new one; entries for a segment that exists
+    // are appended to `lg` in one write (see the module docs).
     let mut pending = Vec::new();
     for ev in events {
         if st.current.full() {
-            flush(p, st, &mut pending)?;
+            st.current.archive(p)?;
             let k = st.current.k.checked_add(1).ok_or(Error::Internal)?;
             st.current = Segment::empty(k, st.last);
             st.stored = false;
-            rolled = true;
+            pending.clear();
         }
         let e = Entry::new(st.next_seq(), time, ev.kind, &ev.details, st.last);
         st.last = e.hash();
@@ -204,9 +236,11 @@ fn append_inner(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Res
         stored.encode_into(&mut pending)?;
         st.current.entries.push(stored);
     }
-    flush(p, st, &mut pending)?;
-    if rolled {
-        store_head(p, st.current.k)?;
+    if !st.stored {
+        st.current.store_current(p)?;
+        st.stored = true;
+    } else if !pending.is_empty() {
+        p.append(&objects::log_current()?, &pending)?;
     }
     // The stored tally is spent now that `next_seq` moved past its base.
     st.refusals = Tally::empty(st.next_seq());
@@ -233,18 +267,6 @@ pub fn refuse<T>(
     Err(err)
 }
 
-/// Persists the current segment's new entries (`pending`, encoded).
-fn flush(p: &mut impl Platform, st: &mut State, pending: &mut Vec<u8>) -> Result<(), Error> {
-    if !st.stored {
-        st.current.store(p)?;
-        st.stored = true;
-    } else if !pending.is_empty() {
-        p.append(&Segment::object_id(st.current.k)?, pending)?;
-    }
-    pending.clear();
-    Ok(())
-}
-
 /// [`append`], but a log that cannot be loaded (damaged storage) is
 /// deleted and restarted first, so that a wipe is never blocked. The new
 /// log starts at seq 0 after the all-zero checkpoint, which a verifier
@@ -258,10 +280,12 @@ pub fn append_or_restart(
         match load(p) {
             Ok(st) => log.0 = Some(st),
             Err(Error::Storage) => {
+                p.delete(&legacy_head_id()?)?;
                 for k in 0..SEGMENTS_U64 {
-                    p.delete(&Segment::object_id(k)?)?;
+                    p.delete(&Segment::legacy_object_id(k)?)?;
                 }
-                p.delete(&head_id()?)?;
+                p.delete(&objects::log_current()?)?;
+                p.delete(&objects::log_archive()?)?;
                 Tally::delete(p)?;
                 log.0 = Some(State {
                     current: Segment::empty(0, [0; 32]),
@@ -314,7 +338,9 @@ pub fn extent(p: &mut impl Platform, log: &mut Cache) -> Result<Extent, Error> {
     let checkpoint = if first_k == st.current.k {
         st.current.prev
     } else {
-        Segment::load(p, first_k)?.ok_or(Error::Storage)?.prev
+        Segment::load_archived(p, first_k)?
+            .ok_or(Error::Storage)?
+            .prev
     };
     Ok(Extent {
         first_seq: first_k.saturating_mul(SEGMENT_ENTRIES as u64),
@@ -349,7 +375,7 @@ pub fn read(
     let seg = if k == st.current.k {
         &st.current
     } else {
-        older = Segment::load(p, k)?.ok_or(Error::Storage)?;
+        older = Segment::load_archived(p, k)?.ok_or(Error::Storage)?;
         &older
     };
     for (e, s) in seg.chain().filter(|(e, _)| e.seq >= from).take(max) {

@@ -1,6 +1,9 @@
-//! One segment of the log ring, as stored: `[1] ‖ k (u64) ‖ prev hash of
-//! its first entry (32) ‖ entries`, each entry `time (u64) ‖ kind (1) ‖
-//! details length (1) ‖ details`.
+//! One segment of the log, as stored: `[1] ‖ k (u64) ‖ prev hash of its
+//! first entry (32) ‖ entries`, each entry `time (u64) ‖ kind (1) ‖ details
+//! length (1) ‖ details`. The newest segment is object `lg` (appended to);
+//! the [`ARCHIVED`] before it are fixed-size regions of object `la`,
+//! segment `k` in region `k mod 7`: `length (u16 LE) ‖ segment ‖ 0…`,
+//! after an 8-byte header `[1] ‖ 0(7)`.
 
 use alloc::vec::Vec;
 use mfs_proto::Reader;
@@ -18,6 +21,12 @@ pub const SEGMENTS: usize = 8;
 pub(super) const SEGMENTS_U64: u64 = SEGMENTS as u64;
 pub(super) const ENTRY_STORE_MAX: usize = 8 + 1 + 1 + DETAILS_MAX_LEN;
 pub(super) const SEGMENT_HEADER_LEN: usize = 1 + 8 + 32;
+/// Segments kept in `la` (the newest is in `lg`).
+pub const ARCHIVED: u64 = SEGMENTS_U64 - 1;
+/// Bytes of one region of `la`: a length, the longest segment.
+pub const REGION_LEN: usize = 2 + SEGMENT_HEADER_LEN + SEGMENT_ENTRIES * ENTRY_STORE_MAX;
+/// Bytes before the first region of `la`.
+pub const ARCHIVE_HEADER_LEN: usize = 8;
 
 /// One stored entry (seq and hashes follow from its segment).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,9 +56,10 @@ impl Segment {
         }
     }
 
-    pub(super) fn object_id(k: u64) -> Result<ObjectId, Error> {
+    /// Object id of segment `k` in the earlier layout (`lg/<k mod 8>`).
+    pub(super) fn legacy_object_id(k: u64) -> Result<ObjectId, Error> {
         let slot = u8::try_from(k % SEGMENTS_U64).map_err(|_| Error::Internal)?;
-        objects::log_segment(slot)
+        objects::legacy_log_segment(slot)
     }
 
     pub(super) fn first_seq(&self) -> u64 {
@@ -76,17 +86,14 @@ impl Segment {
         self.chain().last().map_or(self.prev, |(e, _)| e.hash())
     }
 
-    /// Reads segment `k`; `None` when its slot is empty or holds another
-    /// segment number.
-    pub(super) fn load(p: &mut impl Platform, k: u64) -> Result<Option<Segment>, Error> {
-        let Some(body) = load_v1(p, &Segment::object_id(k)?)? else {
-            return Ok(None);
-        };
-        let mut r = Reader::new(&body);
+    /// Parses a stored segment (after its version byte); `None` when it
+    /// is not segment `k` (if `k` is given).
+    fn parse(body: &[u8], k: Option<u64>) -> Result<Option<Segment>, Error> {
+        let mut r = Reader::new(body);
         let (Some(stored_k), Some(prev)) = (r.u64(), r.array()) else {
             return Err(Error::Storage);
         };
-        if stored_k != k {
+        if k.is_some_and(|k| k != stored_k) {
             return Ok(None);
         }
         let mut entries = Vec::new();
@@ -109,11 +116,15 @@ impl Segment {
                 details,
             });
         }
-        Ok(Some(Segment { k, prev, entries }))
+        Ok(Some(Segment {
+            k: stored_k,
+            prev,
+            entries,
+        }))
     }
 
-    /// The whole segment object: header, then every entry.
-    pub(super) fn store(&self, p: &mut impl Platform) -> Result<(), Error> {
+    /// The stored form: version, header, then every entry.
+    fn encode(&self) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
         out.try_reserve_exact(SEGMENT_HEADER_LEN + self.entries.len() * ENTRY_STORE_MAX)
             .map_err(|_| Error::Internal)?;
@@ -123,7 +134,94 @@ impl Segment {
         for s in &self.entries {
             s.encode_into(&mut out)?;
         }
-        Ok(p.write(&Segment::object_id(self.k)?, &out)?)
+        Ok(out)
+    }
+
+    /// The newest segment (`lg`), if there is one.
+    pub(super) fn load_current(p: &mut impl Platform) -> Result<Option<Segment>, Error> {
+        match load_v1(p, &objects::log_current()?)? {
+            Some(body) => Segment::parse(&body, None),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes the whole newest segment (`lg`, one atomic write).
+    pub(super) fn store_current(&self, p: &mut impl Platform) -> Result<(), Error> {
+        Ok(p.write(&objects::log_current()?, &self.encode()?)?)
+    }
+
+    fn region_offset(k: u64) -> Result<u32, Error> {
+        let r = usize::try_from(k % ARCHIVED).map_err(|_| Error::Internal)?;
+        r.checked_mul(REGION_LEN)
+            .and_then(|o| o.checked_add(ARCHIVE_HEADER_LEN))
+            .and_then(|o| u32::try_from(o).ok())
+            .ok_or(Error::Internal)
+    }
+
+    /// Writes this (full) segment into its region of `la` (one atomic
+    /// write; segment 0 creates `la`, and regions fill in order, so the
+    /// object never has a gap).
+    pub(super) fn archive(&self, p: &mut impl Platform) -> Result<(), Error> {
+        self.archive_at_region(p, self.k == 0)
+    }
+
+    /// [`Segment::archive`], creating `la` (header and this region) when
+    /// `first`.
+    pub(super) fn archive_at_region(
+        &self,
+        p: &mut impl Platform,
+        first: bool,
+    ) -> Result<(), Error> {
+        let body = self.encode()?;
+        let len = u16::try_from(body.len()).map_err(|_| Error::Internal)?;
+        let mut region = Vec::new();
+        region
+            .try_reserve_exact(ARCHIVE_HEADER_LEN + REGION_LEN)
+            .map_err(|_| Error::Internal)?;
+        if first {
+            region.extend_from_slice(&[LAYOUT_V1, 0, 0, 0, 0, 0, 0, 0]);
+        }
+        region.extend_from_slice(&len.to_le_bytes());
+        region.extend_from_slice(&body);
+        let end = if first { ARCHIVE_HEADER_LEN } else { 0 } + REGION_LEN;
+        region.resize(end, 0);
+        let la = objects::log_archive()?;
+        if first {
+            Ok(p.write(&la, &region)?)
+        } else {
+            Ok(p.write_at(&la, Segment::region_offset(self.k)?, &region)?)
+        }
+    }
+
+    /// Reads archived segment `k`; `None` when its region is missing or
+    /// holds another segment.
+    pub(super) fn load_archived(p: &mut impl Platform, k: u64) -> Result<Option<Segment>, Error> {
+        let la = objects::log_archive()?;
+        let Some(region) = p.read_at(&la, Segment::region_offset(k)?, REGION_LEN)? else {
+            return Ok(None);
+        };
+        if region.is_empty() {
+            return Ok(None);
+        }
+        let mut r = Reader::new(&region);
+        let len = r
+            .array::<2>()
+            .map(u16::from_le_bytes)
+            .ok_or(Error::Storage)?;
+        let body = r.take(usize::from(len)).ok_or(Error::Storage)?;
+        match body.split_first() {
+            Some((&LAYOUT_V1, rest)) => Segment::parse(rest, Some(k)),
+            _ => Err(Error::Storage),
+        }
+    }
+
+    /// Reads segment `k` of the earlier layout (`lg/<k mod 8>`); `None`
+    /// when its slot is empty or holds another segment number.
+    pub(super) fn load_legacy(p: &mut impl Platform, k: u64) -> Result<Option<Segment>, Error> {
+        match load_v1(p, &Segment::legacy_object_id(k)?)? {
+            Some(body) => Segment::parse(&body, Some(k)),
+            None => Ok(None),
+        }
     }
 }
 

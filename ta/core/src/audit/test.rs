@@ -67,20 +67,25 @@ fn warm_append_is_one_write_and_cost_does_not_grow() {
         append(&mut p, &mut inst, &[ev(target)]).unwrap();
         assert_eq!((p.reads() - r, p.writes() - w), (0, 1), "{target}");
         assert_eq!(p.bytes_written() - b, 8 + 1 + 1 + 13, "{target}");
-        // cold: reads `log`, one segment (and, for a full one, the next)
+        // cold: reads the retired head's name, `lg` and the tally
         let mut cold = Cache::default();
         let r = p.reads();
         append(&mut p, &mut cold, &[ev(target)]).unwrap();
-        assert!(p.reads() - r <= 3, "{target}");
+        assert_eq!(p.reads() - r, 3, "{target}");
         // (one TA instance only: the warm cache continues from here)
         inst = cold;
-        let largest = (0..SEGMENTS_U64)
-            .filter_map(|k| p.read(&Segment::object_id(k).unwrap()).unwrap())
-            .map(|b| b.len())
-            .max()
-            .unwrap();
-        sizes.push(largest);
-        assert!(p.object_count() <= 1 + SEGMENTS);
+        let current = p.read(&objects::log_current().unwrap()).unwrap();
+        sizes.push(current.unwrap().len());
+        // at most two objects, whatever the length: `lg` and `la` (whose
+        // size stops at 7 regions)
+        assert_eq!(p.object_count(), if target < 128 { 1 } else { 2 });
+        if target >= 1_000 {
+            let la = p.read(&objects::log_archive().unwrap()).unwrap().unwrap();
+            assert_eq!(
+                la.len(),
+                segment::ARCHIVE_HEADER_LEN + usize::try_from(ARCHIVED).unwrap() * REGION_LEN
+            );
+        }
     }
     // the largest object written is bounded by one segment whatever the length
     assert!(
@@ -91,35 +96,91 @@ fn warm_append_is_one_write_and_cost_does_not_grow() {
 }
 
 #[test]
-fn torn_rollover_is_repaired_never_forked() {
+fn a_cut_rollover_loses_only_the_unreleased_batch_never_forks() {
     let mut p = MemPlatform::new();
     let mut inst = Cache::default();
     fill(&mut p, &mut inst, 0, 128);
     let (h0, before) = export(&mut p, &mut inst);
-    // the next append starts segment 1: write the segment, then `log`
+    // the next append starts segment 1: archive segment 0, then replace `lg`
     p.cut_power_at(2);
     assert_eq!(append(&mut p, &mut inst, &[ev(128)]), Err(Error::Storage));
     p.power_on();
     let mut inst = Cache::default();
     let (h1, after) = export(&mut p, &mut inst);
-    // the new segment landed (with the event) and `log` was repaired
-    assert_eq!(h1.next_seq, 129);
-    assert_eq!(verify_chain(&h1, &after), Ok(()));
-    assert_eq!(
-        after[..128]
-            .iter()
-            .map(|i| i.0)
-            .collect::<alloc::vec::Vec<_>>(),
-        before.iter().map(|i| i.0).collect::<alloc::vec::Vec<_>>()
-    );
-    assert_eq!(after[127].0.hash(), h0.head);
-    let log = p.read(&head_id().unwrap()).unwrap().unwrap();
-    assert_eq!(log, [1, 0, 0, 0, 0, 0, 0, 0, 1]);
-    // and appends continue the same chain
-    fill(&mut p, &mut inst, 129, 3);
+    // segment 0 is unchanged and still the newest; the event never landed
+    assert_eq!(h1, h0);
+    assert_eq!(after, before);
+    // appends continue the same chain: segment 0 is archived again
+    fill(&mut p, &mut inst, 128, 3);
     let (h2, all) = export(&mut p, &mut inst);
     assert_eq!(verify_chain(&h2, &all), Ok(()));
-    assert_eq!(all[128].0, after[128].0);
+    assert_eq!(h2.next_seq, 131);
+    assert_eq!(all[127].0.hash(), h0.head);
+}
+
+/// A log of the earlier layout (`log` + `lg/<k mod 8>`) moves into `lg` and
+/// `la` on first use, with every retained entry and the same head; a power
+/// cut at any write of the move changes nothing that was there.
+#[test]
+fn the_earlier_log_layout_moves_whatever_the_power_cuts() {
+    for total in [0u64, 5, 128, 300, 1100] {
+        // build the earlier layout from a log of the current one
+        let mut src = MemPlatform::new();
+        let mut c = Cache::default();
+        fill(&mut src, &mut c, 0, total);
+        let (h, items) = export(&mut src, &mut c);
+        let st = c.0.clone().unwrap();
+        let mut old = MemPlatform::new();
+        let first_k = oldest_k(st.current.k);
+        for k in first_k..=st.current.k {
+            let seg = if k == st.current.k {
+                st.current.clone()
+            } else {
+                Segment::load_archived(&mut src, k).unwrap().unwrap()
+            };
+            if k == st.current.k && !st.stored {
+                continue;
+            }
+            let mut bytes = alloc::vec![1u8];
+            bytes.extend_from_slice(&seg.k.to_be_bytes());
+            bytes.extend_from_slice(&seg.prev);
+            for e in &seg.entries {
+                e.encode_into(&mut bytes).unwrap();
+            }
+            old.write(&Segment::legacy_object_id(k).unwrap(), &bytes)
+                .unwrap();
+        }
+        if total > 0 {
+            let mut head = alloc::vec![1u8];
+            head.extend_from_slice(&st.current.k.to_be_bytes());
+            old.write(&legacy_head_id().unwrap(), &head).unwrap();
+        }
+        let snap = old.snapshot();
+        for cut in 1.. {
+            let mut p = MemPlatform::new();
+            p.restore(&snap);
+            p.cut_power_at(cut);
+            let r = head(&mut p, &mut Cache::default(), b"");
+            p.power_on();
+            let (h2, items2) = export(&mut p, &mut Cache::default());
+            assert_eq!((&h2, &items2), (&h, &items), "{total} entries, cut {cut}");
+            if r.is_ok() {
+                break;
+            }
+        }
+        let mut p = MemPlatform::new();
+        p.restore(&snap);
+        let mut inst = Cache::default();
+        fill(&mut p, &mut inst, total, 1);
+        let (h3, items3) = export(&mut p, &mut inst);
+        assert_eq!(verify_chain(&h3, &items3), Ok(()));
+        let ids = p.object_ids().unwrap();
+        assert!(
+            ids.iter()
+                .all(|id| [b"lg".as_slice(), b"la"].contains(&id.as_bytes())),
+            "{total}: {ids:?}"
+        );
+    }
 }
 
 #[test]
@@ -171,15 +232,26 @@ fn damaged_log_fails_closed_and_only_wipe_restarts_it() {
     let mut p = MemPlatform::new();
     let mut inst = Cache::default();
     fill(&mut p, &mut inst, 0, 200);
-    // `log` names segment 1; remove it
-    p.delete(&Segment::object_id(1).unwrap()).unwrap();
+    // the older segments are gone: the head cannot name its checkpoint
+    p.delete(&objects::log_archive().unwrap()).unwrap();
+    let mut inst = Cache::default();
+    assert_eq!(head(&mut p, &mut inst, b"").err(), Some(Error::Storage));
+    // a garbled newest segment is refused
+    let lg = objects::log_current().unwrap();
+    p.object_mut(&lg).unwrap().push(0);
     let mut inst = Cache::default();
     assert_eq!(append(&mut p, &mut inst, &[ev(0)]), Err(Error::Storage));
-    assert_eq!(head(&mut p, &mut inst, b"").err(), Some(Error::Storage));
-    // a garbled segment is refused too
+    // and so is a garbled archived one
+    let mut q = MemPlatform::new();
+    fill(&mut q, &mut Cache::default(), 0, 130);
+    q.object_mut(&objects::log_archive().unwrap()).unwrap()[8] = 0xff;
+    assert_eq!(
+        read(&mut q, &mut Cache::default(), 0, 1).err(),
+        Some(Error::Storage)
+    );
     let mut q = MemPlatform::new();
     fill(&mut q, &mut Cache::default(), 0, 3);
-    q.object_mut(&Segment::object_id(0).unwrap())
+    q.object_mut(&objects::log_current().unwrap())
         .unwrap()
         .push(0);
     assert_eq!(
