@@ -4,6 +4,7 @@
 //! whole storage can be copied for checks that must not disturb the run.
 
 use mfs_core::mem::MemPlatform;
+use mfs_core::pack::{PackState, Packed};
 use mfs_core::platform::{ObjectId, Platform, PlatformError, PlatformFacts};
 
 /// [`MemPlatform`] plus a record of secret-sized RNG draws.
@@ -39,10 +40,18 @@ impl FuzzPlatform {
     }
 
     /// Reads an object without going through the TA (no fault injection
-    /// applies to reads).
+    /// applies to reads); the small objects packed into `st` (`secret`,
+    /// `cfg`, `attest`, `pin`, `pn/<tag>`) are read from their slots.
     pub fn object(&mut self, name: &[u8]) -> Option<Vec<u8>> {
         let id = ObjectId::new(name)?;
-        self.mem.read(&id).ok().flatten()
+        self.with_packed(|p| p.read(&id).ok().flatten())
+    }
+
+    /// Runs `f` on the storage as the TA's stores see it (packed objects
+    /// in their slots of `st`).
+    pub fn with_packed<R>(&mut self, f: impl FnOnce(&mut Packed<'_, MemPlatform>) -> R) -> R {
+        let mut state = PackState::default();
+        f(&mut Packed::new(&mut self.mem, &mut state))
     }
 }
 

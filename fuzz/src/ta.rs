@@ -345,7 +345,7 @@ impl Harness {
             .as_ref()
             .and_then(|r| mfs_proto::hex_bytes::<16>(&r.nonce));
         let before = Before {
-            cfg: Config::load(&mut self.p.mem).ok().flatten(),
+            cfg: self.p.with_packed(|p| Config::load(p)).ok().flatten(),
             now_ms: mfs_core::platform::Platform::now_ms(&mut self.p.mem),
             ree_s: mfs_core::platform::Platform::ree_time_s(&mut self.p.mem),
             nonce,
@@ -506,7 +506,9 @@ impl Harness {
                 .secret(&hkdf32(&s, b"mfs-ta/pin-hash/v1"), "the PIN-hash key");
         }
         // Every PIN record: each client's `pn/<tag>` and the legacy `pin`.
-        let names: Vec<Vec<u8>> = mfs_core::platform::Platform::object_ids(&mut self.p.mem)
+        let names: Vec<Vec<u8>> = self
+            .p
+            .with_packed(|p| mfs_core::platform::Platform::object_ids(p))
             .unwrap_or_default()
             .into_iter()
             .map(|id| id.as_bytes().to_vec())
@@ -525,7 +527,7 @@ impl Harness {
     /// Private scalars of every stored key (unsealed with the current
     /// secret; each blob once).
     fn unseal_stored(&mut self) {
-        let Ok(secret) = mfs_core::store::secret::load(&mut self.p.mem) else {
+        let Ok(secret) = self.p.with_packed(|p| mfs_core::store::secret::load(p)) else {
             return;
         };
         let kek = mfs_core::seal::kek(&secret);
@@ -1278,7 +1280,7 @@ impl Harness {
             }
             Command::PinUnblock => {
                 let block = c.block(&p, fill);
-                let cfg = Config::load(&mut self.p.mem).ok().flatten();
+                let cfg = self.p.with_packed(|p| Config::load(p)).ok().flatten();
                 let signer = issuer_keys()
                     .iter()
                     .find(|k| cfg.is_some_and(|c| c.issuer_key == sec1(k)))

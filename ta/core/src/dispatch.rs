@@ -32,6 +32,7 @@ use crate::access::allowed;
 use crate::audit;
 use crate::error::Error;
 use crate::freshness::Guard;
+use crate::pack::Packed;
 use crate::pin::PinSession;
 use crate::platform::Platform;
 use crate::session::Session;
@@ -89,8 +90,9 @@ pub fn check_request_len(session: &mut Session, cmd: u32, len: usize) -> Option<
 }
 
 /// Handles one command. Never panics on any input. Storage is seen
-/// through [`Guard`]: an answer older than what this TA lifetime wrote or
-/// read is `storage-rollback`.
+/// through [`Packed`] (the small objects in one, `crate::pack`) over
+/// [`Guard`]: an answer older than what this TA lifetime wrote or read is
+/// `storage-rollback`.
 pub fn invoke<P: Platform>(
     p: &mut P,
     instance: &mut Instance,
@@ -100,14 +102,17 @@ pub fn invoke<P: Platform>(
     out: &mut [u8],
 ) -> Reply {
     let mut memory = core::mem::take(&mut instance.freshness);
+    let mut pack = core::mem::take(&mut instance.pack);
+    let mut guard = Guard::new(p, &mut memory);
     let reply = run(
-        &mut Guard::new(p, &mut memory),
+        &mut Packed::new(&mut guard, &mut pack),
         instance,
         session,
         (cmd, request),
         out,
     );
     instance.freshness = memory;
+    instance.pack = pack;
     reply
 }
 

@@ -218,10 +218,36 @@ impl Freshness {
             return Err(PlatformError::Rollback);
         }
         let now = Region::of(data);
-        match self.regions.get(id).and_then(|r| r.get(&span)) {
-            Some(allowed) if !allowed.contains(&now) => Err(PlatformError::Rollback),
-            _ => Ok(()),
+        let Some(regions) = self.regions.get(id) else {
+            return Ok(());
+        };
+        if regions.get(&span).is_some_and(|a| !a.contains(&now)) {
+            return Err(PlatformError::Rollback);
         }
+        // Every remembered region inside this read is checked too (a read
+        // of many slots at once cannot bring one of them back).
+        let (start, len) = span;
+        let end = u64::from(start) + u64::from(len);
+        for (&(off, rlen), allowed) in regions.range((start, 0)..) {
+            if u64::from(off) >= end {
+                break;
+            }
+            if (off, rlen) == span || u64::from(off) + u64::from(rlen) > end {
+                continue;
+            }
+            let from = usize::try_from(off - start).unwrap_or(usize::MAX);
+            let part = data.map(|d| {
+                let a = from.min(d.len());
+                let b = a
+                    .saturating_add(usize::try_from(rlen).unwrap_or(usize::MAX))
+                    .min(d.len());
+                d.get(a..b).unwrap_or_default()
+            });
+            if !allowed.contains(&Region::of(part)) {
+                return Err(PlatformError::Rollback);
+            }
+        }
+        Ok(())
     }
 
     fn set_region(&mut self, id: &ObjectId, span: Span, allowed: RegionAllowed) {

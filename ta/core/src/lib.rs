@@ -39,6 +39,7 @@ pub mod keys;
 pub mod log;
 pub mod mem;
 pub mod objects;
+pub mod pack;
 pub mod pin;
 pub mod platform;
 pub mod policy;

@@ -3,13 +3,14 @@
 //!
 //! | object | layout (version 1) | written by | survives wipe |
 //! |---|---|---|---|
-//! | `secret` | `[1] ‖ secret(32)` | `store::secret` | no (deleted first) |
-//! | `cfg` | `[1] ‖ tries ‖ throttle ms (u32 LE) ‖ issuer key(65)` | `store::config` | no |
-//! | `pin` | `[1] ‖ max ‖ left ‖ salt(16) ‖ HMAC(32)`: the one PIN before client isolation, the admin's while it has no `pn/` record (new PINs never use it) | `store::pin` | no |
-//! | `pn/<tag>` | as `pin`: the PIN of the client with this owner tag (16 hex) | `store::pin` | no |
+//! | `st` | `[1] ‖ state ‖ 0(6)`, then fixed slots holding `secret`, `cfg`, `attest`, `pin` and 16 `pn/<tag>` (`crate::pack`): the objects below marked *packed* live there, written in place | `pack` | no (its slots are cleared) |
+//! | `secret` (packed) | `[1] ‖ secret(32)` | `store::secret` | no (deleted first) |
+//! | `cfg` (packed) | `[1] ‖ tries ‖ throttle ms (u32 LE) ‖ issuer key(65)` | `store::config` | no |
+//! | `pin` (packed) | `[1] ‖ max ‖ left ‖ salt(16) ‖ HMAC(32)`: the one PIN before client isolation, the admin's while it has no `pn/` record (new PINs never use it) | `store::pin` | no |
+//! | `pn/<tag>` (packed) | as `pin`: the PIN of the client with this owner tag (16 hex) | `store::pin` | no |
 //! | `kv` | `[1] ‖ state ‖ slot length (u16 LE) ‖ 0(4)`, then fixed-size slots `[1] ‖ id(8) ‖ owner tag(8) ‖ uses (u32 LE) ‖ len ‖ sealed blob ‖ 0…` (free: all zeros), written in place | `store::keys` | no |
 //! | `keys`, `kb/<nn>` | the earlier key index and buckets: read once to move their keys into `kv`, then deleted | `store::keys` | no |
-//! | `attest` | `[1] ‖ uses (u32 LE) ‖ sealed blob` | `store::keys` | no |
+//! | `attest` (packed) | `[1] ‖ uses (u32 LE) ‖ sealed blob` | `store::keys` | no |
 //! | `txctr` | `[1] ‖ last counter (u64 BE)` | `store::counter` | **yes**: never reused |
 //! | `lg` | the newest log segment: `[1] ‖ k (u64 BE) ‖ prev(32) ‖ entries`, appended to | `audit` | **yes**: evidence |
 //! | `la` | the 7 segments before it: `[1] ‖ 0(7)`, then regions of `length (u16 LE) ‖ segment ‖ 0…`, segment `k` in region `k mod 7`, written in place | `audit` | **yes**: evidence |
@@ -33,6 +34,11 @@ pub const LAYOUT_V2: u8 = 2;
 
 fn id(name: &[u8]) -> Result<ObjectId, Error> {
     ObjectId::new(name).ok_or(Error::Internal)
+}
+
+/// `st`: the small objects packed together (see `crate::pack`).
+pub fn packed_state() -> Result<ObjectId, Error> {
+    id(b"st")
 }
 
 /// `secret`: the TA-unique secret.

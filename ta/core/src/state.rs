@@ -12,6 +12,7 @@ use crate::audit;
 use crate::crypto::Key32;
 use crate::error::Error;
 use crate::freshness::Freshness;
+use crate::pack::PackState;
 use crate::platform::Platform;
 use crate::seal;
 use crate::store::keys::{KeyCache, Vault};
@@ -32,6 +33,8 @@ pub struct Instance {
     pub log: audit::Cache,
     /// What storage held when this lifetime last wrote or read it.
     pub freshness: Freshness,
+    /// Whether the small objects were packed into `st`.
+    pub pack: PackState,
 }
 
 impl Instance {

@@ -24,6 +24,7 @@ use std::fmt::Write as _;
 
 use mfs_core::access::{AdminPolicy, ClientIdentity, LINUX_ROOT_USER_UUID};
 use mfs_core::mem::MemPlatform;
+use mfs_core::pack::{PackState, Packed, is_packed};
 use mfs_core::platform::Platform;
 use mfs_core::{Instance, Session, invoke};
 use mfs_proto::client::PinChannel;
@@ -135,6 +136,17 @@ fn run() -> BTreeMap<String, String> {
         let bytes = ta.p.read(&oid).unwrap().unwrap();
         out.insert(name, hex(&bytes));
     }
+    // The objects packed into `st`, each as its slot holds it.
+    let mut state = PackState::default();
+    let mut packed = Packed::new(&mut ta.p, &mut state);
+    for oid in packed.object_ids().unwrap() {
+        if !is_packed(&oid) {
+            continue;
+        }
+        let name = String::from_utf8(oid.as_bytes().to_vec()).unwrap();
+        let bytes = packed.read(&oid).unwrap().unwrap();
+        out.insert(format!("st:{name}"), hex(&bytes));
+    }
     out
 }
 
@@ -171,26 +183,37 @@ fn short_objects_have_their_documented_shape() {
     let len = |n: &str| objects[n].len() / 2;
     let first = |n: &str| &objects[n][..2];
     // `[version] ‖ secret(32)`
-    assert_eq!((len("secret"), first("secret")), (33, "01"));
+    assert_eq!((len("st:secret"), first("st:secret")), (33, "01"));
     // `[version] ‖ tries ‖ throttle (u32 LE) ‖ issuer key (65)`
     // `[2] ‖ … ‖ storage kind (1 REE FS) ‖ flags (0: development)`
-    assert_eq!((len("cfg"), first("cfg")), (73, "02"));
-    assert!(objects["cfg"].ends_with("0100"));
-    assert_eq!(&objects["cfg"][2..12], "05fa000000");
+    assert_eq!((len("st:cfg"), first("st:cfg")), (73, "02"));
+    assert!(objects["st:cfg"].ends_with("0100"));
+    assert_eq!(&objects["st:cfg"][2..12], "05fa000000");
     // `[2] ‖ max ‖ left ‖ pending ‖ salt(16) ‖ hash(32)`
     // (each client's PIN record is `pn/<owner tag>`, the admin's too)
-    let pn: Vec<_> = objects.keys().filter(|k| k.starts_with("pn/")).collect();
+    let pn: Vec<_> = objects.keys().filter(|k| k.starts_with("st:pn/")).collect();
     assert_eq!(pn.len(), 2);
     for name in &pn {
         assert_eq!(
             (name.len(), len(name), &objects[*name][..6]),
-            (19, 52, "020505")
+            (22, 52, "020505")
         );
     }
     assert!(
-        !objects.contains_key("pin"),
+        !objects.contains_key("st:pin"),
         "a new PIN never takes the legacy name"
     );
+    // every small object in one: `st`, fixed-size slots after a header
+    assert_eq!(
+        (len("st"), &objects["st"][..16]),
+        (1472, "0101000000000000")
+    );
+    assert!(
+        ["secret", "cfg", "attest"]
+            .iter()
+            .all(|n| !objects.contains_key(*n))
+    );
+    assert!(!objects.keys().any(|k| k.starts_with("pn/")));
     // `[1] ‖ state (1 ready) ‖ slot length (u16 LE, 228) ‖ 0(4)`, then one
     // slot: `[1] ‖ id ‖ owner tag ‖ uses (u32 LE) ‖ blob length ‖ blob ‖ 0…`
     assert_eq!(

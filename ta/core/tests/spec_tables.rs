@@ -1238,8 +1238,12 @@ fn check_derivations(tables: &[Table], problems: &mut Vec<String>) {
         &sample(Command::Provision, None).render(),
     );
     let secret_id = mfs_core::objects::secret().unwrap();
-    let secret = ta.p.read(&secret_id).unwrap().unwrap()[1..33].to_vec();
-    let stored = mfs_core::store::secret::load(&mut ta.p).unwrap();
+    // (the secret is packed into `st`: read it as the TA does)
+    let mut state = mfs_core::pack::PackState::default();
+    let mut packed = mfs_core::pack::Packed::new(&mut ta.p, &mut state);
+    let secret = packed.read(&secret_id).unwrap().unwrap()[1..33].to_vec();
+    let stored = mfs_core::store::secret::load(&mut packed).unwrap();
+    let pin_key = mfs_core::store::pin::pin_key(&mut packed).unwrap();
     let probe = b"spec probe";
     // The transport: fixed ephemeral keys on both sides.
     let a = SecretKey::from_slice(&[0x21; 32]).unwrap();
@@ -1285,8 +1289,7 @@ fn check_derivations(tables: &[Table], problems: &mut Vec<String>) {
         } else if key.contains("K_pin") {
             seen.insert("K_pin");
             let doc = hkdf(salt.as_deref(), &secret, &info, len);
-            let ours = mfs_core::store::pin::pin_key(&mut ta.p).unwrap();
-            hmac(&doc, probe) == *ours.hmac(&[&probe[..]])
+            hmac(&doc, probe) == *pin_key.hmac(&[&probe[..]])
         } else if key.contains("KEK") {
             seen.insert("KEK");
             let doc = hkdf(salt.as_deref(), &secret, &info, len);
