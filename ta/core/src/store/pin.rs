@@ -4,6 +4,7 @@
 //! # Storage
 //!
 //! One record per client identity that set a PIN, object `pn/<owner tag>`
+//! (packed into a slot of `st` by `crate::pack`)
 //! (see `crate::access::ClientIdentity::tag`), at most [`MAX_PIN_RECORDS`]
 //! of them, one kept for the admin identity. The one PIN of versions
 //! before client isolation, object `pin`, is adopted by the admin identity
