@@ -7,7 +7,11 @@
 //! signature) and of the last generates, against the anchor of an empty
 //! `Ping` measured in the same run. Every generate, sign and tx appends to
 //! the event log, so by 1,000 keys the log has rolled over. Prints
-//! `MFS-BENCH` lines.
+//! `MFS-BENCH` lines. Also at each count: `PinVerify` with the right and
+//! with a wrong PIN, `LogHead`, a whole log export, and the number of
+//! objects in OP-TEE's REE FS directory (every file but `dirf.db`: the
+//! benchmark runs alone on fresh storage, so they are the TA's). Each
+//! figure is the median with min and max and the sample count.
 
 use std::time::{Duration, Instant};
 
@@ -16,22 +20,48 @@ use mfs_host::proto::{KeyPolicy, Purpose, TxRecord};
 use mfs_host::{Client, LoginMethod, TeecTransport};
 
 const SAMPLES: usize = 25;
+/// Where tee-supplicant keeps the REE FS objects in the test image.
+const REE_FS_DIR: &str = "/var/lib/optee-client/data/tee";
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
 
 fn median(mut v: Vec<Duration>) -> f64 {
     v.sort();
-    v.get(v.len() / 2)
-        .map(|d| d.as_secs_f64() * 1000.0)
-        .unwrap_or(f64::NAN)
+    v.get(v.len() / 2).map_or(f64::NAN, |d| ms(*d))
 }
 
-fn time<T>(n: usize, mut f: impl FnMut() -> Result<T, String>) -> Result<f64, String> {
+/// Median, min, max (ms) and count of `v`.
+fn stats(mut v: Vec<Duration>) -> String {
+    v.sort();
+    let (lo, hi) = (v.first().copied(), v.last().copied());
+    let (lo, hi) = (lo.map_or(f64::NAN, ms), hi.map_or(f64::NAN, ms));
+    format!("{:.2} {lo:.2} {hi:.2} {}", median(v.clone()), v.len())
+}
+
+fn samples<T>(n: usize, mut f: impl FnMut() -> Result<T, String>) -> Result<Vec<Duration>, String> {
     let mut v = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
         f()?;
         v.push(t.elapsed());
     }
-    Ok(median(v))
+    Ok(v)
+}
+
+fn time<T>(n: usize, f: impl FnMut() -> Result<T, String>) -> Result<f64, String> {
+    Ok(median(samples(n, f)?))
+}
+
+/// Objects in the REE FS directory (`None` if it cannot be read).
+fn ree_fs_objects() -> Option<usize> {
+    let dir = std::fs::read_dir(REE_FS_DIR).ok()?;
+    Some(
+        dir.filter_map(Result::ok)
+            .filter(|e| e.file_name() != "dirf.db")
+            .count(),
+    )
 }
 
 /// Runs the benchmark; `Err` on any failure.
@@ -89,6 +119,52 @@ pub fn run(issuer_pub: &[u8; 65]) -> Result<(), String> {
             sign / ping,
             tx / ping
         );
+        // Median min max samples, per operation.
+        let (mut right, mut wrong) = (Vec::new(), Vec::new());
+        let bad = Pin::new("0000").map_err(|_| "pin")?;
+        for _ in 0..SAMPLES {
+            // a wrong PIN, then the right one (which restores the tries)
+            let t = Instant::now();
+            let r = c.pin_verify(&bad, None);
+            wrong.push(t.elapsed());
+            match r {
+                Err(mfs_host::Error::Status { .. }) => {}
+                other => return Err(format!("wrong PIN: {other:?}")),
+            }
+            let t = Instant::now();
+            c.pin_verify(&pin, None).map_err(e)?;
+            right.push(t.elapsed());
+        }
+        println!(
+            "MFS-BENCH keys={target} op=pin_verify_right {}",
+            stats(right)
+        );
+        println!(
+            "MFS-BENCH keys={target} op=pin_verify_wrong {}",
+            stats(wrong)
+        );
+        let sign = samples(SAMPLES, || c.key_sign(&first.id, msg).map_err(e))?;
+        println!("MFS-BENCH keys={target} op=key_sign {}", stats(sign));
+        let tx = samples(SAMPLES / 5, || {
+            c.tx_sign(&first.id, &pin, None, &record).map_err(e)
+        })?;
+        println!("MFS-BENCH keys={target} op=tx_sign {}", stats(tx));
+        let head = samples(SAMPLES, || c.log_head(b"bench").map_err(e))?;
+        println!("MFS-BENCH keys={target} op=log_head {}", stats(head));
+        let mut entries = 0;
+        let export = samples(3, || {
+            let x = c.log_export(b"bench").map_err(e)?;
+            entries = x.entries.len();
+            Ok(())
+        })?;
+        println!(
+            "MFS-BENCH keys={target} op=log_export entries={entries} {}",
+            stats(export)
+        );
+        match ree_fs_objects() {
+            Some(n) => println!("MFS-BENCH keys={target} ree_fs_objects={n}"),
+            None => println!("MFS-BENCH keys={target} ree_fs_objects=unknown"),
+        }
     }
     Ok(())
 }
