@@ -137,9 +137,9 @@ pub fn survives_wipe(id: &ObjectId) -> bool {
     is_log_object(id) || tx_counter().is_ok_and(|c| c == *id)
 }
 
-/// Concatenates `parts` into exactly `N` bytes (`Internal` otherwise).
-pub fn concat<const N: usize>(parts: &[&[u8]]) -> Result<[u8; N], Error> {
-    let mut out = [0u8; N];
+/// Copies `parts` one after the other into the start of `out`: the bytes
+/// written (`Internal` if they do not fit).
+pub fn fill(out: &mut [u8], parts: &[&[u8]]) -> Result<usize, Error> {
     let mut at = 0usize;
     for part in parts {
         let end = at.checked_add(part.len()).ok_or(Error::Internal)?;
@@ -148,7 +148,13 @@ pub fn concat<const N: usize>(parts: &[&[u8]]) -> Result<[u8; N], Error> {
             .copy_from_slice(part);
         at = end;
     }
-    if at == N {
+    Ok(at)
+}
+
+/// Concatenates `parts` into exactly `N` bytes (`Internal` otherwise).
+pub fn concat<const N: usize>(parts: &[&[u8]]) -> Result<[u8; N], Error> {
+    let mut out = [0u8; N];
+    if fill(&mut out, parts)? == N {
         Ok(out)
     } else {
         Err(Error::Internal)

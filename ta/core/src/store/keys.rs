@@ -165,14 +165,8 @@ impl Slot<'_> {
             &[len],
             self.blob,
         ];
-        let mut at = 0usize;
-        for part in parts {
-            let end = at.checked_add(part.len()).ok_or(Error::Internal)?;
-            out.get_mut(at..end)
-                .ok_or(Error::Internal)?
-                .copy_from_slice(part);
-            at = end;
-        }
+        // The rest of the slot stays zero.
+        objects::fill(&mut out, &parts)?;
         Ok(out)
     }
 
