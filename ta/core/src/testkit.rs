@@ -177,12 +177,12 @@ impl Ta {
     }
     /// Whether `pin` is the stored PIN (without using a try).
     pub(crate) fn is_pin(&mut self, pin: &str) -> bool {
-        let own = crate::store::pin::locate(&mut self.p, &self.who).unwrap();
+        let (own, _) = crate::store::pin::locate(&mut self.p, &self.who).unwrap();
         let rec = Record::load(&mut self.p, &own).unwrap().unwrap();
         rec.matches(&pin_key(&mut self.p).unwrap(), &Pin::new(pin).unwrap())
     }
     pub(crate) fn tries_left(&mut self) -> Option<u8> {
-        let own = crate::store::pin::locate(&mut self.p, &self.who).unwrap();
+        let (own, _) = crate::store::pin::locate(&mut self.p, &self.who).unwrap();
         Record::load(&mut self.p, &own)
             .unwrap()
             .map(|r| r.tries_left)

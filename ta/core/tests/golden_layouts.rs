@@ -73,8 +73,8 @@ impl Ta {
     }
 }
 
-/// Every object after the scripted run, by id.
-fn run() -> BTreeMap<String, String> {
+/// A provisioned TA (throttle `throttle_ms`), the root user's session.
+fn provisioned(throttle_ms: u32) -> Ta {
     let mut p = MemPlatform::new();
     p.set_ree_time_s(1_700_000_000);
     let client = ClientIdentity {
@@ -90,8 +90,16 @@ fn run() -> BTreeMap<String, String> {
     let issuer = hex(issuer.public_key().to_sec1_point(false).as_bytes());
     ta.call(
         Command::Provision,
-        &format!(r#"{{"v":1,"pin_max_tries":5,"pin_throttle_ms":250,"issuer_key":"{issuer}"}}"#),
+        &format!(
+            r#"{{"v":1,"pin_max_tries":5,"pin_throttle_ms":{throttle_ms},"issuer_key":"{issuer}"}}"#
+        ),
     );
+    ta
+}
+
+/// Every object after the scripted run, by id.
+fn run() -> BTreeMap<String, String> {
+    let mut ta = provisioned(250);
     let f = ta.pin_fields("1234");
     ta.call(Command::PinSet, &format!(r#"{{"v":1,{f}}}"#));
     let policy = r#"{"purpose":"sign","pin":"none","pin_window_s":0,"max_uses":1000,"not_after":null,"exportable":false}"#;
@@ -230,4 +238,149 @@ fn short_objects_have_their_documented_shape() {
     assert_eq!(&objects["la"][..16], "0100000000000000");
     assert_eq!(&objects["la"][20..38], "010000000000000000");
     assert!(!objects.contains_key("log") && !objects.keys().any(|k| k.starts_with("lg/")));
+}
+
+impl Ta {
+    /// Storage reads and writes of one command (which must succeed).
+    fn cost(&mut self, cmd: Command, req: &str) -> (u64, u64) {
+        let before = (self.p.reads(), self.p.writes());
+        self.call(cmd, req);
+        (self.p.reads() - before.0, self.p.writes() - before.1)
+    }
+
+    /// Storage reads and writes of one command that fails with `want`.
+    fn cost_of_refusal(&mut self, cmd: Command, req: &str, want: Status) -> (u64, u64) {
+        let before = (self.p.reads(), self.p.writes());
+        let mut out = [0u8; MAX_REPLY_LEN];
+        let r = invoke(
+            &mut self.p,
+            &mut self.inst,
+            &mut self.s,
+            cmd as u32,
+            req.as_bytes(),
+            &mut out,
+        );
+        assert_eq!(r.status, want, "{cmd:?} {req}");
+        (self.p.reads() - before.0, self.p.writes() - before.1)
+    }
+
+    fn generate(&mut self, label: &str) -> String {
+        let policy = r#"{"purpose":"sign","pin":"none","pin_window_s":0,"max_uses":null,"not_after":null,"exportable":false}"#;
+        let key: KeyInfoReply = decode(&self.call(
+            Command::KeyGenerate,
+            &format!(r#"{{"v":1,"label":"{label}","policy":{policy}}}"#),
+        ))
+        .unwrap();
+        key.id.as_str().to_owned()
+    }
+}
+
+/// What the TA's storage costs, counted through its entry point (packing
+/// and the rollback guard included): the objects it owns at 1 and at 1,000
+/// keys, and the reads and writes of each command, warm (the TA instance
+/// alive, as OP-TEE keeps it). These counts do not depend on the machine;
+/// `scripts/bench` times the same commands on QEMU.
+#[test]
+fn objects_and_storage_operations_per_command_at_1_and_1000_keys() {
+    let mut ta = provisioned(0);
+    let f = ta.pin_fields("1234");
+    ta.call(Command::PinSet, &format!(r#"{{"v":1,{f}}}"#));
+    let first = ta.generate("k0");
+    let sign = format!(r#"{{"v":1,"id":"{first}","message":"0102"}}"#);
+    ta.call(Command::KeySign, &sign);
+    let tx = |ta: &mut Ta, pin: &str| {
+        let f = ta.pin_fields(pin);
+        format!(
+            r#"{{"v":1,"id":"{first}",{f},"record":{{"amount":1250,"currency":"EUR","payee":"ACME","display":"Pay 12.50 EUR to ACME?","challenge":"{}","time":1700000000}}}}"#,
+            "ab".repeat(16)
+        )
+    };
+    let mut counts = Vec::new();
+    for keys in [1usize, 1000] {
+        if keys == 1000 {
+            // ten clients of 100 keys (the per-client quota), the admin's
+            // first key among them
+            let admin = std::mem::replace(
+                &mut ta.s,
+                Session::open(
+                    ClientIdentity {
+                        login: Login::User,
+                        uuid: [1; 16],
+                    },
+                    &AdminPolicy::ROOT_USER,
+                ),
+            );
+            for c in 1..=10u8 {
+                let who = ClientIdentity {
+                    login: Login::User,
+                    uuid: [c; 16],
+                };
+                ta.s = Session::open(who, &AdminPolicy::ROOT_USER);
+                // (the admin holds two: 1,000 in all)
+                let n = if c == 10 { 98 } else { 100 };
+                for i in 0..n {
+                    ta.generate(&format!("c{c}k{i}"));
+                }
+            }
+            ta.s = admin;
+        }
+        // a refused call is counted in the refusal tally (`lgr`)
+        let reserved = format!(r#"{{"v":1,"id":"{first}","message":"6d66732d74612f"}}"#);
+        ta.cost_of_refusal(Command::KeySign, &reserved, Status::InvalidArgument);
+        let sign_cost = ta.cost(Command::KeySign, &sign);
+        let info = format!(r#"{{"v":1,"id":"{first}"}}"#);
+        let info_cost = ta.cost(Command::KeyInfo, &info);
+        let f = ta.pin_fields("1234");
+        let verify = ta.cost(Command::PinVerify, &format!(r#"{{"v":1,{f},"key":null}}"#));
+        let f = ta.pin_fields("0000");
+        let wrong = ta.cost_of_refusal(
+            Command::PinVerify,
+            &format!(r#"{{"v":1,{f},"key":null}}"#),
+            Status::PinIncorrect,
+        );
+        let f = ta.pin_fields("1234");
+        ta.call(Command::PinVerify, &format!(r#"{{"v":1,{f},"key":null}}"#));
+        let req = tx(&mut ta, "1234");
+        let tx_cost = ta.cost(Command::TxSign, &req);
+        let gen_cost = if keys == 1 {
+            let before = (ta.p.reads(), ta.p.writes());
+            ta.generate("k1");
+            (ta.p.reads() - before.0, ta.p.writes() - before.1)
+        } else {
+            ta.cost_of_refusal(
+                Command::KeyGenerate,
+                r#"{"v":1,"label":"over","policy":{"purpose":"sign","pin":"none","pin_window_s":0,"max_uses":null,"not_after":null,"exportable":false}}"#,
+                Status::KeyLimit,
+            )
+        };
+        let objects = ta.p.object_count();
+        counts.push((
+            keys, objects, sign_cost, info_cost, verify, wrong, tx_cost, gen_cost,
+        ));
+    }
+    for c in &counts {
+        println!(
+            "keys={} objects={} (reads, writes): key-sign warm {:?}, key-info {:?}, pin-verify right {:?} wrong {:?}, tx-sign {:?}, key-generate {:?}",
+            c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7
+        );
+    }
+    let [one, thousand] = counts.as_slice() else {
+        panic!("two counts");
+    };
+    // `st`, `kv`, `txctr`, `lg`, `lgr`; at 1,000 keys the log has rolled
+    // over into `la` too
+    assert_eq!((one.1, thousand.1), (5, 6));
+    // a warm signature reads nothing and writes its log entry
+    assert_eq!((one.2, thousand.2), ((0, 1), (0, 1)));
+    // the other costs are the same at 1 and at 1,000 keys
+    assert_eq!(one.3, thousand.3, "key-info");
+    assert_eq!(one.4, thousand.4, "pin-verify right");
+    assert_eq!(one.5, thousand.5, "pin-verify wrong");
+    assert_eq!(one.6, thousand.6, "tx-sign");
+    // a PIN check reads the policy and the PIN slots; writes the
+    // decrement, the outcome entry, the record written back — the same
+    // for a right and a wrong PIN
+    assert_eq!((one.4, one.5), ((2, 3), (2, 3)));
+    // key generate: its slot and its log entry
+    assert_eq!(one.7.1, 2);
 }

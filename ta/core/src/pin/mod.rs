@@ -42,6 +42,8 @@
 //! ([`open_session`]); see `mfs_proto::pin`. The unblock additionally needs
 //! the issuer's ECDSA signature over the session nonce and the new block.
 
+use core::cell::Cell;
+
 use mfs_proto::log::{EventKind, RefusalClass};
 use mfs_proto::pin::{Pin, unblock_message};
 use mfs_proto::{
@@ -107,23 +109,39 @@ fn status_of(
 }
 
 /// Whose PIN a command works on: the caller's record and timers.
-#[derive(Clone, Debug)]
 pub struct Holder {
     tag: OwnerTag,
     object: ObjectId,
+    /// The record as finding it read it (the admin's), for the first load.
+    found: Cell<Option<Option<Record>>>,
+}
+
+impl core::fmt::Debug for Holder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Holder")
+            .field("tag", &self.tag)
+            .field("object", &self.object)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Holder {
     /// The PIN of `caller`.
     pub fn of(p: &mut impl Platform, caller: &Caller) -> Result<Holder, Error> {
+        let (object, found) = locate(p, caller)?;
         Ok(Holder {
             tag: caller.tag(),
-            object: locate(p, caller)?,
+            object,
+            found: Cell::new(found),
         })
     }
 
+    /// The record (read once: the first load takes what finding it read).
     fn load(&self, p: &mut impl Platform) -> Result<Option<Record>, Error> {
-        Record::load(p, &self.object)
+        match self.found.take() {
+            Some(found) => Ok(found),
+            None => Record::load(p, &self.object),
+        }
     }
 
     fn store(&self, p: &mut impl Platform, rec: &Record) -> Result<(), Error> {

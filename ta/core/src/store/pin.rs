@@ -81,16 +81,25 @@ impl fmt::Debug for Record {
 /// The object holding `caller`'s PIN record: its own `pn/<tag>`; for the
 /// admin identity without one, the legacy object `pin` if it exists (the
 /// one PIN of versions before client isolation, adopted by whichever
-/// identity is the admin). Reads storage for the admin only.
-pub fn locate(p: &mut impl Platform, caller: &Caller) -> Result<ObjectId, Error> {
+/// identity is the admin). Reads storage for the admin only, and then
+/// also returns the record it read (`Some(None)`: no PIN set), so that the
+/// command does not read it again.
+pub fn locate(
+    p: &mut impl Platform,
+    caller: &Caller,
+) -> Result<(ObjectId, Option<Option<Record>>), Error> {
     let own = objects::client_pin(&caller.tag().0)?;
-    if caller.admin && p.read(&own)?.is_none() {
-        let legacy = objects::pin()?;
-        if p.read(&legacy)?.is_some() {
-            return Ok(legacy);
-        }
+    if !caller.admin {
+        return Ok((own, None));
     }
-    Ok(own)
+    if let Some(rec) = Record::load(p, &own)? {
+        return Ok((own, Some(Some(rec))));
+    }
+    let legacy = objects::pin()?;
+    match Record::load(p, &legacy)? {
+        Some(rec) => Ok((legacy, Some(Some(rec)))),
+        None => Ok((own, Some(None))),
+    }
 }
 
 /// `QuotaExceeded` when `caller` may not create a PIN record: at most
