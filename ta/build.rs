@@ -112,5 +112,26 @@ fn main() -> Result<(), BoxError> {
         .ta_stack_size(kib("MFS_TA_STACK_KIB", 64, 1024)? * 1024)
         .ta_data_size(kib("MFS_TA_HEAP_KIB", 512, 16 * 1024)? * 1024);
     optee_utee_build::build(config).map_err(|e| format!("optee-utee-build: {e:?}"))?;
+    discard_unwind_tables(&out)?;
+    Ok(())
+}
+
+/// The TA is built with `panic = "abort"` and nothing in it unwinds (no
+/// C++; OP-TEE prints an aborted TA's call stack from the frame pointers):
+/// the DWARF unwind tables the toolchain emits anyway (the precompiled
+/// `core` asks for them, and LTO keeps that for every function) are dead
+/// weight. The dev kit's linker script keeps them (`KEEP(*(.eh_frame))`);
+/// a `/DISCARD/` rule placed first wins over it (GNU ld takes the first
+/// rule that matches an input section).
+fn discard_unwind_tables(out: &std::path::Path) -> Result<(), BoxError> {
+    let lds = out.join("ta.lds");
+    let script = fs::read_to_string(&lds)?;
+    let discard = "SECTIONS {\n /DISCARD/ : { *(.eh_frame) *(.eh_frame.*) *(.eh_frame_hdr) *(.eh_frame_entry .eh_frame_entry.*) *(.gcc_except_table .gcc_except_table.*) }\n";
+    let patched = script.replacen("SECTIONS {\n", discard, 1);
+    if patched == script {
+        return Err("ta.lds: no `SECTIONS {` line to add the /DISCARD/ rule to".into());
+    }
+    fs::write(&lds, patched)?;
+    println!("cargo:rustc-link-arg=-Wl,--no-eh-frame-hdr");
     Ok(())
 }
