@@ -46,7 +46,8 @@ struct Ta {
 }
 
 impl Ta {
-    fn call(&mut self, cmd: Command, req: &str) -> Vec<u8> {
+    /// The status and reply of one command.
+    fn invoke(&mut self, cmd: Command, req: &str) -> (Status, Vec<u8>) {
         let mut out = [0u8; MAX_REPLY_LEN];
         let r = invoke(
             &mut self.p,
@@ -56,8 +57,13 @@ impl Ta {
             req.as_bytes(),
             &mut out,
         );
-        assert_eq!(r.status, Status::Ok, "{cmd:?} {req}");
-        out[..r.len].to_vec()
+        (r.status, out[..r.len].to_vec())
+    }
+
+    fn call(&mut self, cmd: Command, req: &str) -> Vec<u8> {
+        let (status, reply) = self.invoke(cmd, req);
+        assert_eq!(status, Status::Ok, "{cmd:?} {req}");
+        reply
     }
 
     /// Opens a PIN session and returns `client_key` and `block` fields
@@ -251,16 +257,7 @@ impl Ta {
     /// Storage reads and writes of one command that fails with `want`.
     fn cost_of_refusal(&mut self, cmd: Command, req: &str, want: Status) -> (u64, u64) {
         let before = (self.p.reads(), self.p.writes());
-        let mut out = [0u8; MAX_REPLY_LEN];
-        let r = invoke(
-            &mut self.p,
-            &mut self.inst,
-            &mut self.s,
-            cmd as u32,
-            req.as_bytes(),
-            &mut out,
-        );
-        assert_eq!(r.status, want, "{cmd:?} {req}");
+        assert_eq!(self.invoke(cmd, req).0, want, "{cmd:?} {req}");
         (self.p.reads() - before.0, self.p.writes() - before.1)
     }
 
