@@ -30,7 +30,7 @@ use mfs_proto::tx::{DISPLAY_NOT_TRUSTED_UI, SignedTx, VERIFIED_PIN_IN_TA};
 use mfs_proto::{Purpose, TxSignReply, TxSignRequest, hex_string};
 
 use crate::access::Caller;
-use crate::audit::Event;
+use crate::audit::{self, Event};
 use crate::crypto::{sig_hex, sign_der};
 use crate::error::Error;
 use crate::keys::authorize;
@@ -66,29 +66,23 @@ pub fn sign(
         Purpose::Sign,
         Some(PinProof::InThisCall),
     )?;
-    let consent = pin::consent(p, inst, (caller, &cfg), entry)?;
-    // The counter and the usage are persisted before anything is logged
-    // or released; the PIN match and the signature are then logged in one
-    // append (the PIN's outcome first), and the PIN record written back.
-    let persisted = counter::next(p).and_then(|counter| {
-        key.consume(p, &mut inst.vault)?;
-        let signed = SignedTx {
-            key_id: id.0,
-            counter,
-            record: req.record.clone(),
-            verification: VERIFIED_PIN_IN_TA,
-            display: DISPLAY_NOT_TRUSTED_UI,
-        }
-        .encode()
-        .ok_or(Error::Internal)?;
-        Ok((counter, signed))
-    });
-    let (counter, signed) = match persisted {
-        Ok(v) => v,
-        Err(e) => return Err(consent.abandon(p, inst, e)),
-    };
-    let ev = Event::tx_signed(&id.0, counter, &sha256(&[&signed]));
-    consent.commit(p, inst, &[ev])?;
+    pin::consent(p, inst, (caller, &cfg), entry)?;
+    let counter = counter::next(p)?;
+    key.consume(p, &mut inst.vault)?;
+    let signed = SignedTx {
+        key_id: id.0,
+        counter,
+        record: req.record.clone(),
+        verification: VERIFIED_PIN_IN_TA,
+        display: DISPLAY_NOT_TRUSTED_UI,
+    }
+    .encode()
+    .ok_or(Error::Internal)?;
+    audit::append(
+        p,
+        &mut inst.log,
+        &[Event::tx_signed(&id.0, counter, &sha256(&[&signed]))],
+    )?;
     let sig = sign_der(&key.key().secret, &signed)?;
     Ok(TxSignReply {
         signed: hex_string(&signed).map_err(|_| Error::Internal)?,
@@ -484,7 +478,7 @@ mod test {
         let n = consent_walk(|ta, n| ta.p.cut_power_at(n), Ta::reboot);
         assert!(
             n >= 5,
-            "PIN write 1, counter, usage, PIN outcome and tx entries, PIN write 2: {n}"
+            "PIN write 1, outcome, PIN write 2, counter, usage, log: {n}"
         );
     }
 

@@ -17,10 +17,7 @@
 //! outcome, so tee-supplicant, which carries them, learns nothing before
 //! the reply; a failure after write 1 leaves the mark, so the attempt is
 //! logged by the next check; each write atomically replaces the one
-//! object, so a power cut can cost a try, never give one. Consent signing
-//! (`tx-sign`, [`consent`]) splits the check at the comparison: it writes
-//! the transaction counter and the key's usage first, then appends the
-//! PIN's outcome and the signature's entry in one write, then write 2.
+//! object, so a power cut can cost a try, never give one.
 //!
 //! # Throttling
 //!
@@ -247,44 +244,11 @@ struct OnMatch {
 fn check(
     p: &mut impl Platform,
     inst: &mut Instance,
-    held: (&Holder, &Config),
-    rec: &mut Record,
-    pin: (&Pin, PinContext),
-    on_match: OnMatch,
-) -> Result<Record, Error> {
-    let compared = compare(p, inst, held, rec, pin, on_match)?;
-    compared.commit(p, inst, held.0, &[])
-}
-
-/// A PIN compared after write 1 (see [`check`]), its outcome not yet
-/// logged nor written back: [`Compared::commit`] does both.
-#[must_use]
-pub struct Compared {
-    matched: bool,
-    /// Tries left after this check.
-    tries_left: u8,
-    event: Event,
-    after: Record,
-}
-
-impl core::fmt::Debug for Compared {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Compared")
-            .field("matched", &self.matched)
-            .field("tries_left", &self.tries_left)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Steps 1 and 2 of [`check`]: refusals, write 1, the comparison.
-fn compare(
-    p: &mut impl Platform,
-    inst: &mut Instance,
     (who, cfg): (&Holder, &Config),
     rec: &mut Record,
     (pin, ctx): (&Pin, PinContext),
     on_match: OnMatch,
-) -> Result<Compared, Error> {
+) -> Result<Record, Error> {
     settle(p, inst, who, rec)?;
     if rec.tries_left == 0 {
         // a counted refusal (coalesced in the log): no try used
@@ -315,47 +279,19 @@ fn compare(
     } else {
         (Event::pin_failed(ctx, rec.tries_left), rec.clone())
     };
-    Ok(Compared {
-        matched,
-        tries_left: rec.tries_left,
-        event,
-        after,
-    })
-}
-
-impl Compared {
-    /// Steps 3 and 4 of [`check`]: the outcome entry, followed in the same
-    /// append by `more` (only after a match: what the PIN authorised), then
-    /// write 2. A mismatch is then reported as `PinIncorrect`/`PinBlocked`.
-    fn commit(
-        self,
-        p: &mut impl Platform,
-        inst: &mut Instance,
-        who: &Holder,
-        more: &[Event],
-    ) -> Result<Record, Error> {
-        let mut events = alloc::vec::Vec::new();
-        events
-            .try_reserve_exact(1 + more.len())
-            .map_err(|_| Error::Internal)?;
-        events.push(self.event);
-        if self.matched {
-            events.extend_from_slice(more);
-        }
-        audit::append(p, &mut inst.log, &events)?;
-        who.store(p, &self.after)?;
-        if !self.matched {
-            return Err(if self.tries_left == 0 {
-                Error::PinBlocked
-            } else {
-                Error::PinIncorrect(self.tries_left)
-            });
-        }
-        let mut t = inst.pins.of(who.tag);
-        t.last_failure_ms = None;
-        inst.pins.set(who.tag, t);
-        Ok(self.after)
+    audit::append(p, &mut inst.log, &[event])?;
+    who.store(p, &after)?;
+    if !matched {
+        return Err(if rec.tries_left == 0 {
+            Error::PinBlocked
+        } else {
+            Error::PinIncorrect(rec.tries_left)
+        });
     }
+    let mut t = inst.pins.of(who.tag);
+    t.last_failure_ms = None;
+    inst.pins.set(who.tag, t);
+    Ok(after)
 }
 
 /// `PinVerify`: the caller's PIN; with `key`, a durably logged match opens
@@ -394,18 +330,6 @@ fn verify_pin(
     pin: impl FnOnce() -> Result<Pin, Error>,
     ctx: PinContext,
 ) -> Result<Record, Error> {
-    let compared = compare_pin(p, inst, held, pin, ctx)?;
-    compared.commit(p, inst, held.0, &[])
-}
-
-/// [`verify_pin`] up to the comparison.
-fn compare_pin(
-    p: &mut impl Platform,
-    inst: &mut Instance,
-    held: (&Holder, &Config),
-    pin: impl FnOnce() -> Result<Pin, Error>,
-    ctx: PinContext,
-) -> Result<Compared, Error> {
     let mut rec = held.0.load(p)?.ok_or(Error::PinNotSet)?;
     let pin = pin()?;
     let mut full = rec.clone();
@@ -415,59 +339,20 @@ fn compare_pin(
         event: Event::pin_verified(ctx, full.tries_left),
         record: full,
     };
-    compare(p, inst, held, &mut rec, (&pin, ctx), on_match)
+    check(p, inst, held, &mut rec, (&pin, ctx), on_match)
 }
 
-/// A transaction's PIN, compared (write 1 done), the outcome not yet
-/// logged: [`Consent::commit`] logs it together with the signature's
-/// entry, in one append, then writes the record back.
-#[derive(Debug)]
-pub struct Consent {
-    who: Holder,
-    compared: Compared,
-}
-
-/// Verifies the PIN of a transaction like `PinVerify` (same record
-/// writes; opens no window) up to the comparison. A wrong PIN is
-/// committed (logged, written back) and reported here; a match is
-/// returned for the caller to do its own writes and then
-/// [`Consent::commit`] (or [`Consent::abandon`] on a failure).
+/// Verifies the PIN of a transaction exactly like `PinVerify` (same
+/// writes, outcome logged); opens no window. The caller then signs once.
 pub fn consent(
     p: &mut impl Platform,
     inst: &mut Instance,
     (caller, cfg): (&Caller, &Config),
     entry: PinEntry,
-) -> Result<Consent, Error> {
+) -> Result<(), Error> {
     let who = Holder::of(p, caller)?;
-    let compared = compare_pin(p, inst, (&who, cfg), || entry.pin(), PinContext::TxSign)?;
-    if !compared.matched {
-        compared.commit(p, inst, &who, &[])?;
-        return Err(Error::Internal);
-    }
-    Ok(Consent { who, compared })
-}
-
-impl Consent {
-    /// Logs the PIN match followed by `events` (one append), then writes
-    /// the record back with its full count.
-    pub fn commit(
-        self,
-        p: &mut impl Platform,
-        inst: &mut Instance,
-        events: &[Event],
-    ) -> Result<(), Error> {
-        self.compared.commit(p, inst, &self.who, events).map(drop)
-    }
-
-    /// After a failure between the comparison and [`Consent::commit`]:
-    /// the PIN match is logged and written back all the same (so the try
-    /// is not lost), and `err` returned.
-    pub fn abandon(self, p: &mut impl Platform, inst: &mut Instance, err: Error) -> Error {
-        match self.compared.commit(p, inst, &self.who, &[]) {
-            Ok(_) => err,
-            Err(e) => e,
-        }
-    }
+    verify_pin(p, inst, (&who, cfg), || entry.pin(), PinContext::TxSign)?;
+    Ok(())
 }
 
 /// `PinChange`: the old PIN is checked like a verify; on a match the new
