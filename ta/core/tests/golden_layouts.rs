@@ -378,6 +378,11 @@ fn objects_and_storage_operations_per_command_at_1_and_1000_keys() {
     // decrement, the outcome entry, the record written back — the same
     // for a right and a wrong PIN
     assert_eq!((one.4, one.5), ((2, 3), (2, 3)));
+    // consent signing: the PIN check's three writes (its outcome logged
+    // before anything that depends on it: the storage operations are the
+    // same for a right and a wrong PIN until then), the counter, the
+    // signature's entry
+    assert_eq!(one.6.1, 5);
     // key generate: its slot and its log entry
     assert_eq!(one.7.1, 2);
 }
