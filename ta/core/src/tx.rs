@@ -638,4 +638,30 @@ mod test {
             }
         }
     }
+
+    /// The storage carrier (tee-supplicant) learns nothing of the PIN
+    /// before its outcome is logged: a right and a wrong PIN in `tx-sign`
+    /// make the same writes — objects, offsets, sizes — up to and
+    /// including the outcome entry (hostile review).
+    #[test]
+    fn storage_shows_nothing_of_the_pin_before_its_outcome_is_logged() {
+        use crate::mem::Op;
+        let writes = |pin: &str| {
+            let mut ta = payer();
+            let id = ta.key(PinRule::PerUse, None);
+            let req = ta.request(&id, pin, record(1));
+            ta.p.start_trace();
+            let _ = ta.sign(&req);
+            let ops: Vec<Op> = ta.p.take_trace();
+            ops.into_iter()
+                .filter(|o| !matches!(o, Op::Read(_) | Op::ReadAt(..)))
+                .collect::<Vec<_>>()
+        };
+        let right = writes("2468");
+        let wrong = writes("1111");
+        // write 1, the outcome entry, write 2: the same in both
+        assert_eq!(wrong.len(), 3, "{wrong:?}");
+        assert_eq!(right.get(..3), Some(wrong.as_slice()), "{right:?}");
+        assert!(matches!(wrong.get(1), Some(Op::Append(..))), "{wrong:?}");
+    }
 }
