@@ -342,6 +342,41 @@ impl<'a, P: Platform> Guard<'a, P> {
             Some(_) => Err(PlatformError::Rollback),
         }
     }
+
+    /// Runs `op`, which appends `data` to `id`, and remembers the object
+    /// as grown by it (either state after a failure).
+    fn append_known(
+        &mut self,
+        id: &ObjectId,
+        data: &[u8],
+        op: impl FnOnce(&mut P) -> Result<(), PlatformError>,
+    ) -> Result<(), PlatformError> {
+        let before = self.mem.seen.get(id).cloned();
+        let result = op(self.inner);
+        // Regions near the end may have grown: checked again from their
+        // next read.
+        self.mem.forget_regions(id);
+        let Some(before) = before else {
+            return result;
+        };
+        let grown: Option<Allowed> = before
+            .iter()
+            .map(|s| s.appended(data.len()))
+            .collect::<Option<Vec<State>>>()
+            .and_then(|v| Allowed::from_slice(&v).ok());
+        match (&result, grown) {
+            (Ok(()), Some(g)) => self.mem.set(id, g),
+            (Err(_), Some(g)) => {
+                for s in g {
+                    self.mem.widen(id, Some(s));
+                }
+            }
+            (_, None) => {
+                self.mem.seen.remove(id);
+            }
+        }
+        result
+    }
 }
 
 impl<P: Platform> Platform for Guard<'_, P> {
@@ -392,8 +427,60 @@ impl<P: Platform> Platform for Guard<'_, P> {
         Ok(data)
     }
 
+    fn read_slots(
+        &mut self,
+        id: &ObjectId,
+        offset: u32,
+        slot_len: usize,
+        count: usize,
+    ) -> Result<Option<Vec<u8>>, PlatformError> {
+        self.kind_unchanged()?;
+        let len = slot_len.checked_mul(count).ok_or(PlatformError::Storage)?;
+        let data = self.inner.read_at(id, offset, len)?;
+        if data.as_ref().is_some_and(|d| d.len() > len) {
+            return Err(PlatformError::Storage);
+        }
+        // Each slot is checked and remembered on its own, as if read alone
+        // (a slot past the end reads as empty).
+        let slot = u32::try_from(slot_len).map_err(|_| PlatformError::Storage)?;
+        let mut spans = Vec::new();
+        for i in 0..count {
+            let i32_ = u32::try_from(i).map_err(|_| PlatformError::Storage)?;
+            let at = i32_
+                .checked_mul(slot)
+                .and_then(|o| o.checked_add(offset))
+                .ok_or(PlatformError::Storage)?;
+            let part = data.as_deref().map(|d| {
+                let a = (i * slot_len).min(d.len());
+                d.get(a..(a + slot_len).min(d.len())).unwrap_or_default()
+            });
+            self.mem.check_region(id, (at, slot), part)?;
+            spans.push(((at, slot), Region::of(part)));
+        }
+        for (span, state) in spans {
+            let mut one = RegionAllowed::new();
+            let _ = one.push(state);
+            self.mem.set_region(id, span, one);
+        }
+        Ok(data)
+    }
+
     fn write_at(&mut self, id: &ObjectId, offset: u32, data: &[u8]) -> Result<(), PlatformError> {
         self.kind_unchanged()?;
+        // A write exactly at the end of an object whose whole content is
+        // known is an append: remembered as one (prefix and longer length).
+        let at_end = self.mem.seen.get(id).is_some_and(|allowed| {
+            !allowed.is_empty()
+                && allowed.iter().all(|s| match s {
+                    State::Exact { len, .. } | State::Grown { len, .. } => {
+                        usize::try_from(offset).is_ok_and(|o| o == *len)
+                    }
+                    State::Absent => false,
+                })
+        });
+        if at_end {
+            return self.append_known(id, data, |inner| inner.write_at(id, offset, data));
+        }
         let span = (
             offset,
             u32::try_from(data.len()).map_err(|_| PlatformError::Storage)?,
@@ -426,31 +513,7 @@ impl<P: Platform> Platform for Guard<'_, P> {
 
     fn append(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError> {
         self.kind_unchanged()?;
-        let before = self.mem.seen.get(id).cloned();
-        let result = self.inner.append(id, data);
-        // Regions near the end may have grown: checked again from their
-        // next read.
-        self.mem.forget_regions(id);
-        let Some(before) = before else {
-            return result;
-        };
-        let grown: Option<Allowed> = before
-            .iter()
-            .map(|s| s.appended(data.len()))
-            .collect::<Option<Vec<State>>>()
-            .and_then(|v| Allowed::from_slice(&v).ok());
-        match (&result, grown) {
-            (Ok(()), Some(g)) => self.mem.set(id, g),
-            (Err(_), Some(g)) => {
-                for s in g {
-                    self.mem.widen(id, Some(s));
-                }
-            }
-            (_, None) => {
-                self.mem.seen.remove(id);
-            }
-        }
-        result
+        self.append_known(id, data, |inner| inner.append(id, data))
     }
 
     fn delete(&mut self, id: &ObjectId) -> Result<(), PlatformError> {
@@ -543,6 +606,7 @@ mod test {
         );
         // a new lifetime (reboot) cannot tell: the residual risk on REE FS
         ta.p.restore(&full);
+        ta.reboot();
         let mut fresh = Freshness::default();
         assert_eq!(verify_guarded(&mut ta, &mut fresh, "1234"), Ok(5));
     }
@@ -668,6 +732,83 @@ mod test {
         assert_eq!(
             crate::store::config::Config::require(&mut ta.p),
             Err(Error::StorageRollback)
+        );
+    }
+
+    /// A log put back to fewer entries is not appended to (the append
+    /// writes at the end this lifetime wrote, so the entries in between
+    /// cannot vanish under a recomputed chain) (hostile review).
+    #[test]
+    fn a_log_put_back_shorter_is_not_appended_to() {
+        let mut p = MemPlatform::new();
+        let mut mem = Freshness::default();
+        let mut log = audit::Cache::default();
+        let ev = |i: u8| audit::Event::key(mfs_proto::log::EventKind::KeyDeleted, &[i; 8]);
+        let mut g = Guard::new(&mut p, &mut mem);
+        audit::append(&mut g, &mut log, &[ev(1)]).unwrap();
+        let short = p.snapshot();
+        let mut g = Guard::new(&mut p, &mut mem);
+        audit::append(&mut g, &mut log, &[ev(2)]).unwrap();
+        audit::append(&mut g, &mut log, &[ev(3)]).unwrap();
+        let full = p.snapshot();
+        p.restore(&short);
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(
+            audit::append(&mut g, &mut log, &[ev(4)]),
+            Err(Error::Storage)
+        );
+        // and reading it back is refused too, while storage is short
+        assert_eq!(
+            audit::append(&mut g, &mut log, &[ev(4)]),
+            Err(Error::StorageRollback)
+        );
+        // the state the TA left works again, entries 2 and 3 in place
+        p.restore(&full);
+        let mut g = Guard::new(&mut p, &mut mem);
+        audit::append(&mut g, &mut log, &[ev(4)]).unwrap();
+        let (_, next, page) = audit::read(&mut g, &mut log, 0, 10).unwrap();
+        assert_eq!(next, 4);
+        assert_eq!(page[2].1.as_slice(), &[3u8; 8]);
+    }
+
+    /// A key slot seen while the slot index was loaded cannot be put back
+    /// afterwards: every slot of an index read is remembered on its own,
+    /// so a usage count does not go back (hostile review).
+    #[test]
+    fn a_slot_seen_by_the_index_load_cannot_be_put_back() {
+        use crate::keys::{info, sign};
+        use crate::state::Instance;
+        use crate::testkit::{gen_key, key_platform, sign_policy, sign_req};
+        use mfs_proto::KeyPolicy;
+        let mut p = key_platform();
+        let limited = KeyPolicy {
+            max_uses: Some(2),
+            exportable: false,
+            ..sign_policy()
+        };
+        let lim = gen_key(&mut p, "lim", limited);
+        let free = gen_key(&mut p, "free", sign_policy());
+        let kv = crate::objects::key_vault().unwrap();
+        let old_kv = p.object_mut(&kv).unwrap().clone();
+        let mut a = Instance::default();
+        sign(&mut p, &mut a, &ME, &sign_req(&lim.id, b"1")).unwrap();
+        sign(&mut p, &mut a, &ME, &sign_req(&lim.id, b"2")).unwrap();
+        assert!(sign(&mut p, &mut a, &ME, &sign_req(&lim.id, b"3")).is_err());
+        // a new lifetime: the index load reads both slots (lim: 2 uses)
+        let mut mem = Freshness::default();
+        let mut b = Instance::default();
+        let mut g = Guard::new(&mut p, &mut mem);
+        sign(&mut g, &mut b, &ME, &sign_req(&free.id, b"x")).unwrap();
+        // root puts kv back (lim: 0 uses): refused
+        *p.object_mut(&kv).unwrap() = old_kv;
+        let mut g = Guard::new(&mut p, &mut mem);
+        assert_eq!(
+            info(&mut g, &mut b, &ME, &lim.id).err(),
+            Some(Error::StorageRollback)
+        );
+        assert_eq!(
+            sign(&mut g, &mut b, &ME, &sign_req(&lim.id, b"3")).err(),
+            Some(Error::StorageRollback)
         );
     }
 }

@@ -267,9 +267,12 @@ impl<'a, P: Platform> Packed<'a, P> {
     }
 
     fn read_pin_area(&mut self) -> Result<Option<Vec<u8>>, PlatformError> {
-        let area = self
-            .inner
-            .read_at(&st_id()?, offset(pin_area_offset())?, PIN_AREA_LEN)?;
+        let area = self.inner.read_slots(
+            &st_id()?,
+            offset(pin_area_offset())?,
+            PIN_SLOT_LEN,
+            MAX_PIN_RECORDS,
+        )?;
         match area {
             None => Ok(None),
             Some(a) if a.len() == PIN_AREA_LEN => Ok(Some(a)),
@@ -392,6 +395,20 @@ impl<P: Platform> Platform for Packed<'_, P> {
         }
         self.ready()?;
         self.inner.read_at(id, offset, len)
+    }
+
+    fn read_slots(
+        &mut self,
+        id: &ObjectId,
+        offset: u32,
+        slot_len: usize,
+        count: usize,
+    ) -> Result<Option<Vec<u8>>, PlatformError> {
+        if is_packed(id) {
+            return Err(PlatformError::Storage);
+        }
+        self.ready()?;
+        self.inner.read_slots(id, offset, slot_len, count)
     }
 
     fn write_at(&mut self, id: &ObjectId, offset: u32, data: &[u8]) -> Result<(), PlatformError> {

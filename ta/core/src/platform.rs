@@ -80,6 +80,20 @@ pub trait Platform {
         offset: u32,
         len: usize,
     ) -> Result<Option<Vec<u8>>, PlatformError>;
+    /// Reads up to `count` slots of `slot_len` bytes from byte `offset`
+    /// (one read): like [`Platform::read_at`], but the platform learns
+    /// the slot boundaries, so that the rollback guard remembers each slot
+    /// it saw and checks a later read of one slot against it.
+    fn read_slots(
+        &mut self,
+        id: &ObjectId,
+        offset: u32,
+        slot_len: usize,
+        count: usize,
+    ) -> Result<Option<Vec<u8>>, PlatformError> {
+        let len = slot_len.checked_mul(count).ok_or(PlatformError::Storage)?;
+        self.read_at(id, offset, len)
+    }
     /// Overwrites (or extends) an existing object from byte `offset` in
     /// one atomic write (GP `TEE_SeekObjectData` + `TEE_WriteObjectData`:
     /// after a power cut the object holds either the old or the new bytes).

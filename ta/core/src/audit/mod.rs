@@ -22,7 +22,8 @@
 //! # Costs
 //!
 //! An append is one atomic `TEE_WriteObjectData` of the new entries (10–58
-//! bytes each) at the end of `lg`. Starting a segment is two writes: the
+//! bytes each) at the end of `lg` — the end this TA lifetime wrote, so a
+//! shorter copy put back by normal-world root makes it fail. Starting a segment is two writes: the
 //! full segment into its region of `la` (in place), then `lg` replaced by
 //! the new segment. Neither depends on how long the log is; the TA keeps
 //! the newest segment in instance memory, so a warm append is exactly one
@@ -104,6 +105,9 @@ pub struct State {
     last: Hash,
     /// Whether the current segment's object exists (appends go to it).
     stored: bool,
+    /// Its length in bytes as this lifetime wrote or read it: appends
+    /// write exactly there, so a copy put back shorter fails the write.
+    stored_len: usize,
     /// Refused calls since the newest entry (see `refusals`).
     refusals: Tally,
 }
@@ -132,10 +136,12 @@ fn load_segments(p: &mut impl Platform) -> Result<State, Error> {
         None => (Segment::empty(0, [0; 32]), false),
     };
     let last = current.last_hash();
+    let stored_len = if stored { current.encoded_len()? } else { 0 };
     Ok(State {
         current,
         last,
         stored,
+        stored_len,
         refusals: Tally::default(),
     })
 }
@@ -237,10 +243,18 @@ fn append_inner(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Res
         st.current.entries.push(stored);
     }
     if !st.stored {
-        st.current.store_current(p)?;
+        st.stored_len = st.current.store_current(p)?;
         st.stored = true;
     } else if !pending.is_empty() {
-        p.append(&objects::log_current()?, &pending)?;
+        // At the end this lifetime knows of, not at whatever end storage
+        // reports: a shorter copy put back makes the write fail (no gap)
+        // instead of cutting entries out of the chain.
+        let at = u32::try_from(st.stored_len).map_err(|_| Error::Internal)?;
+        p.write_at(&objects::log_current()?, at, &pending)?;
+        st.stored_len = st
+            .stored_len
+            .checked_add(pending.len())
+            .ok_or(Error::Internal)?;
     }
     // The stored tally is spent now that `next_seq` moved past its base.
     st.refusals = Tally::empty(st.next_seq());
@@ -291,6 +305,7 @@ pub fn append_or_restart(
                     current: Segment::empty(0, [0; 32]),
                     last: [0; 32],
                     stored: false,
+                    stored_len: 0,
                     refusals: Tally::empty(0),
                 });
             }

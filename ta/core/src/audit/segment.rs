@@ -145,9 +145,18 @@ impl Segment {
         }
     }
 
-    /// Writes the whole newest segment (`lg`, one atomic write).
-    pub(super) fn store_current(&self, p: &mut impl Platform) -> Result<(), Error> {
-        Ok(p.write(&objects::log_current()?, &self.encode()?)?)
+    /// Writes the whole newest segment (`lg`, one atomic write); its length.
+    pub(super) fn store_current(&self, p: &mut impl Platform) -> Result<usize, Error> {
+        let bytes = self.encode()?;
+        p.write(&objects::log_current()?, &bytes)?;
+        Ok(bytes.len())
+    }
+
+    /// The length of the stored form.
+    pub(super) fn encoded_len(&self) -> Result<usize, Error> {
+        self.entries.iter().try_fold(SEGMENT_HEADER_LEN, |n, e| {
+            n.checked_add(10 + e.details.len()).ok_or(Error::Internal)
+        })
     }
 
     fn region_offset(k: u64) -> Result<u32, Error> {

@@ -498,7 +498,7 @@ fn each_slot(
     let mut n = 0usize;
     loop {
         let chunk = p
-            .read_at(&id, slot_offset(n)?, INDEX_CHUNK * SLOT_LEN)?
+            .read_slots(&id, slot_offset(n)?, SLOT_LEN, INDEX_CHUNK)?
             .ok_or(Error::Storage)?;
         if chunk.len() % SLOT_LEN != 0 {
             return Err(Error::Storage);
