@@ -39,10 +39,15 @@ pub fn wipe(p: &mut impl Platform, inst: &mut Instance) -> Result<WipeReply, Err
     let had_secret = p.read(&secret)?.is_some();
     p.delete(&secret)?;
     let mut destroyed = u32::from(had_secret);
-    for id in p.object_ids()? {
-        if survives_wipe(&id) {
-            continue;
-        }
+    let mut listed = p.object_ids()?;
+    // The key vault by name too: the listing comes from the normal world,
+    // which could leave it out.
+    let vault = objects::key_vault()?;
+    if !listed.contains(&vault) {
+        p.delete(&vault)?;
+    }
+    listed.retain(|id| !survives_wipe(id));
+    for id in listed {
         p.delete(&id)?;
         destroyed = destroyed.saturating_add(1);
     }

@@ -1705,6 +1705,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         };
     }
+    if args.first().map(String::as_str) == Some("--bench-fill") {
+        let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+        return match bench::fill(n) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(why) => {
+                println!("error {why}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if args.first().map(String::as_str) == Some("--bench") {
         return match issuer_pub().and_then(|k| bench::run(&k)) {
             Ok(()) => ExitCode::SUCCESS,

@@ -42,8 +42,10 @@
 //! whole or not at all. A cut between archiving segment `k` and replacing
 //! `lg` leaves `lg` holding `k` (as it was before the batch): the entries
 //! of the cut batch are lost, none was released, and the next append
-//! archives `k` again. Anything that does not parse is reported as a
-//! storage failure and never appended to, so the chain cannot fork.
+//! archives `k` again; meanwhile (for `k ≥ 7`, whose region held `k − 7`)
+//! the retained window starts at segment `k − 6`. Anything that does not
+//! parse is reported as a storage failure and never appended to, so the
+//! chain cannot fork.
 //!
 //! # Earlier layout
 //!
@@ -108,6 +110,9 @@ pub struct State {
     /// Its length in bytes as this lifetime wrote or read it: appends
     /// write exactly there, so a copy put back shorter fails the write.
     stored_len: usize,
+    /// The oldest retained segment's number and prev hash (the head's
+    /// checkpoint), once read; forgotten when a segment starts.
+    window: Option<(u64, Hash)>,
     /// Refused calls since the newest entry (see `refusals`).
     refusals: Tally,
 }
@@ -142,6 +147,7 @@ fn load_segments(p: &mut impl Platform) -> Result<State, Error> {
         last,
         stored,
         stored_len,
+        window: None,
         refusals: Tally::default(),
     })
 }
@@ -230,6 +236,7 @@ fn append_inner(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Res
             let k = st.current.k.checked_add(1).ok_or(Error::Internal)?;
             st.current = Segment::empty(k, st.last);
             st.stored = false;
+            st.window = None;
             pending.clear();
         }
         let e = Entry::new(st.next_seq(), time, ev.kind, &ev.details, st.last);
@@ -306,6 +313,7 @@ pub fn append_or_restart(
                     last: [0; 32],
                     stored: false,
                     stored_len: 0,
+                    window: None,
                     refusals: Tally::empty(0),
                 });
             }
@@ -349,20 +357,37 @@ fn oldest_k(current_k: u64) -> u64 {
 /// The retained extent of the log.
 pub fn extent(p: &mut impl Platform, log: &mut Cache) -> Result<Extent, Error> {
     let st = state(p, log)?;
-    let first_k = oldest_k(st.current.k);
-    let checkpoint = if first_k == st.current.k {
-        st.current.prev
-    } else {
-        Segment::load_archived(p, first_k)?
-            .ok_or(Error::Storage)?
-            .prev
-    };
+    let (first_k, checkpoint) = window(p, st)?;
     Ok(Extent {
         first_seq: first_k.saturating_mul(SEGMENT_ENTRIES as u64),
         checkpoint,
         next_seq: st.next_seq(),
         head: st.last,
     })
+}
+
+/// The oldest retained segment's number and prev hash. Normally segment
+/// `k − 7`; right after a cut between archiving segment `k` (over `k − 7`)
+/// and replacing `lg`, segment `k − 6` until `lg` is replaced.
+fn window(p: &mut impl Platform, st: &mut State) -> Result<(u64, Hash), Error> {
+    if let Some(w) = st.window {
+        return Ok(w);
+    }
+    let first_k = oldest_k(st.current.k);
+    let w = if first_k == st.current.k {
+        (first_k, st.current.prev)
+    } else {
+        match Segment::load_archived(p, first_k)? {
+            Some(s) => (first_k, s.prev),
+            None => {
+                let next = first_k.checked_add(1).ok_or(Error::Internal)?;
+                let s = Segment::load_archived(p, next)?.ok_or(Error::Storage)?;
+                (next, s.prev)
+            }
+        }
+    };
+    st.window = Some(w);
+    Ok(w)
 }
 
 /// Entries with their details, in order.
@@ -377,7 +402,7 @@ pub fn read(
     max: usize,
 ) -> Result<(u64, u64, Page), Error> {
     let st = state(p, log)?;
-    let first = oldest_k(st.current.k).saturating_mul(SEGMENT_ENTRIES as u64);
+    let first = window(p, st)?.0.saturating_mul(SEGMENT_ENTRIES as u64);
     let next = st.next_seq();
     let from = from.max(first);
     let mut out = Vec::new();

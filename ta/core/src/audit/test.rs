@@ -118,6 +118,30 @@ fn a_cut_rollover_loses_only_the_unreleased_batch_never_forks() {
     assert_eq!(all[127].0.hash(), h0.head);
 }
 
+/// The same cut once the ring is full (segment 8 archived over segment 1's
+/// region): the head and every read still work, the window one segment
+/// shorter until the next append (hostile review).
+#[test]
+fn a_cut_rollover_in_a_full_ring_keeps_the_head_available() {
+    let mut p = MemPlatform::new();
+    let mut inst = Cache::default();
+    fill(&mut p, &mut inst, 0, 9 * 128);
+    let (h0, before) = export(&mut p, &mut inst);
+    assert_eq!(h0.first_seq, 128);
+    p.cut_power_at(2);
+    assert_eq!(append(&mut p, &mut inst, &[ev(0)]), Err(Error::Storage));
+    p.power_on();
+    let mut inst = Cache::default();
+    let (h1, after) = export(&mut p, &mut inst);
+    assert_eq!(verify_chain(&h1, &after), Ok(()));
+    assert_eq!((h1.first_seq, h1.next_seq), (2 * 128, h0.next_seq));
+    assert_eq!(after.as_slice(), &before[128..]);
+    fill(&mut p, &mut inst, 9 * 128, 1);
+    let (h2, all) = export(&mut p, &mut inst);
+    assert_eq!(verify_chain(&h2, &all), Ok(()));
+    assert_eq!(h2.first_seq, 2 * 128);
+}
+
 /// A log of the earlier layout (`log` + `lg/<k mod 8>`) moves into `lg` and
 /// `la` on first use, with every retained entry and the same head; a power
 /// cut at any write of the move changes nothing that was there.
