@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Assemble the guest initramfs (out/qemu/initramfs.cpio.gz): busybox,
-# glibc, tee-supplicant + libteec, OP-TEE's xtest and its TAs, the kernel
-# modules for OP-TEE and virtio-blk, our signed TA in /lib/optee_armtz and
-# our binaries on the PATH. Also decompresses the kernel image.
+# glibc, tee-supplicant + libteec + libckteec, OP-TEE's xtest and its TAs
+# and its PKCS#11 TA, the kernel modules for OP-TEE and virtio-blk, our
+# signed TA in /lib/optee_armtz and our binaries on the PATH. Also decompresses the kernel image.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
@@ -15,7 +15,7 @@ mkdir -p "$QOUT"
 
 ta="$OUT/ta/$MFS_TA_UUID.ta"
 [ -f "$ta" ] || die "missing $ta: build the TA first (scripts/build)"
-for b in mfs mfs-e2e mfs-pay; do
+for b in mfs mfs-e2e mfs-pay pkcs11-bench; do
     [ -f "$OUT/bin/$b" ] || die "missing $OUT/bin/$b: build the host first (scripts/build)"
 done
 
@@ -46,7 +46,12 @@ install -m 0444 "$ta" "$STAGE/usr/lib/optee_armtz/$MFS_TA_UUID.ta"
 # The test image's second TA (admin by group login), when built.
 group_ta="$OUT/ta/$(tr -d '[:space:]' < "$MFS_ROOT/tests/guest/group-admin-ta-uuid").ta"
 [ ! -f "$group_ta" ] || install -m 0444 "$group_ta" "$STAGE/usr/lib/optee_armtz/"
-install -m 0755 "$OUT/bin/mfs" "$OUT/bin/mfs-e2e" "$OUT/bin/mfs-pay" "$STAGE/usr/bin/"
+install -m 0755 "$OUT/bin/mfs" "$OUT/bin/mfs-e2e" "$OUT/bin/mfs-pay" "$OUT/bin/pkcs11-bench" \
+    "$STAGE/usr/bin/"
+# OP-TEE's own PKCS#11 TA (Debian's optee-os-dev), the benchmark's anchor.
+pkcs11_ta="$PKG/optee-os-dev/usr/lib/optee-os-dev/vexpress-qemu_armv8a/ta/fd02c9da-306c-48c7-a49c-bbd827ae86ee.ta"
+[ -f "$pkcs11_ta" ] || die "missing $pkcs11_ta: run qemu/fetch.sh"
+install -m 0444 "$pkcs11_ta" "$STAGE/usr/lib/optee_armtz/"
 [ -f "$OUT/lib/libmfs.so.0" ] || die "missing $OUT/lib/libmfs.so.0: build the host first (scripts/build)"
 install -m 0755 "$OUT/lib/libmfs.so.0" "$STAGE/usr/lib/"
 mkdir -p "$STAGE/usr/share/mfs/tests"
