@@ -15,7 +15,7 @@ mkdir -p "$QOUT"
 
 ta="$OUT/ta/$MFS_TA_UUID.ta"
 [ -f "$ta" ] || die "missing $ta: build the TA first (scripts/build)"
-for b in mfs mfs-e2e mfs-pay pkcs11-bench; do
+for b in mfs mfs-e2e mfs-pay pkcs11-bench floor-bench; do
     [ -f "$OUT/bin/$b" ] || die "missing $OUT/bin/$b: build the host first (scripts/build)"
 done
 
@@ -47,7 +47,9 @@ install -m 0444 "$ta" "$STAGE/usr/lib/optee_armtz/$MFS_TA_UUID.ta"
 group_ta="$OUT/ta/$(tr -d '[:space:]' < "$MFS_ROOT/tests/guest/group-admin-ta-uuid").ta"
 [ ! -f "$group_ta" ] || install -m 0444 "$group_ta" "$STAGE/usr/lib/optee_armtz/"
 install -m 0755 "$OUT/bin/mfs" "$OUT/bin/mfs-e2e" "$OUT/bin/mfs-pay" "$OUT/bin/pkcs11-bench" \
-    "$STAGE/usr/bin/"
+    "$OUT/bin/floor-bench" "$STAGE/usr/bin/"
+# The benchmark's platform-floor TA (tests/bench/floor-ta).
+install -m 0444 "$OUT"/bench-ta/*.ta "$STAGE/usr/lib/optee_armtz/"
 # OP-TEE's own PKCS#11 TA (Debian's optee-os-dev), the benchmark's anchor.
 pkcs11_ta="$PKG/optee-os-dev/usr/lib/optee-os-dev/vexpress-qemu_armv8a/ta/fd02c9da-306c-48c7-a49c-bbd827ae86ee.ta"
 [ -f "$pkcs11_ta" ] || die "missing $pkcs11_ta: run qemu/fetch.sh"
