@@ -16,7 +16,7 @@ export MFS_ROOT OUT CACHE
 # scripts/run, scripts/test and later builds use the same TA UUID, dev
 # kit, key and admin identity.
 SETTINGS_VARS=(TA_DEV_KIT_DIR MFS_TA_SIGN_KEY MFS_TA_UUID MFS_ADMIN_LOGIN MFS_ADMIN_UUID
-    OPTEE_CLIENT_EXPORT MFS_TA_STACK_KIB MFS_TA_HEAP_KIB)
+    OPTEE_CLIENT_EXPORT MFS_TA_STACK_KIB MFS_TA_HEAP_KIB MFS_TA_PROFILE)
 if [ -f "$OUT/build-settings" ]; then
     while IFS='=' read -r _k _v; do
         case " ${SETTINGS_VARS[*]} " in *" $_k "*) ;; *) continue ;; esac
