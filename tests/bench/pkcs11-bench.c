@@ -7,8 +7,9 @@
  * Operations, each `samples` times (median, min, max, count, in ms):
  * C_Login with the right PIN and with a wrong one (alternating with a right
  * one, which clears the failure count), C_SignInit + C_Sign (ECDSA P-256
- * over SHA-256, persistent token key), C_Login + C_SignInit + C_Sign (the
- * anchor of consent signing) and C_GenerateKeyPair (P-256, token objects,
+ * over SHA-256, persistent token key), C_Login + C_FindObjects + C_SignInit
+ * + C_Sign (the anchor of consent signing: a key handle does not survive a
+ * logout) and C_GenerateKeyPair (P-256, token objects,
  * each destroyed again before the next).
  *
  * libckteec is opened at run time, so this builds from pkcs11.h alone.
@@ -83,6 +84,28 @@ static CK_RV generate(CK_SESSION_HANDLE s, int n, CK_OBJECT_HANDLE *pub,
 		{ CKA_ID, id, sizeof(id) },
 	};
 	return f->C_GenerateKeyPair(s, &mech, pub_t, 4, priv_t, 5, pub, priv);
+}
+
+/* The private key with CKA_ID `id` (handles of private objects do not
+ * survive a logout). */
+static CK_RV find_key(CK_SESSION_HANDLE s, int n, CK_OBJECT_HANDLE *key)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_BYTE id[4] = { 'k', (CK_BYTE)(n >> 16), (CK_BYTE)(n >> 8), (CK_BYTE)n };
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_ID, id, sizeof(id) },
+	};
+	CK_ULONG found = 0;
+	CK_RV rv = f->C_FindObjectsInit(s, t, 2);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = f->C_FindObjects(s, key, 1, &found);
+	if (rv == CKR_OK && found != 1)
+		rv = CKR_KEY_HANDLE_INVALID;
+	f->C_FindObjectsFinal(s);
+	return rv;
 }
 
 static CK_RV sign(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key)
@@ -194,6 +217,7 @@ int main(int argc, char **argv)
 		double t = now_ms();
 
 		CHECK(f->C_Login(s, CKU_USER, pin, 8));
+		CHECK(find_key(s, n - 1, &key));
 		CHECK(sign(s, key));
 		consent[i] = now_ms() - t;
 		CHECK(f->C_Logout(s));
