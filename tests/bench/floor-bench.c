@@ -9,37 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <tee_client_api.h>
+
+#include "timing.h"
 
 static const TEEC_UUID floor_uuid = {
 	0x5f3c0a1e, 0x8d2b, 0x4c7a,
 	{ 0x9e, 0x61, 0x0b, 0x7d, 0x4a, 0x2c, 0x9f, 0x10 }
 };
 
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a;
-	double y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static void report(const char *op, double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), by_value);
-	printf("MFS-BENCH anchor=floor op=%s %.2f %.2f %.2f %d\n", op, v[n / 2],
-	       v[0], v[n - 1], n);
-}
 
 static TEEC_Result call(TEEC_Session *s, uint32_t cmd, uint8_t arg)
 {
@@ -76,7 +55,7 @@ static int timed(TEEC_Session *s, const char *name, uint32_t cmd, int n)
 			return 1;
 		}
 	}
-	report(name, v, n);
+	report("floor", name, v, n);
 	free(v);
 	return 0;
 }

@@ -19,36 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "pkcs11.h"
+#include "timing.h"
 
 static CK_FUNCTION_LIST_PTR f;
 
 typedef CK_RV (*get_function_list)(CK_FUNCTION_LIST_PTR_PTR);
 
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a;
-	double y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static void report(const char *op, double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), by_value);
-	printf("MFS-BENCH anchor=pkcs11 op=%s %.2f %.2f %.2f %d\n", op, v[n / 2],
-	       v[0], v[n - 1], n);
-}
 
 #define CHECK(call)                                                          \
 	do {                                                                 \
@@ -188,8 +166,8 @@ int main(int argc, char **argv)
 		right[i] = now_ms() - t;
 		CHECK(f->C_Logout(s));
 	}
-	report("login_right", right, n);
-	report("login_wrong", wrong, n);
+	report("pkcs11", "login_right", right, n);
+	report("pkcs11", "login_wrong", wrong, n);
 
 	CHECK(f->C_Login(s, CKU_USER, pin, 8));
 	/* The pkcs11 TA keeps its objects in TA memory: each pair but the
@@ -204,14 +182,14 @@ int main(int argc, char **argv)
 			CHECK(f->C_DestroyObject(s, pub));
 		}
 	}
-	report("generate_p256", gen, n);
+	report("pkcs11", "generate_p256", gen, n);
 	for (i = 0; i < n; i++) {
 		double t = now_ms();
 
 		CHECK(sign(s, key));
 		sig[i] = now_ms() - t;
 	}
-	report("sign_init_sign", sig, n);
+	report("pkcs11", "sign_init_sign", sig, n);
 	CHECK(f->C_Logout(s));
 	for (i = 0; i < n; i++) {
 		double t = now_ms();
@@ -222,7 +200,7 @@ int main(int argc, char **argv)
 		consent[i] = now_ms() - t;
 		CHECK(f->C_Logout(s));
 	}
-	report("login_sign", consent, n);
+	report("pkcs11", "login_sign", consent, n);
 	CHECK(f->C_CloseSession(s));
 	CHECK(f->C_Finalize(NULL));
 	printf("MFS-BENCH anchor=pkcs11 done\n");
