@@ -161,6 +161,41 @@ fn decode(slot: &[u8], cap: usize) -> Result<Option<Vec<u8>>, PlatformError> {
     Ok(rest.get(..len).map(<[u8]>::to_vec))
 }
 
+/// The owner tag (`None`: a free slot) and the rest of each PIN slot of
+/// `area`.
+fn pin_slots(
+    area: &[u8],
+) -> impl Iterator<Item = Result<(Option<[u8; TAG_LEN]>, &[u8]), PlatformError>> {
+    area.chunks_exact(PIN_SLOT_LEN).map(|slot| {
+        let (t, rest) = slot
+            .split_at_checked(TAG_LEN)
+            .ok_or(PlatformError::Storage)?;
+        let t: [u8; TAG_LEN] = t.try_into().map_err(|_| PlatformError::Storage)?;
+        Ok(((t != [0; TAG_LEN]).then_some(t), rest))
+    })
+}
+
+/// The owner tag of each PIN slot (all free when there is no `st`).
+fn pin_tags_of(
+    area: Option<&[u8]>,
+) -> Result<[Option<[u8; TAG_LEN]>; MAX_PIN_RECORDS], PlatformError> {
+    let mut tags = [None; MAX_PIN_RECORDS];
+    for (t, slot) in tags.iter_mut().zip(pin_slots(area.unwrap_or_default())) {
+        *t = slot?.0;
+    }
+    Ok(tags)
+}
+
+/// A used PIN slot: `tag ‖ length ‖ record ‖ 0…`.
+fn pin_slot(tag: &[u8; TAG_LEN], record: &[u8]) -> Result<Vec<u8>, PlatformError> {
+    let mut slot = Vec::new();
+    slot.try_reserve_exact(PIN_SLOT_LEN)
+        .map_err(|_| PlatformError::Storage)?;
+    slot.extend_from_slice(tag);
+    slot.extend_from_slice(&encode(record, PIN_CAP)?);
+    Ok(slot)
+}
+
 impl<'a, P: Platform> Packed<'a, P> {
     /// Wraps `inner`; `state` is the TA lifetime's packing state.
     pub fn new(inner: &'a mut P, state: &'a mut PackState) -> Packed<'a, P> {
@@ -219,12 +254,9 @@ impl<'a, P: Platform> Packed<'a, P> {
                     if next_pin >= MAX_PIN_RECORDS {
                         return Err(PlatformError::Storage);
                     }
-                    let at = pin_area_offset() + next_pin * PIN_SLOT_LEN;
+                    let at = Self::pin_slot_at(next_pin);
                     next_pin += 1;
-                    let mut slot = Vec::new();
-                    slot.extend_from_slice(&tag);
-                    slot.extend_from_slice(&encode(&data, PIN_CAP)?);
-                    (at, slot)
+                    (at, pin_slot(&tag, &data)?)
                 }
                 None => continue,
             };
@@ -250,18 +282,8 @@ impl<'a, P: Platform> Packed<'a, P> {
         if let Some(t) = self.pins {
             return Ok(t);
         }
-        let mut tags = [None; MAX_PIN_RECORDS];
-        if let Some(area) = self.read_pin_area()? {
-            for (t, slot) in tags.iter_mut().zip(area.chunks_exact(PIN_SLOT_LEN)) {
-                let tag: [u8; TAG_LEN] = slot
-                    .get(..TAG_LEN)
-                    .and_then(|s| s.try_into().ok())
-                    .ok_or(PlatformError::Storage)?;
-                if tag != [0; TAG_LEN] {
-                    *t = Some(tag);
-                }
-            }
-        }
+        let area = self.read_pin_area()?;
+        let tags = pin_tags_of(area.as_deref())?;
         self.pins = Some(tags);
         Ok(tags)
     }
@@ -326,31 +348,16 @@ impl<P: Platform> Platform for Packed<'_, P> {
                 }
             }
             Some(Place::Pin(tag)) => {
-                let Some(area) = self.read_pin_area()? else {
-                    self.pins = Some([None; MAX_PIN_RECORDS]);
-                    return Ok(None);
-                };
-                let mut tags = [None; MAX_PIN_RECORDS];
-                let mut found = None;
-                for (i, slot) in area.chunks_exact(PIN_SLOT_LEN).enumerate() {
-                    let (t, rest) = slot
-                        .split_at_checked(TAG_LEN)
-                        .ok_or(PlatformError::Storage)?;
-                    let t: [u8; TAG_LEN] = t.try_into().map_err(|_| PlatformError::Storage)?;
-                    if t != [0; TAG_LEN] {
-                        if let Some(x) = tags.get_mut(i) {
-                            *x = Some(t);
-                        }
-                        if t == tag {
-                            found = Some(rest);
-                        }
+                // The slots' tags are kept for this command's writes.
+                let area = self.read_pin_area()?;
+                self.pins = Some(pin_tags_of(area.as_deref())?);
+                for slot in pin_slots(area.as_deref().unwrap_or_default()) {
+                    match slot? {
+                        (Some(t), rest) if t == tag => return decode(rest, PIN_CAP),
+                        _ => {}
                     }
                 }
-                self.pins = Some(tags);
-                match found {
-                    Some(rest) => decode(rest, PIN_CAP),
-                    None => Ok(None),
-                }
+                Ok(None)
             }
         }
     }
@@ -370,12 +377,7 @@ impl<P: Platform> Platform for Packed<'_, P> {
                     .position(|t| *t == Some(tag))
                     .or_else(|| tags.iter().position(Option::is_none))
                     .ok_or(PlatformError::Storage)?;
-                let mut slot = Vec::new();
-                slot.try_reserve_exact(PIN_SLOT_LEN)
-                    .map_err(|_| PlatformError::Storage)?;
-                slot.extend_from_slice(&tag);
-                slot.extend_from_slice(&encode(data, PIN_CAP)?);
-                self.put(Self::pin_slot_at(i), &slot)?;
+                self.put(Self::pin_slot_at(i), &pin_slot(&tag, data)?)?;
                 if let Some(t) = self.pins.as_mut().and_then(|t| t.get_mut(i)) {
                     *t = Some(tag);
                 }
@@ -495,12 +497,10 @@ impl<P: Platform> Platform for Packed<'_, P> {
             }
         }
         let area = self.read_pin_area()?.unwrap_or_default();
-        for slot in area.chunks_exact(PIN_SLOT_LEN) {
-            let (t, rest) = slot
-                .split_at_checked(TAG_LEN)
-                .ok_or(PlatformError::Storage)?;
-            let t: [u8; TAG_LEN] = t.try_into().map_err(|_| PlatformError::Storage)?;
-            if t != [0; TAG_LEN] && decode(rest, PIN_CAP)?.is_some() {
+        for slot in pin_slots(&area) {
+            if let (Some(t), rest) = slot?
+                && decode(rest, PIN_CAP)?.is_some()
+            {
                 ids.push(objects::client_pin(&t).map_err(|_| PlatformError::Storage)?);
             }
         }
