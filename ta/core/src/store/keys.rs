@@ -319,6 +319,16 @@ impl Vault {
         caller: &Caller,
         id: KeyId,
     ) -> Result<Option<Blob>, Error> {
+        Ok(self.slot_blob(p, caller, id)?.map(|(_, blob)| blob))
+    }
+
+    /// [`Vault::blob`], with the slot that holds it.
+    fn slot_blob(
+        &mut self,
+        p: &mut impl Platform,
+        caller: &Caller,
+        id: KeyId,
+    ) -> Result<Option<(usize, Blob)>, Error> {
         let Some((slot, owner)) = self.slots(p)?.find(id) else {
             return Ok(None);
         };
@@ -328,7 +338,8 @@ impl Vault {
         let bytes = read_slot(p, slot)?;
         match Slot::parse(&bytes)? {
             Some(s) if s.id == id => {
-                Ok(Some(Blob::from_slice(s.blob).map_err(|_| Error::Storage)?))
+                let blob = Blob::from_slice(s.blob).map_err(|_| Error::Storage)?;
+                Ok(Some((slot, blob)))
             }
             _ => Ok(None),
         }
@@ -422,12 +433,11 @@ impl Vault {
         caller: &Caller,
         id: KeyId,
     ) -> Result<(), Error> {
-        let blob = self.blob(p, caller, id)?.ok_or(Error::KeyNotFound)?;
+        let (slot, blob) = self.slot_blob(p, caller, id)?.ok_or(Error::KeyNotFound)?;
         let attrs = Attributes::parse_header(&mut Reader::new(&blob)).ok_or(Error::Storage)?;
         if !caller.owns(&attrs.owner) {
             return Err(Error::KeyNotFound);
         }
-        let (slot, _) = self.slots(p)?.find(id).ok_or(Error::KeyNotFound)?;
         self.write_slot(p, slot, &[0; SLOT_LEN])?;
         if let Some(e) = self.slots(p)?.entries.get_mut(slot) {
             *e = None;
