@@ -105,11 +105,9 @@ impl Cache {
 pub struct State {
     current: Segment,
     last: Hash,
-    /// Whether the current segment's object exists (appends go to it).
+    /// Whether the current segment's object exists (appends go to it,
+    /// at the end of `current` as this lifetime wrote or read it).
     stored: bool,
-    /// Its length in bytes as this lifetime wrote or read it: appends
-    /// write exactly there, so a copy put back shorter fails the write.
-    stored_len: usize,
     /// The oldest retained segment's number and prev hash (the head's
     /// checkpoint), once read; forgotten when a segment starts.
     window: Option<(u64, Hash)>,
@@ -141,12 +139,10 @@ fn load_segments(p: &mut impl Platform) -> Result<State, Error> {
         None => (Segment::empty(0, [0; 32]), false),
     };
     let last = current.last_hash();
-    let stored_len = if stored { current.encoded_len()? } else { 0 };
     Ok(State {
         current,
         last,
         stored,
-        stored_len,
         window: None,
         refusals: Tally::default(),
     })
@@ -250,18 +246,17 @@ fn append_inner(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Res
         st.current.entries.push(stored);
     }
     if !st.stored {
-        st.stored_len = st.current.store_current(p)?;
+        st.current.store_current(p)?;
         st.stored = true;
     } else if !pending.is_empty() {
-        // At the end this lifetime knows of, not at whatever end storage
-        // reports: a shorter copy put back makes the write fail (no gap)
-        // instead of cutting entries out of the chain.
-        let at = u32::try_from(st.stored_len).map_err(|_| Error::Internal)?;
+        // At the end this lifetime knows of (the segment before this
+        // batch), not at whatever end storage reports: a shorter copy put
+        // back makes the write fail (no gap) instead of cutting entries
+        // out of the chain.
+        let end = st.current.encoded_len()?;
+        let at = end.checked_sub(pending.len()).ok_or(Error::Internal)?;
+        let at = u32::try_from(at).map_err(|_| Error::Internal)?;
         p.write_at(&objects::log_current()?, at, &pending)?;
-        st.stored_len = st
-            .stored_len
-            .checked_add(pending.len())
-            .ok_or(Error::Internal)?;
     }
     // The stored tally is spent now that `next_seq` moved past its base.
     st.refusals = Tally::empty(st.next_seq());
@@ -312,7 +307,6 @@ pub fn append_or_restart(
                     current: Segment::empty(0, [0; 32]),
                     last: [0; 32],
                     stored: false,
-                    stored_len: 0,
                     window: None,
                     refusals: Tally::empty(0),
                 });

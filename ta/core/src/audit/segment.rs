@@ -145,11 +145,9 @@ impl Segment {
         }
     }
 
-    /// Writes the whole newest segment (`lg`, one atomic write); its length.
-    pub(super) fn store_current(&self, p: &mut impl Platform) -> Result<usize, Error> {
-        let bytes = self.encode()?;
-        p.write(&objects::log_current()?, &bytes)?;
-        Ok(bytes.len())
+    /// Writes the whole newest segment (`lg`, one atomic write).
+    pub(super) fn store_current(&self, p: &mut impl Platform) -> Result<(), Error> {
+        Ok(p.write(&objects::log_current()?, &self.encode()?)?)
     }
 
     /// The length of the stored form.
