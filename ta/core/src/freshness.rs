@@ -564,7 +564,7 @@ mod test {
     use super::*;
     use crate::audit;
     use crate::error::Error;
-    use crate::mem::MemPlatform;
+    use crate::mem::{MemPlatform, Snapshot};
     use crate::pin::{status, verify};
     use crate::testkit::{ME, Ta, client};
 
@@ -648,18 +648,28 @@ mod test {
         assert_eq!(g.read(&id), Err(PlatformError::Rollback));
     }
 
-    #[test]
-    fn an_appended_log_cannot_be_cut_back() {
+    fn ev(i: u8) -> audit::Event {
+        audit::Event::key(mfs_proto::log::EventKind::KeyDeleted, &[i; 8])
+    }
+
+    /// A log of three entries appended through the guard, and a copy of
+    /// storage taken after the first.
+    fn log_of_three() -> (MemPlatform, Freshness, audit::Cache, Snapshot) {
         let mut p = MemPlatform::new();
         let mut mem = Freshness::default();
         let mut log = audit::Cache::default();
-        let ev = |i: u8| audit::Event::key(mfs_proto::log::EventKind::KeyDeleted, &[i; 8]);
         let mut g = Guard::new(&mut p, &mut mem);
         audit::append(&mut g, &mut log, &[ev(1)]).unwrap();
         let short = p.snapshot();
         let mut g = Guard::new(&mut p, &mut mem);
         audit::append(&mut g, &mut log, &[ev(2)]).unwrap();
         audit::append(&mut g, &mut log, &[ev(3)]).unwrap();
+        (p, mem, log, short)
+    }
+
+    #[test]
+    fn an_appended_log_cannot_be_cut_back() {
+        let (mut p, mut mem, _, short) = log_of_three();
         p.restore(&short);
         let mut cold = audit::Cache::default();
         let mut g = Guard::new(&mut p, &mut mem);
@@ -741,16 +751,7 @@ mod test {
     /// cannot vanish under a recomputed chain) (hostile review).
     #[test]
     fn a_log_put_back_shorter_is_not_appended_to() {
-        let mut p = MemPlatform::new();
-        let mut mem = Freshness::default();
-        let mut log = audit::Cache::default();
-        let ev = |i: u8| audit::Event::key(mfs_proto::log::EventKind::KeyDeleted, &[i; 8]);
-        let mut g = Guard::new(&mut p, &mut mem);
-        audit::append(&mut g, &mut log, &[ev(1)]).unwrap();
-        let short = p.snapshot();
-        let mut g = Guard::new(&mut p, &mut mem);
-        audit::append(&mut g, &mut log, &[ev(2)]).unwrap();
-        audit::append(&mut g, &mut log, &[ev(3)]).unwrap();
+        let (mut p, mut mem, mut log, short) = log_of_three();
         let full = p.snapshot();
         p.restore(&short);
         let mut g = Guard::new(&mut p, &mut mem);
