@@ -65,16 +65,22 @@ pub enum EventKind {
     /// A PIN was enrolled. Details: none.
     PinSet = 2,
     /// A PIN matched. Details: context (1) ‖ tries left after (1, the full
-    /// count). (Entries before version 0.6 of the TA: context only.)
+    /// count) ‖ record tag (8: the owner tag of the PIN record the try
+    /// counted against, all zero for the one PIN of versions before client
+    /// isolation). This entry commits the full count. (Entries before
+    /// version 0.6 of the TA: context only; of versions before the record
+    /// tag: no record tag.)
     PinVerified = 3,
-    /// A PIN did not match. Details: context (1) ‖ tries left (1, ≥ 1).
+    /// A PIN did not match. Details: context (1) ‖ tries left (1, ≥ 1) ‖
+    /// record tag (8; absent in entries of versions before it).
     PinFailed = 4,
-    /// A PIN did not match and the PIN is now blocked, or a try met a
-    /// blocked PIN. Details: context (1) ‖ 0 (1). (Before 0.6: context
-    /// only.)
+    /// A PIN did not match and the PIN is now blocked. Details: context
+    /// (1) ‖ 0 (1) ‖ record tag (8). (Before 0.6: context only; then, until
+    /// the record tag: none.)
     PinBlocked = 5,
     /// The PIN was changed. Details: context (1, = 2) ‖ tries left (1, the
-    /// full count). (Before 0.6: none.)
+    /// full count) ‖ record tag (8). (Before 0.6: none; then, until the
+    /// record tag: none.)
     PinChanged = 6,
     /// The issuer unblocked the PIN. Details: none.
     PinUnblocked = 7,
@@ -96,19 +102,24 @@ pub enum EventKind {
     TxSigned = 14,
     /// The TA was wiped (application deactivation). Details: none.
     Wiped = 15,
-    /// A PIN check counted a try but a later write failed before its
-    /// outcome was stored; logged at the next PIN command. Details:
-    /// context (1) ‖ tries left (1).
+    /// A PIN check counted a try but its outcome entry was not written;
+    /// logged at the next PIN command. Details: context (1) ‖ tries left
+    /// (1) ‖ record tag (8; absent in entries of versions before it).
     PinInterrupted = 16,
     /// Refused calls since the previous entry, counted by class (repeated
     /// refusals are coalesced into one entry). Details: up to 9 × (class
     /// (1) ‖ count (4)).
     Refusals = 17,
+    /// A transaction was not signed: the PIN of its consent did not match
+    /// (follows its `pin-failed` / `pin-blocked`). Details: key id (8) ‖ the
+    /// TA counter it would have had (8, not used) ‖ SHA-256 of the bytes it
+    /// would have signed (32).
+    TxRefused = 18,
 }
 
 impl EventKind {
     /// Every kind, for tests and documentation.
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 18] = [
         EventKind::Provisioned,
         EventKind::PinSet,
         EventKind::PinVerified,
@@ -126,6 +137,7 @@ impl EventKind {
         EventKind::Wiped,
         EventKind::PinInterrupted,
         EventKind::Refusals,
+        EventKind::TxRefused,
     ];
 
     /// Short stable name.
@@ -148,6 +160,7 @@ impl EventKind {
             EventKind::Wiped => "wiped",
             EventKind::PinInterrupted => "pin-interrupted",
             EventKind::Refusals => "refusals",
+            EventKind::TxRefused => "tx-refused",
         }
     }
 

@@ -260,7 +260,8 @@ fn payment_with_consent_and_an_exported_log() {
             "tx-signed",
             "pin-verified",
             "tx-signed",
-            "pin-failed"
+            "pin-failed",
+            "tx-refused"
         ]
     );
     assert_eq!(
@@ -300,10 +301,10 @@ fn payment_with_consent_and_an_exported_log() {
         })
     );
     let mut removed = x.clone();
-    removed.entries.remove(7);
+    removed.entries.remove(8);
     assert_eq!(
         verify_export(&removed, Signer::Pinned(&att), None).err(),
-        Some(LogError::Truncated { expected: 7 })
+        Some(LogError::Truncated { expected: 8 })
     );
     let mut forged = x;
     forged.entries[2].details = Some("00".repeat(27));

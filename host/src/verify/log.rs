@@ -184,6 +184,11 @@ pub fn describe(kind: EventKind, details: &[u8]) -> String {
         Some(3) => "tx sign",
         _ => "?",
     };
+    // the PIN record a check counted against (entries since TA 0.9)
+    let record = |d: &[u8]| match d.get(2..10) {
+        Some(tag) => format!(", record {}", Hex(tag)),
+        None => String::new(),
+    };
     let u32_at = |d: &[u8], at: usize| {
         d.get(at..at + 4)
             .and_then(|b| b.try_into().ok())
@@ -196,11 +201,14 @@ pub fn describe(kind: EventKind, details: &[u8]) -> String {
     };
     match kind {
         EventKind::Provisioned => format!("PIN try limit {}", details.first().unwrap_or(&0)),
-        EventKind::PinVerified | EventKind::PinBlocked => ctx(details.first()).to_string(),
+        EventKind::PinVerified | EventKind::PinBlocked => {
+            format!("{}{}", ctx(details.first()), record(details))
+        }
         EventKind::PinFailed | EventKind::PinInterrupted => format!(
-            "{}, {} tries left",
+            "{}, {} tries left{}",
             ctx(details.first()),
-            details.get(1).unwrap_or(&0)
+            details.get(1).unwrap_or(&0),
+            record(details)
         ),
         EventKind::KeyGenerated
         | EventKind::KeyImported
@@ -229,10 +237,15 @@ pub fn describe(kind: EventKind, details: &[u8]) -> String {
             u64_at(details, 8).unwrap_or(0),
             Hex(details.get(16..).unwrap_or_default())
         ),
+        EventKind::TxRefused => format!(
+            "key {} not signed (counter {} unused) tx sha256 {}",
+            id(details),
+            u64_at(details, 8).unwrap_or(0),
+            Hex(details.get(16..).unwrap_or_default())
+        ),
         EventKind::Refusals => describe_refusals(details),
-        EventKind::PinSet | EventKind::PinChanged | EventKind::PinUnblocked | EventKind::Wiped => {
-            String::new()
-        }
+        EventKind::PinChanged => record(details).trim_start_matches(", ").to_string(),
+        EventKind::PinSet | EventKind::PinUnblocked | EventKind::Wiped => String::new(),
     }
 }
 

@@ -90,7 +90,7 @@ fn kinds_are_stable() {
         assert_eq!(EventKind::from_name(k.name()), Some(*k));
     }
     assert_eq!(EventKind::from_u8(0), None);
-    assert_eq!(EventKind::from_u8(18), None);
+    assert_eq!(EventKind::from_u8(19), None);
 }
 
 #[test]

@@ -597,7 +597,10 @@ mod test {
             Err(Error::StorageRollback)
         );
         let mut g = Guard::new(&mut ta.p, &mut mem);
-        assert_eq!(status(&mut g, &ta.inst, &ME), Err(Error::StorageRollback));
+        assert_eq!(
+            status(&mut g, &mut ta.inst, &ME),
+            Err(Error::StorageRollback)
+        );
         assert_eq!(ta.tries_left(), Some(5), "the stale copy is there");
         // the state the TA left works again, with the tries it had
         ta.p.restore(&spent);

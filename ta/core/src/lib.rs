@@ -23,7 +23,7 @@ extern crate std;
 //
 //   dispatch, session                        request path, per-session state
 //   system keys pin tx log wipe              command handlers
-//   state                                    TA-wide state (timers, KEK, log cache)
+//   state journal                            TA-wide state; appends that commit state
 //   policy signer seal audit store           decisions, sealing, log engine, persistence
 //   objects facts crypto access              object catalogue, facts, primitives
 //   error                                    the error type
@@ -35,6 +35,7 @@ pub mod dispatch;
 pub mod error;
 pub mod facts;
 pub mod freshness;
+pub mod journal;
 pub mod keys;
 pub mod log;
 pub mod mem;

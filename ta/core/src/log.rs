@@ -93,7 +93,7 @@ mod test {
         let mut p = MemPlatform::new();
         let mut inst = Instance::default();
         for i in 0..130u64 {
-            audit::append(
+            crate::journal::append(
                 &mut p,
                 &mut inst.log,
                 &[Event::key_used(&i.to_be_bytes(), 1, 7)],

@@ -31,6 +31,8 @@ use crate::platform::{ObjectId, Platform};
 pub const LAYOUT_V1: u8 = 1;
 /// Layout version 2 (`keys`: with owner tags).
 pub const LAYOUT_V2: u8 = 2;
+/// Layout version 3 (PIN records: with the seq of the pending outcome).
+pub const LAYOUT_V3: u8 = 3;
 
 fn id(name: &[u8]) -> Result<ObjectId, Error> {
     ObjectId::new(name).ok_or(Error::Internal)

@@ -6,9 +6,10 @@ use mfs_proto::{
     ProvisionRequest, hex_bytes, uuid_string,
 };
 
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::Error;
 use crate::facts::TaFacts;
+use crate::journal;
 use crate::platform::Platform;
 use crate::session::Session;
 use crate::state::Instance;
@@ -54,7 +55,7 @@ pub fn provision(
     let config = Config::new(req.pin_max_tries, req.pin_throttle_ms, issuer_key)?
         .requiring_rollback_protection(req.require_rollback_protection.unwrap_or(false));
     config.provision(p)?;
-    audit::append(
+    journal::append(
         p,
         &mut inst.log,
         &[Event::provisioned(config.pin_max_tries)],

@@ -181,11 +181,11 @@ impl Ta {
         let rec = Record::load(&mut self.p, &own).unwrap().unwrap();
         rec.matches(&pin_key(&mut self.p).unwrap(), &Pin::new(pin).unwrap())
     }
+    /// Tries left as the TA sees them (a pending attempt resolved from
+    /// the log); `None`: no PIN set.
     pub(crate) fn tries_left(&mut self) -> Option<u8> {
-        let (own, _) = crate::store::pin::locate(&mut self.p, &self.who).unwrap();
-        Record::load(&mut self.p, &own)
-            .unwrap()
-            .map(|r| r.tries_left)
+        let s = crate::pin::status(&mut self.p, &mut self.inst, &self.who).unwrap();
+        s.set.then_some(s.tries_left)
     }
     /// A reboot: instance memory and sessions are gone, storage stays.
     pub(crate) fn reboot(&mut self) {

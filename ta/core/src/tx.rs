@@ -10,29 +10,40 @@
 //! 2. request, record and key are checked, and the key's policy (purpose,
 //!    expiry, usage limit; a PIN rule is met by this call's PIN) — a key
 //!    that cannot sign costs no PIN try; refusals are logged;
-//! 3. the PIN is checked with the power-safe retry counter; a wrong or
-//!    blocked PIN is logged and nothing is signed;
-//! 4. the TA counter is incremented and persisted (**before** any
-//!    signature exists: a power cut may skip a value, never repeat one),
-//!    then a usage-limited key's count;
-//! 5. `pin-verified` and `tx-signed` (key, counter, SHA-256 of the signed
-//!    bytes) are appended to the event log in one write;
+//! 3. the TA counter value this signing will use is taken (nothing is
+//!    written: its `tx-signed` entry commits it) and the record to sign
+//!    is encoded;
+//! 4. the PIN is checked with the power-safe retry counter (write 1: the
+//!    try counted); a wrong or blocked PIN is logged with a `tx-refused`
+//!    entry of the same size as `tx-signed` (nothing signed); on a match
+//!    `pin-verified` and `tx-signed` (key, counter, SHA-256 of the signed
+//!    bytes) are appended in one write — the commit of the PIN's full
+//!    count and of the counter value, **before** any signature exists: a
+//!    power cut may skip a value, never repeat one. Up to and including
+//!    that write the storage operations are the same for a right and a
+//!    wrong PIN;
+//! 5. a usage-limited key's count is written (if that fails, nothing is
+//!    signed: the entry says more than happened, never less);
 //! 6. the signature is made and returned.
+//!
+//! A signing with a key without a usage limit is two writes.
 //!
 //! # Counter
 //!
-//! `crate::store::counter` (object `txctr`): one counter for every key,
-//! starting at 1. It survives a wipe (with the event log), so a counter
-//! value is never used twice by this TA.
+//! `crate::store::counter` (object `txctr`, with the newest log segment,
+//! see `crate::journal`): one counter for every key, starting at 1. It
+//! survives a wipe (with the event log), so a counter value is never used
+//! twice by this TA.
 
 use mfs_proto::log::sha256;
 use mfs_proto::tx::{DISPLAY_NOT_TRUSTED_UI, SignedTx, VERIFIED_PIN_IN_TA};
 use mfs_proto::{Purpose, TxSignReply, TxSignRequest, hex_string};
 
 use crate::access::Caller;
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::crypto::{sig_hex, sign_der};
 use crate::error::Error;
+use crate::journal;
 use crate::keys::authorize;
 use crate::pin::{self, PinSession};
 use crate::platform::Platform;
@@ -40,7 +51,6 @@ use crate::policy::PinProof;
 use crate::seal::KeyId;
 use crate::state::Instance;
 use crate::store::config::Config;
-use crate::store::counter;
 
 /// `TxSign` with one of the caller's keys and the caller's PIN.
 pub fn sign(
@@ -66,9 +76,7 @@ pub fn sign(
         Purpose::Sign,
         Some(PinProof::InThisCall),
     )?;
-    pin::consent(p, inst, (caller, &cfg), entry)?;
-    let counter = counter::next(p)?;
-    key.consume(p, &mut inst.vault)?;
+    let counter = journal::next_counter(p, &mut inst.log)?;
     let signed = SignedTx {
         key_id: id.0,
         counter,
@@ -78,11 +86,13 @@ pub fn sign(
     }
     .encode()
     .ok_or(Error::Internal)?;
-    audit::append(
-        p,
-        &mut inst.log,
-        &[Event::tx_signed(&id.0, counter, &sha256(&[&signed]))],
-    )?;
+    let hash = sha256(&[&signed]);
+    let commit = (
+        Event::tx_signed(&id.0, counter, &hash),
+        Event::tx_refused(&id.0, counter, &hash),
+    );
+    pin::consent(p, inst, (caller, &cfg), entry, commit)?;
+    key.consume(p, &mut inst.vault)?;
     let sig = sign_der(&key.key().secret, &signed)?;
     Ok(TxSignReply {
         signed: hex_string(&signed).map_err(|_| Error::Internal)?,
@@ -111,6 +121,11 @@ mod test {
             challenge: mfs_proto::hex_string(&[n.to_be_bytes()[7]; 16]).unwrap(),
             time: 1_763_800_000 + n,
         }
+    }
+
+    /// The last TA counter value used (committed by the log).
+    fn last_counter(ta: &mut Ta) -> u64 {
+        crate::journal::next_counter(&mut ta.p, &mut ta.inst.log).unwrap() - 1
     }
 
     /// The test kit's TA with PIN 2468 set and the REE clock running.
@@ -206,7 +221,7 @@ mod test {
         replay.record = record(2);
         assert_eq!(ta.sign(&replay).err(), Some(Error::Crypto));
         assert_eq!(ta.tries_left().unwrap(), 5);
-        assert_eq!(counter::last(&mut ta.p).unwrap(), 1);
+        assert_eq!(last_counter(&mut ta), 1);
         // a fresh authorization signs the next record with the next counter
         let req = ta.request(&id, "2468", record(2));
         let r2 = ta.sign(&req).unwrap();
@@ -239,22 +254,36 @@ mod test {
         let id = ta.key(PinRule::PerUse, None);
         let req = ta.request(&id, "1111", record(1));
         assert_eq!(ta.sign(&req).err(), Some(Error::PinIncorrect(4)));
-        assert_eq!(counter::last(&mut ta.p).unwrap(), 0);
-        assert_eq!(ta.kinds().last(), Some(&EventKind::PinFailed));
-        let (_, items) = export(&mut ta.p, &mut ta.inst.log);
+        assert_eq!(last_counter(&mut ta), 0);
+        let kinds = ta.kinds();
         assert_eq!(
-            items.last().unwrap().1.as_slice(),
-            &[crate::audit::PinContext::TxSign as u8, 4]
+            kinds.get(kinds.len() - 2..),
+            Some(&[EventKind::PinFailed, EventKind::TxRefused][..])
         );
+        let (_, items) = export(&mut ta.p, &mut ta.inst.log);
+        let failed = &items[items.len() - 2].1;
+        assert_eq!(
+            failed.get(..2),
+            Some(&[crate::audit::PinContext::TxSign as u8, 4][..])
+        );
+        assert_eq!(failed.get(2..), Some(&ME.tag().0[..]), "the record's tag");
+        // the refusal names the key, the unused counter and the record
+        let refused = &items.last().unwrap().1;
+        assert_eq!(refused.get(..8), Some(&hex_to_vec(&id)[..]));
+        assert_eq!(refused.get(8..16), Some(&1u64.to_be_bytes()[..]));
         for _ in 0..4 {
             let req = ta.request(&id, "1111", record(1));
             assert!(ta.sign(&req).is_err());
         }
-        assert_eq!(ta.kinds().last(), Some(&EventKind::PinBlocked));
+        let kinds = ta.kinds();
+        assert_eq!(
+            kinds.get(kinds.len() - 2..),
+            Some(&[EventKind::PinBlocked, EventKind::TxRefused][..])
+        );
         // blocked: even the right PIN signs nothing
         let req = ta.request(&id, "2468", record(1));
         assert_eq!(ta.sign(&req).err(), Some(Error::PinBlocked));
-        assert_eq!(counter::last(&mut ta.p).unwrap(), 0);
+        assert_eq!(last_counter(&mut ta), 0);
         assert!(!ta.kinds().contains(&EventKind::TxSigned));
     }
 
@@ -355,7 +384,7 @@ mod test {
             }
         }
         assert_eq!(ta.tries_left().unwrap(), 5);
-        assert_eq!(counter::last(&mut ta.p).unwrap(), 0);
+        assert_eq!(last_counter(&mut ta), 0);
         assert_eq!(ta.kinds().len(), events);
         // the honest record still signs
         let req = ta.request(&id, "2468", record(1));
@@ -476,10 +505,7 @@ mod test {
     #[test]
     fn power_cut_at_every_write_never_repeats_a_counter() {
         let n = consent_walk(|ta, n| ta.p.cut_power_at(n), Ta::reboot);
-        assert!(
-            n >= 5,
-            "PIN write 1, outcome, PIN write 2, counter, usage, log: {n}"
-        );
+        assert!(n >= 3, "PIN write 1, the commit entries, usage: {n}");
     }
 
     /// A hostile supplicant instead: write `n` alone fails and the TA runs
@@ -487,7 +513,7 @@ mod test {
     #[test]
     fn a_failed_write_at_every_point_releases_nothing_and_reuses_no_counter() {
         let n = consent_walk(|ta, n| ta.p.fail_write_at(n), |_| {});
-        assert!(n >= 5, "{n}");
+        assert!(n >= 3, "{n}");
     }
 
     /// What a client can do after one PIN entry without entering the PIN
@@ -639,6 +665,38 @@ mod test {
         }
     }
 
+    /// The counter value a signing used is committed by its `tx-signed`
+    /// entry; a segment start writes it to `txctr` before that entry leaves
+    /// the newest segment; a wipe that must restart a damaged log first
+    /// skips every value the lost newest segment may have used.
+    #[test]
+    fn the_counter_is_committed_by_the_log_and_never_reused() {
+        use crate::audit::SEGMENT_ENTRIES;
+        use crate::store::counter;
+        let mut ta = payer();
+        let id = ta.key(PinRule::PerUse, None);
+        let req = ta.request(&id, "2468", record(1));
+        assert_eq!(ta.sign(&req).unwrap().counter, 1);
+        assert_eq!(counter::last(&mut ta.p).unwrap(), 0, "only the entry");
+        ta.reboot();
+        assert_eq!(last_counter(&mut ta), 1);
+        for i in 0..SEGMENT_ENTRIES as u64 {
+            let ev = Event::key(EventKind::KeyDeleted, &i.to_be_bytes());
+            crate::journal::append(&mut ta.p, &mut ta.inst.log, &[ev]).unwrap();
+        }
+        assert_eq!(counter::last(&mut ta.p).unwrap(), 1, "written out");
+        ta.reboot();
+        let req = ta.request(&id, "2468", record(2));
+        assert_eq!(ta.sign(&req).unwrap().counter, 2);
+        // the newest segment (holding counter 2) is lost
+        *ta.p
+            .object_mut(&crate::objects::log_current().unwrap())
+            .unwrap() = alloc::vec![9];
+        ta.reboot();
+        crate::wipe::wipe(&mut ta.p, &mut ta.inst).unwrap();
+        assert_eq!(last_counter(&mut ta), 1 + SEGMENT_ENTRIES as u64);
+    }
+
     /// The storage carrier (tee-supplicant) learns nothing of the PIN
     /// before its outcome is logged: a right and a wrong PIN in `tx-sign`
     /// make the same writes — objects, offsets, sizes — up to and
@@ -659,9 +717,10 @@ mod test {
         };
         let right = writes("2468");
         let wrong = writes("1111");
-        // write 1, the outcome entry, write 2: the same in both
-        assert_eq!(wrong.len(), 3, "{wrong:?}");
-        assert_eq!(right.get(..3), Some(wrong.as_slice()), "{right:?}");
+        // write 1, then the outcome entries (`pin-verified` + `tx-signed`
+        // or `pin-failed` + `tx-refused`): the same in both
+        assert_eq!(wrong.len(), 2, "{wrong:?}");
+        assert_eq!(right, wrong);
         assert!(
             matches!(wrong.get(1), Some(Op::WriteAt(id, ..)) if id.as_bytes() == b"lg"),
             "{wrong:?}"

@@ -25,8 +25,9 @@
 use mfs_proto::WipeReply;
 use mfs_proto::log::EventKind;
 
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::error::Error;
+use crate::journal;
 use crate::objects::{self, survives_wipe};
 use crate::platform::Platform;
 use crate::state::Instance;
@@ -34,7 +35,7 @@ use crate::state::Instance;
 /// `Wipe`.
 pub fn wipe(p: &mut impl Platform, inst: &mut Instance) -> Result<WipeReply, Error> {
     inst.reset();
-    audit::append_or_restart(p, &mut inst.log, &[Event::plain(EventKind::Wiped)])?;
+    journal::append_or_restart(p, &mut inst.log, &[Event::plain(EventKind::Wiped)])?;
     let secret = objects::secret()?;
     let had_secret = p.read(&secret)?.is_some();
     p.delete(&secret)?;

@@ -203,16 +203,22 @@ fn short_objects_have_their_documented_shape() {
     assert_eq!((len("st:cfg"), first("st:cfg")), (73, "02"));
     assert!(objects["st:cfg"].ends_with("0100"));
     assert_eq!(&objects["st:cfg"][2..12], "05fa000000");
-    // `[2] ‖ max ‖ left ‖ pending ‖ salt(16) ‖ hash(32)`
-    // (each client's PIN record is `pn/<owner tag>`, the admin's too)
+    // `[3] ‖ max ‖ left ‖ pending ‖ pending seq (u32 LE) ‖ salt(16) ‖
+    // hash(32)` (each client's PIN record is `pn/<owner tag>`, the
+    // admin's too); the admin's last check (a consent signing) is still
+    // pending in storage: its `pin-verified` entry commits it
     let pn: Vec<_> = objects.keys().filter(|k| k.starts_with("st:pn/")).collect();
     assert_eq!(pn.len(), 2);
     for name in &pn {
         assert_eq!(
-            (name.len(), len(name), &objects[*name][..6]),
-            (22, 52, "020505")
+            (name.len(), len(name), &objects[*name][..4]),
+            (22, 56, "0305")
         );
     }
+    assert!(
+        pn.iter().any(|n| objects[*n][4..8] == *"0403"),
+        "one try counted, pending in tx-sign"
+    );
     assert!(
         !objects.contains_key("st:pin"),
         "a new PIN never takes the legacy name"
@@ -364,9 +370,10 @@ fn objects_and_storage_operations_per_command_at_1_and_1000_keys() {
     let [one, thousand] = counts.as_slice() else {
         panic!("two counts");
     };
-    // `st`, `kv`, `txctr`, `lg`, `lgr`; at 1,000 keys the log has rolled
-    // over into `la` too
-    assert_eq!((one.1, thousand.1), (5, 6));
+    // `st`, `kv`, `lg`, `lgr`; at 1,000 keys the log has rolled over into
+    // `la` too, and a segment start wrote the counter (`txctr`) its closed
+    // segment's `tx-signed` entry committed
+    assert_eq!((one.1, thousand.1), (4, 6));
     // a warm signature reads nothing and writes its log entry
     assert_eq!((one.2, thousand.2), ((0, 1), (0, 1)));
     // the other costs are the same at 1 and at 1,000 keys
@@ -375,14 +382,14 @@ fn objects_and_storage_operations_per_command_at_1_and_1000_keys() {
     assert_eq!(one.5, thousand.5, "pin-verify wrong");
     assert_eq!(one.6, thousand.6, "tx-sign");
     // a PIN check reads the policy and the PIN slots; writes the
-    // decrement, the outcome entry, the record written back — the same
-    // for a right and a wrong PIN
-    assert_eq!((one.4, one.5), ((2, 3), (2, 3)));
-    // consent signing: the PIN check's three writes (its outcome logged
-    // before anything that depends on it: the storage operations are the
-    // same for a right and a wrong PIN until then), the counter, the
-    // signature's entry
-    assert_eq!(one.6.1, 5);
+    // decrement with the attempt pending, then the outcome entry that
+    // commits it — the same for a right and a wrong PIN
+    assert_eq!((one.4, one.5), ((2, 2), (2, 2)));
+    // consent signing: the PIN check's decrement, then one append of
+    // `pin-verified` and `tx-signed` that commits the PIN's full count and
+    // the counter value (a wrong PIN: `pin-failed` and `tx-refused`, the
+    // same size)
+    assert_eq!(one.6.1, 2);
     // key generate: its slot and its log entry
     assert_eq!(one.7.1, 2);
 }

@@ -57,32 +57,62 @@ impl Event {
     pub fn plain(kind: EventKind) -> Event {
         Event::of(kind, &[])
     }
-    /// A PIN matched; `tries_left` is the count written back. (Every
-    /// outcome of a PIN check has two bytes of details, so that a match
-    /// and a mismatch write the same number of bytes.)
-    pub fn pin_verified(ctx: PinContext, tries_left: u8) -> Event {
-        Event::of(EventKind::PinVerified, &[&[ctx as u8, tries_left]])
+    /// A PIN matched; `tries_left` is the count written back. Every
+    /// outcome of a PIN check has the same details — context, tries left,
+    /// and the tag of the PIN record it counts against (`record`, see
+    /// `crate::store::pin`) — so that a match and a mismatch write the
+    /// same number of bytes, and so that the entry commits the outcome of
+    /// that record's pending attempt (see `crate::store::journal`).
+    pub fn pin_verified(ctx: PinContext, tries_left: u8, record: &[u8; 8]) -> Event {
+        Event::of(EventKind::PinVerified, &[&[ctx as u8, tries_left], record])
     }
     /// The PIN was changed (the old PIN matched in `pin-change`).
-    pub fn pin_changed(tries_left: u8) -> Event {
+    pub fn pin_changed(tries_left: u8, record: &[u8; 8]) -> Event {
         Event::of(
             EventKind::PinChanged,
-            &[&[PinContext::Change as u8, tries_left]],
+            &[&[PinContext::Change as u8, tries_left], record],
         )
     }
     /// A PIN check counted a try but its outcome was not written (a write
     /// after the count failed); logged at the next check.
-    pub fn pin_interrupted(ctx: PinContext, tries_left: u8) -> Event {
-        Event::of(EventKind::PinInterrupted, &[&[ctx as u8, tries_left]])
+    pub fn pin_interrupted(ctx: PinContext, tries_left: u8, record: &[u8; 8]) -> Event {
+        Event::of(
+            EventKind::PinInterrupted,
+            &[&[ctx as u8, tries_left], record],
+        )
     }
-    /// The event for a failed PIN check (`PinIncorrect` / `PinBlocked`).
-    pub fn pin_failed(ctx: PinContext, tries_left: u8) -> Event {
-        Event::of(EventKind::PinFailed, &[&[ctx as u8, tries_left]])
+    /// The event for a failed PIN check (`PinIncorrect`).
+    pub fn pin_failed(ctx: PinContext, tries_left: u8, record: &[u8; 8]) -> Event {
+        Event::of(EventKind::PinFailed, &[&[ctx as u8, tries_left], record])
     }
 
-    /// A PIN try refused because the PIN is (now) blocked: tries left 0.
-    pub fn pin_blocked(ctx: PinContext) -> Event {
-        Event::of(EventKind::PinBlocked, &[&[ctx as u8, 0]])
+    /// A failed PIN check that blocked the PIN: tries left 0.
+    pub fn pin_blocked(ctx: PinContext, record: &[u8; 8]) -> Event {
+        Event::of(EventKind::PinBlocked, &[&[ctx as u8, 0], record])
+    }
+
+    /// Whether this is the outcome entry of a PIN check of context `ctx`
+    /// against the record tagged `record`: `Some(true)` a match
+    /// (`pin-verified`), `Some(false)` a logged mismatch or interruption;
+    /// `None` for any other entry (a `pin-changed` is not an outcome that
+    /// resolves a pending attempt: the new PIN is written after it).
+    pub fn pin_outcome(
+        kind: EventKind,
+        details: &[u8],
+        ctx: PinContext,
+        record: &[u8; 8],
+    ) -> Option<bool> {
+        let [c, _, tag @ ..] = details else {
+            return None;
+        };
+        if *c != ctx as u8 || tag != record {
+            return None;
+        }
+        match kind {
+            EventKind::PinVerified => Some(true),
+            EventKind::PinFailed | EventKind::PinBlocked | EventKind::PinInterrupted => Some(false),
+            _ => None,
+        }
     }
     /// A key was generated or imported.
     pub fn key_added(kind: EventKind, id: &[u8; KEY_ID_LEN], policy: &KeyPolicy) -> Event {
@@ -102,5 +132,21 @@ impl Event {
             EventKind::TxSigned,
             &[id, &counter.to_be_bytes(), signed_hash],
         )
+    }
+    /// A transaction was not signed for a wrong PIN (the same size as
+    /// `tx-signed`: `counter` is the value it would have had).
+    pub fn tx_refused(id: &[u8; KEY_ID_LEN], counter: u64, signed_hash: &Hash) -> Event {
+        Event::of(
+            EventKind::TxRefused,
+            &[id, &counter.to_be_bytes(), signed_hash],
+        )
+    }
+    /// The TA counter a `tx-signed` entry used.
+    pub fn tx_counter(kind: EventKind, details: &[u8]) -> Option<u64> {
+        if kind != EventKind::TxSigned {
+            return None;
+        }
+        let c: [u8; 8] = details.get(KEY_ID_LEN..KEY_ID_LEN + 8)?.try_into().ok()?;
+        Some(u64::from_be_bytes(c))
     }
 }

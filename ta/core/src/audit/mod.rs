@@ -263,6 +263,129 @@ fn append_inner(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Res
     Ok(())
 }
 
+/// The seq the first event of the next append gets (after the `refusals`
+/// entry that append would write first, if refused calls were counted).
+/// A state change that an entry commits (see `crate::store::journal`)
+/// records this seq before the append.
+pub fn seq_of_next(p: &mut impl Platform, log: &mut Cache) -> Result<u64, Error> {
+    let result = state(p, log).map(|st| {
+        let tally = u64::from(st.refusals.event().is_some());
+        st.next_seq().saturating_add(tally)
+    });
+    if result.is_err() {
+        log.0 = None;
+    }
+    result
+}
+
+/// When appending `n` events (after a `refusals` entry, if any) starts a
+/// new segment: the first seq of the newest segment now, below which
+/// [`recent`] no longer finds entries after that append.
+pub fn segment_start_due(
+    p: &mut impl Platform,
+    log: &mut Cache,
+    n: usize,
+) -> Result<Option<u64>, Error> {
+    let result = state(p, log).map(|st| {
+        let tally = usize::from(st.refusals.event().is_some());
+        let after = st
+            .current
+            .entries
+            .len()
+            .saturating_add(tally)
+            .saturating_add(n);
+        (n > 0 && after > SEGMENT_ENTRIES).then(|| st.current.first_seq())
+    });
+    if result.is_err() {
+        log.0 = None;
+    }
+    result
+}
+
+/// The largest value `f` gives for an entry of the newest segment (in TA
+/// memory).
+pub fn newest_max<T: Ord>(
+    p: &mut impl Platform,
+    log: &mut Cache,
+    f: impl Fn(mfs_proto::log::EventKind, &[u8]) -> Option<T>,
+) -> Result<Option<T>, Error> {
+    let result = state(p, log).map(|st| {
+        st.current
+            .entries
+            .iter()
+            .filter_map(|e| f(e.kind, &e.details))
+            .max()
+    });
+    if result.is_err() {
+        log.0 = None;
+    }
+    result
+}
+
+/// Where an entry was found by [`recent`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// Its seq.
+    pub seq: u64,
+    /// Its kind.
+    pub kind: mfs_proto::log::EventKind,
+    /// Its details.
+    pub details: Details,
+}
+
+/// The full seq of the newest appended entry whose seq ends in the 32
+/// bits `low` (`None` if no entry was appended since that seq's last
+/// occurrence, e.g. a seq not yet appended).
+pub fn seq_ending_in(
+    p: &mut impl Platform,
+    log: &mut Cache,
+    low: u32,
+) -> Result<Option<u64>, Error> {
+    let result = state(p, log).map(|st| {
+        let newest = st.next_seq().checked_sub(1)?;
+        #[allow(clippy::cast_possible_truncation)] // the low 32 bits, on purpose
+        let back = (newest as u32).wrapping_sub(low);
+        newest.checked_sub(u64::from(back))
+    });
+    if result.is_err() {
+        log.0 = None;
+    }
+    result
+}
+
+/// The entry with seq `seq` if it is in the newest segment (TA memory) or
+/// the one before it (one read); `None` for any other seq. An archived
+/// segment that should be there and is not is a storage failure.
+pub fn recent(p: &mut impl Platform, log: &mut Cache, seq: u64) -> Result<Option<Found>, Error> {
+    let result = recent_inner(p, log, seq);
+    if result.is_err() {
+        log.0 = None;
+    }
+    result
+}
+
+fn recent_inner(p: &mut impl Platform, log: &mut Cache, seq: u64) -> Result<Option<Found>, Error> {
+    let st = state(p, log)?;
+    if seq >= st.next_seq() {
+        return Ok(None);
+    }
+    let k = seq / SEGMENT_ENTRIES as u64;
+    let at = usize::try_from(seq % SEGMENT_ENTRIES as u64).map_err(|_| Error::Internal)?;
+    let found = |s: &Stored| Found {
+        seq,
+        kind: s.kind,
+        details: s.details.clone(),
+    };
+    if k == st.current.k {
+        return Ok(st.current.entries.get(at).map(found));
+    }
+    if k.checked_add(1) != Some(st.current.k) {
+        return Ok(None);
+    }
+    let older = Segment::load_archived(p, k)?.ok_or(Error::Storage)?;
+    Ok(older.entries.get(at).map(found))
+}
+
 /// Counts a refused call of `class` (no entry of its own: refusals are
 /// coalesced into one `refusals` entry before the next entry) and returns
 /// `err`, or `Storage` if the count could not be written.

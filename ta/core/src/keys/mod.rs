@@ -27,6 +27,7 @@ use crate::audit::{self, Event};
 use crate::crypto::{self, Key32, sig_hex, sign_der};
 use crate::error::Error;
 use crate::facts::TaFacts;
+use crate::journal;
 use crate::platform::Platform;
 use crate::policy::{self, PinProof};
 use crate::seal::{self, Attributes, KeyId};
@@ -80,7 +81,7 @@ pub fn generate(
     let blob = seal::seal(p, kek, &attrs, &secret)?;
     inst.vault.add(p, (id, caller.tag()), &blob)?;
     let ev = Event::key_added(EventKind::KeyGenerated, &id.0, &attrs.policy);
-    audit::append(p, &mut inst.log, &[ev])?;
+    journal::append(p, &mut inst.log, &[ev])?;
     attrs.info(0)
 }
 
@@ -154,7 +155,7 @@ pub fn delete(
     // key usable from memory.
     inst.keys.forget(id);
     inst.vault.remove(p, caller, id)?;
-    audit::append(
+    journal::append(
         p,
         &mut inst.log,
         &[Event::key(EventKind::KeyDeleted, &id.0)],
@@ -263,7 +264,7 @@ fn signed(
     msg: &[u8],
 ) -> Result<KeySignReply, Error> {
     let uses = key.uses;
-    audit::append(p, log, &[Event::key_used(&key.attrs.id.0, 1, uses)])?;
+    journal::append(p, log, &[Event::key_used(&key.attrs.id.0, 1, uses)])?;
     let sig = sign_der(&key.secret, msg)?;
     Ok(KeySignReply {
         signature: sig_hex(&sig)?,
@@ -292,7 +293,7 @@ pub fn attest(
             authorize(p, refusals, s.key(), Purpose::Attest, None)?;
             s.consume(p, &mut inst.vault)?;
             let ev = Event::key_used(&sid.0, 2, s.key().uses);
-            audit::append(p, &mut inst.log, &[ev])?;
+            journal::append(p, &mut inst.log, &[ev])?;
             s.into_key()
         }
         None => signer::attestation_key(p, kek)?,
@@ -337,7 +338,7 @@ pub fn export(
         let err = Error::PolicyViolation(PolicyReason::NotExportable);
         return audit::refuse(p, &mut inst.log, RefusalClass::PolicyPurpose, err);
     }
-    audit::append(
+    journal::append(
         p,
         &mut inst.log,
         &[Event::key(EventKind::KeyExported, &id.0)],
@@ -373,6 +374,6 @@ pub fn import(
     inst.vault.room(p, caller)?;
     inst.vault.add(p, (attrs.id, attrs.owner.tag()), blob)?;
     let ev = Event::key_added(EventKind::KeyImported, &attrs.id.0, &attrs.policy);
-    audit::append(p, &mut inst.log, &[ev])?;
+    journal::append(p, &mut inst.log, &[ev])?;
     attrs.info(0)
 }

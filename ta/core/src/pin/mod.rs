@@ -7,17 +7,23 @@
 //!
 //! # The retry counter (power-loss safe, no oracle for the carrier)
 //!
-//! Every check of a PIN (`check`): read the record → log a pending
-//! attempt left by an interrupted check (`pin-interrupted`) → if no tries
-//! are left, refuse (`pin-blocked`, a counted refusal) → **write 1**: the
-//! record with one try fewer and this attempt marked pending (if it fails
-//! nothing is compared) → compare → **append** the outcome entry → **write
-//! 2**: the record without the mark (full count, the new PIN of a change, or
-//! one try fewer). Objects, order and sizes are the same whatever the
-//! outcome, so tee-supplicant, which carries them, learns nothing before
-//! the reply; a failure after write 1 leaves the mark, so the attempt is
-//! logged by the next check; each write atomically replaces the one
-//! object, so a power cut can cost a try, never give one.
+//! Every check of a PIN (`check`): read the record and resolve its
+//! pending attempt from the log (`crate::store::pin`) → log an attempt
+//! left without an outcome entry (`pin-interrupted`) → if no tries are
+//! left, refuse (`pin-blocked`, a counted refusal) → **write 1**: the
+//! record with one try fewer and this attempt pending at the seq of its
+//! outcome entry (if it fails nothing is compared) → compare → **append**
+//! the outcome entry: `pin-failed` / `pin-blocked`, or the caller's commit
+//! (`pin-verified`, with a consent signing's `tx-signed` in the same write;
+//! a mismatch there writes `tx-refused` of the same size). That entry
+//! commits the outcome: a `pin-verified` restores the full count for
+//! whoever reads the record next, so a verify or a consent signing is two
+//! writes. A change writes the new PIN after its `pin-changed` entry (a
+//! mismatch rewrites the record without the mark, same size). Objects,
+//! offsets and sizes are the same whatever the outcome, so tee-supplicant,
+//! which carries them, learns nothing before the reply; an attempt without
+//! its outcome entry is logged by the next check; a power cut can cost a
+//! try, never give one.
 //!
 //! # Throttling
 //!
@@ -42,6 +48,7 @@
 //! ([`open_session`]); see `mfs_proto::pin`. The unblock additionally needs
 //! the issuer's ECDSA signature over the session nonce and the new block.
 
+use alloc::vec::Vec;
 use core::cell::Cell;
 
 use mfs_proto::log::{EventKind, RefusalClass};
@@ -55,11 +62,12 @@ use crate::access::{Caller, OwnerTag};
 use crate::audit::{self, Event, PinContext};
 use crate::crypto;
 use crate::error::Error;
+use crate::journal;
 use crate::keys;
 use crate::platform::{ObjectId, Platform};
 use crate::state::{Instance, PinTimers, Window};
 use crate::store::config::Config;
-use crate::store::pin::{Record, locate, room_for};
+use crate::store::pin::{Pending, Record, locate, record_tag, room_for};
 
 #[cfg(test)]
 mod test;
@@ -112,6 +120,8 @@ fn status_of(
 pub struct Holder {
     tag: OwnerTag,
     object: ObjectId,
+    /// The tag the record's outcome entries name.
+    record: [u8; 8],
     /// The record as finding it read it (the admin's), for the first load.
     found: Cell<Option<Option<Record>>>,
 }
@@ -131,17 +141,25 @@ impl Holder {
         let (object, found) = locate(p, caller)?;
         Ok(Holder {
             tag: caller.tag(),
+            record: record_tag(&object),
             object,
             found: Cell::new(found),
         })
     }
 
-    /// The record (read once: the first load takes what finding it read).
-    fn load(&self, p: &mut impl Platform) -> Result<Option<Record>, Error> {
-        match self.found.take() {
-            Some(found) => Ok(found),
-            None => Record::load(p, &self.object),
-        }
+    /// The record (read once: the first load takes what finding it read),
+    /// with its pending attempt resolved from the log where its outcome
+    /// entry is there; an interrupted attempt stays pending.
+    fn load(&self, p: &mut impl Platform, log: &mut audit::Cache) -> Result<Option<Record>, Error> {
+        let found = match self.found.take() {
+            Some(found) => found,
+            None => Record::load(p, &self.object)?,
+        };
+        let Some(mut rec) = found else {
+            return Ok(None);
+        };
+        rec.resolve(p, log, &self.record)?;
+        Ok(Some(rec))
     }
 
     fn store(&self, p: &mut impl Platform, rec: &Record) -> Result<(), Error> {
@@ -152,12 +170,12 @@ impl Holder {
 /// `PinStatus`: the caller's PIN.
 pub fn status(
     p: &mut impl Platform,
-    inst: &Instance,
+    inst: &mut Instance,
     caller: &Caller,
 ) -> Result<PinStatusReply, Error> {
     let cfg = Config::require(p)?;
     let who = Holder::of(p, caller)?;
-    let rec = who.load(p)?;
+    let rec = who.load(p, &mut inst.log)?;
     Ok(status_of(p, &inst.pins.of(who.tag), &cfg, rec.as_ref()))
 }
 
@@ -188,7 +206,7 @@ pub fn set(
         return Err(Error::InvalidArgument);
     }
     let who = Holder::of(p, caller)?;
-    if who.load(p)?.is_some() {
+    if who.load(p, &mut inst.log)?.is_some() {
         return Err(Error::PinAlreadySet);
     }
     room_for(p, caller)?;
@@ -196,51 +214,60 @@ pub fn set(
     let key = inst.kek.pin_key(p)?;
     let rec = Record::new(p, key, cfg.pin_max_tries, &pin)?;
     let reply = commit(p, inst, (&who, &cfg), &rec)?;
-    audit::append(p, &mut inst.log, &[Event::plain(EventKind::PinSet)])?;
+    journal::append(p, &mut inst.log, &[Event::plain(EventKind::PinSet)])?;
     Ok(reply)
 }
 
-/// Logs an attempt that an earlier check marked pending and did not finish
-/// (its outcome entry or its second write failed), then clears the mark.
-/// Until both writes succeed no new try is made.
+/// Logs an attempt that an earlier check counted and whose outcome entry
+/// is not in the log (the append failed or the power was cut), then
+/// writes the record without the mark. Until both succeed no new try is
+/// made.
 fn settle(
     p: &mut impl Platform,
     inst: &mut Instance,
     who: &Holder,
     rec: &mut Record,
 ) -> Result<(), Error> {
-    let Some(ctx) = rec.pending else {
+    let Some(pending) = rec.pending else {
         return Ok(());
     };
-    let ev = Event::pin_interrupted(ctx, rec.tries_left);
-    audit::append(p, &mut inst.log, &[ev])?;
+    let ev = Event::pin_interrupted(pending.ctx, rec.tries_left, &who.record);
+    journal::append(p, &mut inst.log, &[ev])?;
     rec.pending = None;
     who.store(p, rec)
 }
 
-/// What a PIN check leaves on a match: the record to write (full count,
-/// or the new PIN of a change) and the entry that logs it.
+/// What a matching check commits.
 struct OnMatch {
-    record: Record,
-    event: Event,
+    /// The entries that commit the match, its outcome entry first.
+    events: Vec<Event>,
+    /// The entries a mismatch appends after its `pin-failed` /
+    /// `pin-blocked`, of the same sizes as the match's after its outcome
+    /// entry (a consent signing's `tx-refused`).
+    on_mismatch: Option<Event>,
+    /// A record written after the commit (the new PIN of a change; a
+    /// mismatch then writes the record it counted, without the mark).
+    then: Option<Record>,
 }
 
 /// Checks `pin` against the caller's record. The storage operations are
 /// the same whether the PIN matches or not:
 ///
-/// 1. **write 1** — the record with one try fewer and the attempt marked
-///    pending (`ctx`); if it fails nothing is compared;
+/// 1. **write 1** — the record with one try fewer and the attempt pending
+///    at the seq its outcome entry gets; if it fails nothing is compared;
 /// 2. compare (constant time);
-/// 3. **append** — the outcome entry (`pin-failed` / `pin-blocked`, or
-///    `on_match.event`), details of the same length;
-/// 4. **write 2** — the record without the mark: the decremented one, or
-///    `on_match.record`; same object, same length.
+/// 3. **append** — on a match the entries of `on_match.events` (the
+///    outcome entry first: it commits the full count), on a mismatch
+///    `pin-failed` / `pin-blocked` and `on_match.on_mismatch`; the same
+///    sizes;
+/// 4. only with `on_match.then` (a change), **write 2** — the new record,
+///    or the counted one without the mark; same object, same length.
 ///
-/// A failure at 3 or 4 leaves the mark in storage: the next check logs
-/// the attempt (`pin-interrupted`) before anything else. Nothing in TA
-/// memory grants more after a failure: the throttle clock starts at the
-/// comparison (a restriction), everything else changes only once all
-/// writes have succeeded (by the caller).
+/// A failure at 3 leaves the attempt pending without an entry: the next
+/// check logs it (`pin-interrupted`) before anything else, and the try
+/// stays used. Nothing in TA memory grants more after a failure: the
+/// throttle clock starts at the comparison (a restriction), everything
+/// else changes only once all writes have succeeded (by the caller).
 fn check(
     p: &mut impl Platform,
     inst: &mut Instance,
@@ -248,7 +275,7 @@ fn check(
     rec: &mut Record,
     (pin, ctx): (&Pin, PinContext),
     on_match: OnMatch,
-) -> Result<Record, Error> {
+) -> Result<(), Error> {
     settle(p, inst, who, rec)?;
     if rec.tries_left == 0 {
         // a counted refusal (coalesced in the log): no try used
@@ -262,36 +289,50 @@ fn check(
         return audit::refuse(p, &mut inst.log, class, Error::PinThrottled(wait));
     }
     let key = inst.kek.pin_key(p)?;
+    let seq = audit::seq_of_next(p, &mut inst.log)?;
     rec.tries_left -= 1;
-    rec.pending = Some(ctx);
+    #[allow(clippy::cast_possible_truncation)] // the low 32 bits, on purpose
+    let low = seq as u32;
+    rec.pending = Some(Pending {
+        ctx,
+        seq: Some(low),
+    });
     who.store(p, rec)?;
-    rec.pending = None;
     let matched = rec.matches(key, pin);
     if !matched {
         t.last_failure_ms = Some(p.now_ms());
         t.window = None;
         inst.pins.set(who.tag, t);
-    }
-    let (event, after) = if matched {
-        (on_match.event, on_match.record)
-    } else if rec.tries_left == 0 {
-        (Event::pin_blocked(ctx), rec.clone())
-    } else {
-        (Event::pin_failed(ctx, rec.tries_left), rec.clone())
-    };
-    audit::append(p, &mut inst.log, &[event])?;
-    who.store(p, &after)?;
-    if !matched {
+        let outcome = if rec.tries_left == 0 {
+            Event::pin_blocked(ctx, &who.record)
+        } else {
+            Event::pin_failed(ctx, rec.tries_left, &who.record)
+        };
+        let events: Vec<Event> = core::iter::once(outcome)
+            .chain(on_match.on_mismatch)
+            .collect();
+        journal::append(p, &mut inst.log, &events)?;
+        rec.pending = None;
+        if on_match.then.is_some() {
+            who.store(p, rec)?;
+        }
         return Err(if rec.tries_left == 0 {
             Error::PinBlocked
         } else {
             Error::PinIncorrect(rec.tries_left)
         });
     }
+    journal::append(p, &mut inst.log, &on_match.events)?;
+    rec.tries_left = rec.max_tries;
+    rec.pending = None;
+    if let Some(after) = on_match.then {
+        who.store(p, &after)?;
+        *rec = after;
+    }
     let mut t = inst.pins.of(who.tag);
     t.last_failure_ms = None;
     inst.pins.set(who.tag, t);
-    Ok(after)
+    Ok(())
 }
 
 /// `PinVerify`: the caller's PIN; with `key`, a durably logged match opens
@@ -310,7 +351,8 @@ pub fn verify(
         None => None,
     };
     let who = Holder::of(p, caller)?;
-    let rec = verify_pin(p, inst, (&who, &cfg), || entry.pin(), PinContext::Verify)?;
+    let ctx = PinContext::Verify;
+    let rec = verify_pin(p, inst, (&who, &cfg), || entry.pin(), (ctx, None))?;
     let mut t = inst.pins.of(who.tag);
     t.window = window_key.map(|key| Window {
         key,
@@ -321,37 +363,45 @@ pub fn verify(
 }
 
 /// The verify path shared by `PinVerify` and consent signing: the record
-/// must exist, then the PIN is opened and [`check`]ed; a match writes the
-/// full count back and logs `pin-verified` (`ctx`).
+/// must exist, then the PIN is opened and [`check`]ed; a match appends
+/// `pin-verified` (the commit of the full count) and, for a consent
+/// signing, the first of `consent` (`tx-signed`) in the same write; a
+/// mismatch appends the second (`tx-refused`) after its outcome entry.
 fn verify_pin(
     p: &mut impl Platform,
     inst: &mut Instance,
     held: (&Holder, &Config),
     pin: impl FnOnce() -> Result<Pin, Error>,
-    ctx: PinContext,
+    (ctx, consent): (PinContext, Option<(Event, Event)>),
 ) -> Result<Record, Error> {
-    let mut rec = held.0.load(p)?.ok_or(Error::PinNotSet)?;
+    let mut rec = held.0.load(p, &mut inst.log)?.ok_or(Error::PinNotSet)?;
     let pin = pin()?;
-    let mut full = rec.clone();
-    full.tries_left = full.max_tries;
-    full.pending = None;
+    let verified = Event::pin_verified(ctx, rec.max_tries, &held.0.record);
+    let (signed, refused) = consent.unzip();
     let on_match = OnMatch {
-        event: Event::pin_verified(ctx, full.tries_left),
-        record: full,
+        events: core::iter::once(verified).chain(signed).collect(),
+        on_mismatch: refused,
+        then: None,
     };
-    check(p, inst, held, &mut rec, (&pin, ctx), on_match)
+    check(p, inst, held, &mut rec, (&pin, ctx), on_match)?;
+    Ok(rec)
 }
 
 /// Verifies the PIN of a transaction exactly like `PinVerify` (same
-/// writes, outcome logged); opens no window. The caller then signs once.
+/// writes, outcome logged); opens no window. On a match `signed`
+/// (`tx-signed`) is appended with `pin-verified` in one write; on a
+/// mismatch `refused` (`tx-refused`, the same size) with `pin-failed`.
+/// The caller then signs once.
 pub fn consent(
     p: &mut impl Platform,
     inst: &mut Instance,
     (caller, cfg): (&Caller, &Config),
     entry: PinEntry,
+    (signed, refused): (Event, Event),
 ) -> Result<(), Error> {
     let who = Holder::of(p, caller)?;
-    verify_pin(p, inst, (&who, cfg), || entry.pin(), PinContext::TxSign)?;
+    let commit = (PinContext::TxSign, Some((signed, refused)));
+    verify_pin(p, inst, (&who, cfg), || entry.pin(), commit)?;
     Ok(())
 }
 
@@ -370,17 +420,19 @@ pub fn change(
     let cfg = Config::require(p)?;
     cfg.check_protected(p)?;
     let who = Holder::of(p, caller)?;
-    let mut rec = who.load(p)?.ok_or(Error::PinNotSet)?;
+    let mut rec = who.load(p, &mut inst.log)?.ok_or(Error::PinNotSet)?;
     let old = opened.pin(&old_block)?;
     let new = opened.pin(&new_block)?;
     let key = inst.kek.pin_key(p)?;
     let fresh = Record::new(p, key, rec.max_tries, &new)?;
+    let changed = Event::pin_changed(fresh.tries_left, &who.record);
     let on_match = OnMatch {
-        event: Event::pin_changed(fresh.tries_left),
-        record: fresh,
+        events: alloc::vec![changed],
+        on_mismatch: None,
+        then: Some(fresh),
     };
     let ctx = PinContext::Change;
-    let rec = check(p, inst, (&who, &cfg), &mut rec, (&old, ctx), on_match)?;
+    check(p, inst, (&who, &cfg), &mut rec, (&old, ctx), on_match)?;
     let t = inst.pins.of(who.tag);
     Ok(status_of(p, &t, &cfg, Some(&rec)))
 }
@@ -400,7 +452,7 @@ pub fn unblock(
     let cfg = Config::require(p)?;
     cfg.check_protected(p)?;
     let who = Holder::of(p, caller)?;
-    let mut rec = who.load(p)?.ok_or(Error::PinNotSet)?;
+    let mut rec = who.load(p, &mut inst.log)?.ok_or(Error::PinNotSet)?;
     settle(p, inst, &who, &mut rec)?;
     let msg = unblock_message(&opened.nonce, &opened.client_key, &block, &opened.pan);
     if let Err(e) = crypto::verify_der(&cfg.issuer_key, &msg, sig) {
@@ -410,6 +462,6 @@ pub fn unblock(
     let key = inst.kek.pin_key(p)?;
     let fresh = Record::new(p, key, rec.max_tries, &pin)?;
     let reply = commit(p, inst, (&who, &cfg), &fresh)?;
-    audit::append(p, &mut inst.log, &[Event::plain(EventKind::PinUnblocked)])?;
+    journal::append(p, &mut inst.log, &[Event::plain(EventKind::PinUnblocked)])?;
     Ok(reply)
 }

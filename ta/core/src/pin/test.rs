@@ -25,7 +25,7 @@ fn set_verify_lockout_and_reset() {
     }
     assert_eq!(ta.verify("0000"), Err(Error::PinBlocked));
     assert_eq!(ta.verify("1234"), Err(Error::PinBlocked));
-    let st = status(&mut ta.p, &ta.inst, &ME).unwrap();
+    let st = status(&mut ta.p, &mut ta.inst, &ME).unwrap();
     assert!(st.blocked && st.set && st.tries_left == 0);
 }
 
@@ -138,14 +138,17 @@ fn throttle_after_three_failures_without_using_tries() {
     assert_eq!(ta.tries_left(), Some(5));
     ta.p.advance_ms(400);
     assert_eq!(ta.verify("1234"), Err(Error::PinThrottled(600)));
-    assert_eq!(status(&mut ta.p, &ta.inst, &ME).unwrap().throttle_ms, 600);
+    assert_eq!(
+        status(&mut ta.p, &mut ta.inst, &ME).unwrap().throttle_ms,
+        600
+    );
     ta.p.advance_ms(600);
     assert_eq!(ta.verify("0000"), Err(Error::PinIncorrect(4)));
     // the delay doubles
     assert_eq!(ta.verify("1234"), Err(Error::PinThrottled(2000)));
     ta.p.advance_ms(2000);
     assert!(ta.verify("1234").is_ok());
-    assert_eq!(status(&mut ta.p, &ta.inst, &ME).unwrap().throttle_ms, 0);
+    assert_eq!(status(&mut ta.p, &mut ta.inst, &ME).unwrap().throttle_ms, 0);
 }
 
 #[test]
@@ -162,7 +165,7 @@ fn no_session_no_config_errors() {
         set(&mut p, &mut inst, (&ME, &mut slot), &c.request("1234")),
         Err(Error::PinSessionRequired)
     );
-    assert_eq!(status(&mut p, &inst, &ME), Err(Error::NotProvisioned));
+    assert_eq!(status(&mut p, &mut inst, &ME), Err(Error::NotProvisioned));
 }
 
 #[test]
@@ -170,7 +173,7 @@ fn record_never_holds_the_pin_and_debug_is_redacted() {
     let mut ta = Ta::new(5, 0);
     ta.set("739146285037").unwrap();
     let raw = ta.p.object_mut(&pin_object()).unwrap().clone();
-    assert_eq!(raw.len(), 52);
+    assert_eq!(raw.len(), 56);
     let bcd = [0x73, 0x91, 0x46, 0x28, 0x50, 0x37];
     assert!(!raw.windows(6).any(|w| w == bcd));
     assert!(!raw.windows(12).any(|w| w == b"739146285037"));
@@ -193,7 +196,7 @@ fn corrupt_record_fails_closed() {
     for case in 0..5 {
         let mut bad = good.clone();
         match case {
-            0 => bad[0] = 3,
+            0 => bad[0] = 4,
             1 => bad[2] = 9,
             2 => bad[1] = 0,
             3 => bad[3] = 4,
@@ -395,7 +398,7 @@ fn each_client_has_its_own_pin_counter_and_throttle() {
     let mut ta = Ta::new(3, 1000);
     ta.set("1234").unwrap();
     ta.who = OTHER;
-    assert!(!status(&mut ta.p, &ta.inst, &OTHER).unwrap().set);
+    assert!(!status(&mut ta.p, &mut ta.inst, &OTHER).unwrap().set);
     assert_eq!(ta.verify("1234"), Err(Error::PinNotSet));
     ta.set("9876").unwrap();
     assert!(ta.is_pin("9876"));
@@ -403,10 +406,10 @@ fn each_client_has_its_own_pin_counter_and_throttle() {
         assert_eq!(ta.verify("1234"), Err(Error::PinIncorrect(left)));
     }
     assert_eq!(ta.verify("1234"), Err(Error::PinBlocked));
-    assert!(status(&mut ta.p, &ta.inst, &OTHER).unwrap().blocked);
+    assert!(status(&mut ta.p, &mut ta.inst, &OTHER).unwrap().blocked);
     // the admin's PIN is untouched, and not throttled by OTHER's failures
     ta.who = ME;
-    let mine = status(&mut ta.p, &ta.inst, &ME).unwrap();
+    let mine = status(&mut ta.p, &mut ta.inst, &ME).unwrap();
     assert_eq!(
         (mine.blocked, mine.tries_left, mine.throttle_ms),
         (false, 3, 0)
@@ -416,7 +419,7 @@ fn each_client_has_its_own_pin_counter_and_throttle() {
     assert!(ta.unblock("5555", &issuer()).is_ok());
     assert!(ta.is_pin("5555"));
     ta.who = OTHER;
-    assert!(status(&mut ta.p, &ta.inst, &OTHER).unwrap().blocked);
+    assert!(status(&mut ta.p, &mut ta.inst, &OTHER).unwrap().blocked);
     assert!(ta.unblock("2222", &issuer()).is_ok());
     assert!(ta.is_pin("2222"));
     // two records, each named by its owner's tag
@@ -484,7 +487,7 @@ fn a_legacy_pin_is_adopted_by_the_admin_only() {
     );
     ta.who = OTHER;
     assert_eq!(ta.verify("1234"), Err(Error::PinNotSet));
-    assert!(!status(&mut ta.p, &ta.inst, &OTHER).unwrap().set);
+    assert!(!status(&mut ta.p, &mut ta.inst, &OTHER).unwrap().set);
     // the admin's own record, once it has one, is its own (named by its
     // tag): it does not follow the admin role to another identity
     ta.who = ME;
@@ -564,8 +567,8 @@ fn storage_operations_are_the_same_whether_or_not_the_pin_matched() {
     assert_eq!(right, wrong);
     assert_eq!(
         right.iter().filter(|o| !matches!(o, Op::Read(_))).count(),
-        3,
-        "write 1, the outcome, write 2: {right:?}"
+        2,
+        "write 1, the outcome entry (the commit): {right:?}"
     );
     let (mut a, mut b) = (fresh(), fresh());
     assert_eq!(
@@ -727,11 +730,12 @@ fn rollback_protection_required_on_ree_fs_refuses_pin_and_consent() {
 /// The storage floor of a warm PIN check, counted (issue: performance).
 /// Reads: the configuration and the record (the admin's too: the record
 /// read while looking for a legacy one is the one used); the TA-unique
-/// secret is not read again (`K_pin` stays in TA memory with the KEK). Writes: the pre-compare decrement
-/// with its mark, the outcome log entry, the final record — the same for
-/// a right and a wrong PIN.
+/// secret is not read again (`K_pin` stays in TA memory with the KEK).
+/// Writes: the pre-compare decrement with the attempt pending, then the
+/// outcome log entry that commits it — the same for a right and a wrong
+/// PIN.
 #[test]
-fn warm_pin_check_reads_config_and_record_and_writes_three_times() {
+fn warm_pin_check_reads_config_and_record_and_writes_twice() {
     let mut ta = Ta::new(5, 0);
     ta.set("1234").unwrap();
     let _ = ta.verify("1234");
@@ -739,11 +743,98 @@ fn warm_pin_check_reads_config_and_record_and_writes_three_times() {
         let ops = pattern(&mut ta, |ta| ta.verify(pin));
         let reads = ops.iter().filter(|o| matches!(o, Op::Read(_))).count();
         let writes = ops.len() - reads;
-        assert_eq!((reads, writes), (2, 3), "{pin}: {ops:?}");
+        assert_eq!((reads, writes), (2, 2), "{pin}: {ops:?}");
         assert!(
             !ops.iter()
                 .any(|o| matches!(o, Op::Read(id) if id.as_bytes() == b"secret")),
             "the secret is read once per TA lifetime"
         );
     }
+}
+
+// ---- the outcome entry commits the attempt ---------------------------
+
+use crate::audit::{Event, SEGMENT_ENTRIES};
+
+/// The admin's record as stored (its pending attempt not resolved).
+fn stored(ta: &mut Ta) -> Record {
+    Record::load(&mut ta.p, &pin_object()).unwrap().unwrap()
+}
+
+/// `n` entries appended by other commands.
+fn other_entries(ta: &mut Ta, n: usize) {
+    for i in 0..n {
+        let ev = Event::key(EventKind::KeyDeleted, &(i as u64).to_be_bytes());
+        crate::journal::append(&mut ta.p, &mut ta.inst.log, &[ev]).unwrap();
+    }
+}
+
+/// A check writes its record once: the attempt stays pending in storage
+/// and its outcome entry decides it for every reader, after a reboot too;
+/// before a segment start moves that entry out of reach the resolved
+/// record is written — whatever the log's length.
+#[test]
+fn the_outcome_entry_commits_the_attempt_until_the_record_is_written_out() {
+    for (pin, want) in [("1234", 5), ("0000", 4)] {
+        let mut ta = Ta::new(5, 0);
+        ta.set("1234").unwrap();
+        let _ = ta.verify(pin);
+        let raw = stored(&mut ta);
+        assert_eq!(raw.tries_left, 4, "{pin}: one try counted in storage");
+        assert!(raw.pending.is_some_and(|q| q.seq.is_some()), "{pin}");
+        ta.reboot();
+        assert_eq!(ta.tries_left(), Some(want), "{pin}: resolved from the log");
+        // one more segment: the entry is in the segment before the newest
+        other_entries(&mut ta, SEGMENT_ENTRIES);
+        ta.reboot();
+        assert_eq!(
+            ta.tries_left(),
+            Some(want),
+            "{pin}: from the archived segment"
+        );
+        assert!(
+            stored(&mut ta).pending.is_some(),
+            "{pin}: not yet written out"
+        );
+        // the next segment start writes it out, before the entry leaves
+        other_entries(&mut ta, SEGMENT_ENTRIES);
+        let raw = stored(&mut ta);
+        assert_eq!((raw.tries_left, raw.pending), (want, None), "{pin}");
+        other_entries(&mut ta, 6 * SEGMENT_ENTRIES);
+        ta.reboot();
+        assert_eq!(ta.tries_left(), Some(want), "{pin}");
+        assert!(ta.verify("1234").is_ok());
+        assert_eq!(ta.tries_left(), Some(5));
+    }
+}
+
+/// An attempt whose outcome entry was never written is not resolved by
+/// whatever entry later takes its seq — another client's `pin-verified`
+/// included: the try stays used and the owner's next check logs it.
+#[test]
+fn an_entry_of_another_record_never_commits_an_attempt() {
+    let mut ta = Ta::new(5, 0);
+    ta.set("1234").unwrap();
+    ta.who = OTHER;
+    ta.set("1234").unwrap();
+    ta.who = ME;
+    // the right PIN, but its outcome entry fails: nothing released
+    let r = with_failed_write(&mut ta, 2, |ta| ta.verify("1234")).unwrap();
+    assert_eq!(r, Err(Error::Storage));
+    let seq = stored(&mut ta).pending.unwrap().seq.unwrap();
+    // OTHER's matching check takes that seq
+    ta.who = OTHER;
+    assert!(ta.verify("1234").is_ok());
+    let (_, items) = export(&mut ta.p, &mut ta.inst.log);
+    let taken = items.iter().find(|i| i.0.seq == u64::from(seq)).unwrap();
+    assert_eq!(taken.0.kind, EventKind::PinVerified);
+    ta.who = ME;
+    ta.reboot();
+    assert_eq!(ta.tries_left(), Some(4), "the try stays used");
+    let before = log_len(&mut ta);
+    assert!(ta.verify("1234").is_ok());
+    let (_, items) = export(&mut ta.p, &mut ta.inst.log);
+    let kinds: Vec<EventKind> = items.iter().skip(before).map(|i| i.0.kind).collect();
+    assert_eq!(kinds, [EventKind::PinInterrupted, EventKind::PinVerified]);
+    assert_eq!(ta.tries_left(), Some(5));
 }
