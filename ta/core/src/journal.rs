@@ -22,6 +22,8 @@
 //! holds what its entry says, and the others are written again by the
 //! next segment start.
 
+use mfs_proto::log::EventKind;
+
 use crate::audit::{self, Cache, Event};
 use crate::error::Error;
 use crate::objects;
@@ -78,12 +80,19 @@ pub fn next_counter(p: &mut impl Platform, log: &mut Cache) -> Result<u64, Error
 }
 
 /// Writes `txctr` when the newest segment or `events` used a larger
-/// counter than it holds.
+/// counter than it holds (a `tx-refused` of `events` included, so that a
+/// consent signing's storage operations before its outcome entry are the
+/// same for a right and a wrong PIN).
 fn settle_counter(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Result<(), Error> {
     let logged = audit::newest_max(p, log, Event::tx_counter)?;
+    // (a `tx-refused` counts as used here: the same write whether or not
+    // the PIN of the batch matched — its value is then skipped)
     let batch = events
         .iter()
-        .filter_map(|e| Event::tx_counter(e.kind, &e.details))
+        .filter_map(|e| match e.kind {
+            EventKind::TxRefused => Event::tx_counter(EventKind::TxSigned, &e.details),
+            kind => Event::tx_counter(kind, &e.details),
+        })
         .max();
     let Some(used) = logged.max(batch) else {
         return Ok(());

@@ -123,6 +123,10 @@ mod test {
         }
     }
 
+    fn log_len(ta: &mut Ta) -> usize {
+        export(&mut ta.p, &mut ta.inst.log).1.len()
+    }
+
     /// The last TA counter value used (committed by the log).
     fn last_counter(ta: &mut Ta) -> u64 {
         crate::journal::next_counter(&mut ta.p, &mut ta.inst.log).unwrap() - 1
@@ -703,10 +707,20 @@ mod test {
     /// including the outcome entry (hostile review).
     #[test]
     fn storage_shows_nothing_of_the_pin_before_its_outcome_is_logged() {
+        use crate::audit::SEGMENT_ENTRIES;
         use crate::mem::Op;
-        let writes = |pin: &str| {
+        // `boundary`: the outcome entries start a log segment (the
+        // counter is written out before them)
+        let writes = |pin: &str, boundary: bool| {
             let mut ta = payer();
             let id = ta.key(PinRule::PerUse, None);
+            if boundary {
+                let n = log_len(&mut ta) % SEGMENT_ENTRIES;
+                for i in 0..(SEGMENT_ENTRIES - 1 - n) as u64 {
+                    let ev = Event::key(EventKind::KeyDeleted, &i.to_be_bytes());
+                    crate::journal::append(&mut ta.p, &mut ta.inst.log, &[ev]).unwrap();
+                }
+            }
             let req = ta.request(&id, pin, record(1));
             ta.p.start_trace();
             let _ = ta.sign(&req);
@@ -715,8 +729,8 @@ mod test {
                 .filter(|o| !matches!(o, Op::Read(_) | Op::ReadAt(..)))
                 .collect::<Vec<_>>()
         };
-        let right = writes("2468");
-        let wrong = writes("1111");
+        let right = writes("2468", false);
+        let wrong = writes("1111", false);
         // write 1, then the outcome entries (`pin-verified` + `tx-signed`
         // or `pin-failed` + `tx-refused`): the same in both
         assert_eq!(wrong.len(), 2, "{wrong:?}");
@@ -725,5 +739,9 @@ mod test {
             matches!(wrong.get(1), Some(Op::WriteAt(id, ..)) if id.as_bytes() == b"lg"),
             "{wrong:?}"
         );
+        let right = writes("2468", true);
+        let wrong = writes("1111", true);
+        assert_eq!(right, wrong);
+        assert!(wrong.len() > 2, "a segment start: {wrong:?}");
     }
 }
