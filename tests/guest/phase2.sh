@@ -113,7 +113,8 @@ expect p2_tx_other_key_refused 6 mfs tx verify --key $S/pay.pem $S/tx1.json
 expect p2_tx_wrong_pin_refused 1 txsign 9999 $C3 tx-bad
 if [ ! -s $S/tx-bad.json ]; then t_ok p2_tx_wrong_pin_no_signature; else t_fail p2_tx_wrong_pin_no_signature "$(cat $S/tx-bad.json)"; fi
 expect p2_log_export 0 mfs log export --challenge c0ffee --out $S/log2.json
-expect p2_tx_wrong_pin_logged 0 sh -c "mfs log verify --trust $S/att.pem --list $S/log2.json | grep -v '^log verified' | tail -n 1 | grep -q 'pin-failed .*tx sign, 4 tries left'"
+# (the outcome entry, then the refused transaction: key, unused counter, hash)
+expect p2_tx_wrong_pin_logged 0 sh -c "mfs log verify --trust $S/att.pem --list $S/log2.json | grep -v '^log verified' | tail -n 2 > $S/last2 && head -n 1 $S/last2 | grep -q 'pin-failed .*tx sign, 4 tries left, record ' && tail -n 1 $S/last2 | grep -q 'tx-refused .*not signed'"
 expect p2_tx_signature_logged 0 sh -c "mfs log verify --trust $S/att.pem --list $S/log2.json | grep -q 'tx-signed .*$TX counter $N2 '"
 txsign 1357 $C3 tx3 >/dev/null 2>&1
 N3=$(counter $S/tx3.json)

@@ -60,12 +60,11 @@ pub fn append_or_restart(
         Ok(None) => {}
         Err(_) => {
             // The log may be restarted: its newest segment's counters
-            // are lost, so skip them all (a value may be skipped, never
-            // reused). A counter that cannot be read fails every consent
-            // signing closed anyway and must not block the wipe.
-            if let Ok(last) = counter::last(p) {
-                counter::set(p, last.saturating_add(HIDDEN_COUNTERS))?;
-            }
+            // are lost, so skip them all first (a value may be skipped,
+            // never reused). A counter that cannot be read now fails the
+            // wipe (to be repeated) rather than risk a reused value.
+            let last = counter::last(p)?;
+            counter::set(p, last.saturating_add(HIDDEN_COUNTERS))?;
         }
     }
     audit::append_or_restart(p, log, events)

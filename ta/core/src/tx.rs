@@ -701,6 +701,49 @@ mod test {
         assert_eq!(last_counter(&mut ta), 1 + SEGMENT_ENTRIES as u64);
     }
 
+    /// A wipe that restarts a damaged log with any one read failing (the
+    /// counter's included, the TA running on) either fails, to be
+    /// repeated, or leaves no value of the lost newest segment to be used
+    /// again (hostile review).
+    #[test]
+    fn a_wipe_restarting_the_log_never_lets_a_counter_be_reused() {
+        use crate::store::config::Config;
+        for n in 1..12 {
+            let mut ta = payer();
+            let id = ta.key(PinRule::PerUse, None);
+            let req = ta.request(&id, "2468", record(1));
+            assert_eq!(ta.sign(&req).unwrap().counter, 1);
+            // the newest segment (holding counter 1) is damaged
+            *ta.p
+                .object_mut(&crate::objects::log_current().unwrap())
+                .unwrap() = alloc::vec![9];
+            ta.reboot();
+            ta.p.fail_read_at(n);
+            let r = crate::wipe::wipe(&mut ta.p, &mut ta.inst);
+            ta.p.fail_read_at(u64::MAX - ta.p.reads());
+            if r.is_err() {
+                continue;
+            }
+            // re-provisioned, a new key and PIN: the next consent signing
+            let issuer = crate::testkit::issuer();
+            let issuer_pub =
+                crate::crypto::sec1_uncompressed(&(*issuer.verifying_key()).into()).unwrap();
+            Config::new(5, 0, issuer_pub)
+                .unwrap()
+                .provision(&mut ta.p)
+                .unwrap();
+            ta.reboot();
+            ta.set("2468").unwrap();
+            let id = ta.key(PinRule::PerUse, None);
+            let req = ta.request(&id, "2468", record(2));
+            let c = ta.sign(&req).unwrap().counter;
+            assert!(
+                c > 1,
+                "read {n} failed during the wipe: counter {c} signed twice"
+            );
+        }
+    }
+
     /// The storage carrier (tee-supplicant) learns nothing of the PIN
     /// before its outcome is logged: a right and a wrong PIN in `tx-sign`
     /// make the same writes — objects, offsets, sizes — up to and

@@ -265,9 +265,11 @@ struct OnMatch {
 ///
 /// A failure at 3 leaves the attempt pending without an entry: the next
 /// check logs it (`pin-interrupted`) before anything else, and the try
-/// stays used. Nothing in TA memory grants more after a failure: the
-/// throttle clock starts at the comparison (a restriction), everything
-/// else changes only once all writes have succeeded (by the caller).
+/// stays used. Nothing in TA memory grants more after a failure, nor
+/// tells its outcome: from write 1 until a match is committed, the
+/// throttle clock runs and the PIN window is closed as after a mismatch;
+/// a committed match stops the clock and gives the window back (the
+/// caller opens a new one only after every write succeeded).
 fn check(
     p: &mut impl Platform,
     inst: &mut Instance,
@@ -298,11 +300,15 @@ fn check(
         seq: Some(low),
     });
     who.store(p, rec)?;
+    // Until a match is committed, TA memory holds what a failure leaves
+    // (throttle clock started, PIN window closed), so that nothing in it
+    // tells the outcome of a check whose outcome entry was dropped.
+    let window = t.window;
+    t.last_failure_ms = Some(p.now_ms());
+    t.window = None;
+    inst.pins.set(who.tag, t);
     let matched = rec.matches(key, pin);
     if !matched {
-        t.last_failure_ms = Some(p.now_ms());
-        t.window = None;
-        inst.pins.set(who.tag, t);
         let outcome = if rec.tries_left == 0 {
             Event::pin_blocked(ctx, &who.record)
         } else {
@@ -331,6 +337,7 @@ fn check(
     }
     let mut t = inst.pins.of(who.tag);
     t.last_failure_ms = None;
+    t.window = window;
     inst.pins.set(who.tag, t);
     Ok(())
 }

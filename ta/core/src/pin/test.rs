@@ -838,3 +838,162 @@ fn an_entry_of_another_record_never_commits_an_attempt() {
     assert_eq!(kinds, [EventKind::PinInterrupted, EventKind::PinVerified]);
     assert_eq!(ta.tries_left(), Some(5));
 }
+
+/// The carrier drops a check's outcome entry (the TA replies
+/// `storage-failure` either way, and the log later says
+/// `pin-interrupted`): `pin-status` (tries left, throttle) then tells
+/// nothing of whether the PIN was right (hostile review).
+#[test]
+fn the_throttle_clock_does_not_tell_a_dropped_commits_outcome() {
+    let probe = |pin: &str| {
+        let mut ta = Ta::new(5, 1000);
+        ta.set("1234").unwrap();
+        for _ in 0..2 {
+            let _ = ta.verify("0000");
+        }
+        ta.p.advance_ms(60_000);
+        // write 1 lands, the outcome entry (write 2) is failed
+        let r = with_failed_write(&mut ta, 2, |ta| ta.verify(pin)).unwrap();
+        assert_eq!(r, Err(Error::Storage), "{pin}");
+        let kinds: Vec<EventKind> = export(&mut ta.p, &mut ta.inst.log)
+            .1
+            .iter()
+            .map(|i| i.0.kind)
+            .collect();
+        assert_eq!(
+            kinds.last(),
+            Some(&EventKind::PinFailed),
+            "no new outcome entry"
+        );
+        let st = status(&mut ta.p, &mut ta.inst, &ME).unwrap();
+        (st.tries_left, st.throttle_ms)
+    };
+    assert_eq!(
+        probe("1234"),
+        probe("9999"),
+        "(tries left, throttle) right vs wrong"
+    );
+}
+
+/// The same for an open PIN window: a dropped commit closes it whether or
+/// not the PIN was right (hostile review).
+#[test]
+fn the_window_does_not_tell_a_dropped_commits_outcome() {
+    let probe = |pin: &str| {
+        let mut ta = Ta::new(5, 0);
+        ta.set("1234").unwrap();
+        let key = window_key(&mut ta);
+        verify_for(&mut ta, "1234", &key).unwrap();
+        let r = with_failed_write(&mut ta, 2, |ta| ta.verify(pin)).unwrap();
+        assert_eq!(r, Err(Error::Storage), "{pin}");
+        sign_with(&mut ta, &key).is_ok()
+    };
+    assert_eq!(
+        probe("1234"),
+        probe("9999"),
+        "window still usable: right vs wrong"
+    );
+}
+
+/// `pin-verify` and `pin-change` make the same operations
+/// for a right and a wrong PIN when their outcome entry starts a segment,
+/// with a refusal tally before it, and while the segment start writes out
+/// another client's record (settle).
+#[test]
+fn patterns_are_equal_when_the_commit_starts_a_segment() {
+    use mfs_proto::log::RefusalClass;
+    let setup = |tally: bool| {
+        let mut ta = Ta::new(5, 0);
+        ta.set("1234").unwrap();
+        let _ = ta.verify("1234");
+        ta.who = OTHER;
+        ta.set("4321").unwrap();
+        let s = crate::audit::seq_of_next(&mut ta.p, &mut ta.inst.log).unwrap();
+        let _ = ta.verify("4321");
+        ta.who = ME;
+        let seg = SEGMENT_ENTRIES as u64;
+        let n = if tally { 2 } else { 1 };
+        // the check's append starts the segment after the next one
+        while crate::audit::seq_of_next(&mut ta.p, &mut ta.inst.log).unwrap() < (s / seg + 2) * seg
+            || crate::audit::segment_start_due(&mut ta.p, &mut ta.inst.log, n)
+                .unwrap()
+                .is_none()
+        {
+            other_entries(&mut ta, 1);
+        }
+        if tally {
+            let _: Result<(), _> = crate::audit::refuse(
+                &mut ta.p,
+                &mut ta.inst.log,
+                RefusalClass::PinThrottled,
+                Error::Internal,
+            );
+        }
+        ta
+    };
+    let other = crate::objects::client_pin(&OTHER.tag().0).unwrap();
+    for tally in [false, true] {
+        let (mut a, mut b) = (setup(tally), setup(tally));
+        let right = pattern(&mut a, |ta| ta.verify("1234"));
+        let wrong = pattern(&mut b, |ta| ta.verify("9999"));
+        assert_eq!(right, wrong, "verify, tally {tally}");
+        assert!(
+            right
+                .iter()
+                .any(|o| matches!(o, Op::Write(id, _) if *id == other)),
+            "the start settles OTHER's record: {right:?}"
+        );
+        let (mut a, mut b) = (setup(tally), setup(tally));
+        assert_eq!(
+            pattern(&mut a, |ta| ta.change("1234", "5678")),
+            pattern(&mut b, |ta| ta.change("9999", "5678")),
+            "change, tally {tally}"
+        );
+        // and the outcomes are resolved right after a reboot
+        for (ta, want) in [(&mut a, 5), (&mut b, 4)] {
+            ta.reboot();
+            assert_eq!(ta.tries_left(), Some(want), "tally {tally}");
+            ta.who = OTHER;
+            assert_eq!(ta.tries_left(), Some(5), "OTHER settled, tally {tally}");
+            ta.who = ME;
+        }
+    }
+}
+
+/// A refusal tally written before the outcome entry does
+/// not move it off the pending seq; a dropped commit followed by another
+/// client's refusals and entries leaves the try used.
+#[test]
+fn a_refusal_tally_does_not_shift_the_pending_seq() {
+    use mfs_proto::log::RefusalClass;
+    for (pin, want) in [("1234", 5), ("0000", 4)] {
+        let mut ta = Ta::new(5, 0);
+        ta.set("1234").unwrap();
+        let _: Result<(), _> = crate::audit::refuse(
+            &mut ta.p,
+            &mut ta.inst.log,
+            RefusalClass::PinThrottled,
+            Error::Internal,
+        );
+        let _ = ta.verify(pin);
+        ta.reboot();
+        assert_eq!(ta.tries_left(), Some(want), "{pin}");
+        // dropped commit, then OTHER's refusal and its own verify
+        ta.who = OTHER;
+        ta.set("1234").unwrap();
+        ta.who = ME;
+        let r = with_failed_write(&mut ta, 2, |ta| ta.verify("1234")).unwrap();
+        assert_eq!(r, Err(Error::Storage));
+        let _: Result<(), _> = crate::audit::refuse(
+            &mut ta.p,
+            &mut ta.inst.log,
+            RefusalClass::PinBlocked,
+            Error::Internal,
+        );
+        ta.who = OTHER;
+        assert!(ta.verify("1234").is_ok());
+        ta.who = ME;
+        ta.reboot();
+        assert_eq!(ta.tries_left(), Some(want - 1), "{pin}: the try stays used");
+    }
+}
