@@ -108,8 +108,9 @@ fn ree_fs_objects() -> Option<(usize, String)> {
     Some((files.len(), names))
 }
 
-/// Runs the benchmark; `Err` on any failure.
-pub fn run(issuer_pub: &[u8; 65]) -> Result<(), String> {
+/// Runs the benchmark at each of `targets` key counts (ascending; 1, 100
+/// and 1,000 for the full run); `Err` on any failure.
+pub fn run(issuer_pub: &[u8; 65], targets: &[usize]) -> Result<(), String> {
     let e = |e: mfs_host::Error| e.to_string();
     let mut c = TeecTransport::open(mfs_host::proto::TA_UUID, LoginMethod::User)
         .map(Client::new)
@@ -142,7 +143,7 @@ pub fn run(issuer_pub: &[u8; 65]) -> Result<(), String> {
         .map_err(e)?;
     let mut count = 1usize;
     let msg = b"benchmark payment record";
-    for target in [1usize, 100, 1000] {
+    for &target in targets {
         let mut gens = Vec::new();
         let mut filled = None;
         while count < target {

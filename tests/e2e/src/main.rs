@@ -1715,8 +1715,15 @@ fn main() -> ExitCode {
             }
         };
     }
-    if args.first().map(String::as_str) == Some("--bench") {
-        return match issuer_pub().and_then(|k| bench::run(&k)) {
+    // --bench: at 1, 100 and 1,000 keys; --bench-one: at 1 key only (the
+    // speed profile's boot in scripts/bench)
+    let bench_targets: Option<&[usize]> = match args.first().map(String::as_str) {
+        Some("--bench") => Some(&[1, 100, 1000]),
+        Some("--bench-one") => Some(&[1]),
+        _ => None,
+    };
+    if let Some(targets) = bench_targets {
+        return match issuer_pub().and_then(|k| bench::run(&k, targets)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(why) => {
                 println!("MFS-BENCH failed: {why}");
