@@ -104,20 +104,6 @@ fn settle_counter(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> R
     }
 }
 
-/// [`append`]s the event `events` gives for `result` (if any); returns
-/// `result`, or `Storage` if the append failed.
-pub fn record<T>(
-    p: &mut impl Platform,
-    log: &mut Cache,
-    result: Result<T, Error>,
-    events: impl FnOnce(&Result<T, Error>) -> Option<Event>,
-) -> Result<T, Error> {
-    if let Some(ev) = events(&result) {
-        append(p, log, &[ev])?;
-    }
-    result
-}
-
 /// Writes every PIN record whose pending outcome entry has a seq below
 /// `keep_from` with that outcome applied. Records whose attempt has no
 /// outcome entry are left as they are (the owner's next check logs the

@@ -263,19 +263,29 @@ fn append_inner(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Res
     Ok(())
 }
 
+/// `f` of the cached state (loaded on first use); a failure drops the
+/// cache, so that storage is read again next time.
+fn with_state<T>(
+    p: &mut impl Platform,
+    log: &mut Cache,
+    f: impl FnOnce(&mut State) -> T,
+) -> Result<T, Error> {
+    let result = state(p, log).map(f);
+    if result.is_err() {
+        log.0 = None;
+    }
+    result
+}
+
 /// The seq the first event of the next append gets (after the `refusals`
 /// entry that append would write first, if refused calls were counted).
 /// A state change that an entry commits (see `crate::store::journal`)
 /// records this seq before the append.
 pub fn seq_of_next(p: &mut impl Platform, log: &mut Cache) -> Result<u64, Error> {
-    let result = state(p, log).map(|st| {
+    with_state(p, log, |st| {
         let tally = u64::from(st.refusals.event().is_some());
         st.next_seq().saturating_add(tally)
-    });
-    if result.is_err() {
-        log.0 = None;
-    }
-    result
+    })
 }
 
 /// When appending `n` events (after a `refusals` entry, if any) starts a
@@ -286,7 +296,7 @@ pub fn segment_start_due(
     log: &mut Cache,
     n: usize,
 ) -> Result<Option<u64>, Error> {
-    let result = state(p, log).map(|st| {
+    with_state(p, log, |st| {
         let tally = usize::from(st.refusals.event().is_some());
         let after = st
             .current
@@ -295,11 +305,7 @@ pub fn segment_start_due(
             .saturating_add(tally)
             .saturating_add(n);
         (n > 0 && after > SEGMENT_ENTRIES).then(|| st.current.first_seq())
-    });
-    if result.is_err() {
-        log.0 = None;
-    }
-    result
+    })
 }
 
 /// The largest value `f` gives for an entry of the newest segment (in TA
@@ -309,17 +315,13 @@ pub fn newest_max<T: Ord>(
     log: &mut Cache,
     f: impl Fn(mfs_proto::log::EventKind, &[u8]) -> Option<T>,
 ) -> Result<Option<T>, Error> {
-    let result = state(p, log).map(|st| {
+    with_state(p, log, |st| {
         st.current
             .entries
             .iter()
             .filter_map(|e| f(e.kind, &e.details))
             .max()
-    });
-    if result.is_err() {
-        log.0 = None;
-    }
-    result
+    })
 }
 
 /// Where an entry was found by [`recent`].
@@ -341,16 +343,12 @@ pub fn seq_ending_in(
     log: &mut Cache,
     low: u32,
 ) -> Result<Option<u64>, Error> {
-    let result = state(p, log).map(|st| {
+    with_state(p, log, |st| {
         let newest = st.next_seq().checked_sub(1)?;
         #[allow(clippy::cast_possible_truncation)] // the low 32 bits, on purpose
         let back = (newest as u32).wrapping_sub(low);
         newest.checked_sub(u64::from(back))
-    });
-    if result.is_err() {
-        log.0 = None;
-    }
-    result
+    })
 }
 
 /// The entry with seq `seq` if it is in the newest segment (TA memory) or
@@ -438,20 +436,6 @@ pub fn append_or_restart(
         }
     }
     append(p, log, events)
-}
-
-/// Appends `events` unless `result` is an error that needs none; returns
-/// `result`, or `Storage` if the append failed.
-pub fn record<T>(
-    p: &mut impl Platform,
-    log: &mut Cache,
-    result: Result<T, Error>,
-    events: impl FnOnce(&Result<T, Error>) -> Option<Event>,
-) -> Result<T, Error> {
-    if let Some(ev) = events(&result) {
-        append(p, log, &[ev])?;
-    }
-    result
 }
 
 /// What the head statement covers.
