@@ -116,6 +116,12 @@ pub struct State {
 }
 
 impl State {
+    /// Entries the next append writes before its events: the `refusals`
+    /// entry, if refused calls were counted (0 or 1).
+    fn tally_entries(&self) -> usize {
+        usize::from(self.refusals.event().is_some())
+    }
+
     /// Entries ever appended.
     pub fn next_seq(&self) -> u64 {
         self.current
@@ -208,6 +214,12 @@ fn state<'a>(p: &mut impl Platform, log: &'a mut Cache) -> Result<&'a mut State,
 /// `Storage` is returned.
 pub fn append(p: &mut impl Platform, log: &mut Cache, events: &[Event]) -> Result<(), Error> {
     let result = append_inner(p, log, events);
+    forget_on_failure(log, result)
+}
+
+/// `result`, having dropped the cached state if it is a failure (storage
+/// is read again next time).
+fn forget_on_failure<T>(log: &mut Cache, result: Result<T, Error>) -> Result<T, Error> {
     if result.is_err() {
         log.0 = None;
     }
@@ -271,20 +283,17 @@ fn with_state<T>(
     f: impl FnOnce(&mut State) -> T,
 ) -> Result<T, Error> {
     let result = state(p, log).map(f);
-    if result.is_err() {
-        log.0 = None;
-    }
-    result
+    forget_on_failure(log, result)
 }
 
 /// The seq the first event of the next append gets (after the `refusals`
 /// entry that append would write first, if refused calls were counted).
-/// A state change that an entry commits (see `crate::store::journal`)
+/// A state change that an entry commits (see `crate::journal`)
 /// records this seq before the append.
 pub fn seq_of_next(p: &mut impl Platform, log: &mut Cache) -> Result<u64, Error> {
     with_state(p, log, |st| {
-        let tally = u64::from(st.refusals.event().is_some());
-        st.next_seq().saturating_add(tally)
+        // (0 or 1: the conversion is lossless)
+        st.next_seq().saturating_add(st.tally_entries() as u64)
     })
 }
 
@@ -297,12 +306,11 @@ pub fn segment_start_due(
     n: usize,
 ) -> Result<Option<u64>, Error> {
     with_state(p, log, |st| {
-        let tally = usize::from(st.refusals.event().is_some());
         let after = st
             .current
             .entries
             .len()
-            .saturating_add(tally)
+            .saturating_add(st.tally_entries())
             .saturating_add(n);
         (n > 0 && after > SEGMENT_ENTRIES).then(|| st.current.first_seq())
     })
@@ -327,8 +335,6 @@ pub fn newest_max<T: Ord>(
 /// Where an entry was found by [`recent`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Found {
-    /// Its seq.
-    pub seq: u64,
     /// Its kind.
     pub kind: mfs_proto::log::EventKind,
     /// Its details.
@@ -356,10 +362,7 @@ pub fn seq_ending_in(
 /// segment that should be there and is not is a storage failure.
 pub fn recent(p: &mut impl Platform, log: &mut Cache, seq: u64) -> Result<Option<Found>, Error> {
     let result = recent_inner(p, log, seq);
-    if result.is_err() {
-        log.0 = None;
-    }
-    result
+    forget_on_failure(log, result)
 }
 
 fn recent_inner(p: &mut impl Platform, log: &mut Cache, seq: u64) -> Result<Option<Found>, Error> {
@@ -370,7 +373,6 @@ fn recent_inner(p: &mut impl Platform, log: &mut Cache, seq: u64) -> Result<Opti
     let k = seq / SEGMENT_ENTRIES as u64;
     let at = usize::try_from(seq % SEGMENT_ENTRIES as u64).map_err(|_| Error::Internal)?;
     let found = |s: &Stored| Found {
-        seq,
         kind: s.kind,
         details: s.details.clone(),
     };
@@ -397,10 +399,7 @@ pub fn refuse<T>(
         let next = st.next_seq();
         st.refusals.add(p, next, class)
     });
-    if result.is_err() {
-        log.0 = None;
-    }
-    result?;
+    forget_on_failure(log, result)?;
     Err(err)
 }
 
