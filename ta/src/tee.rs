@@ -3,9 +3,9 @@
 //! [`Platform`] the portable logic runs on inside OP-TEE.
 //!
 //! This is the TA's only module with `unsafe`: the per-instance state
-//! cell, the `getauxval` stub and the generated TA header, each with a
-//! `// SAFETY:` note (and, in measurement builds only, the stack probe).
-//! optee-utee's safe wrappers cover every TEE call.
+//! cell, the `getauxval` stub, the generated TA header and the RNG system
+//! call, each with a `// SAFETY:` note (and, in measurement builds only,
+//! the stack probe). optee-utee's safe wrappers cover every other TEE call.
 
 use alloc::vec::Vec;
 use core::cell::RefCell;
@@ -20,7 +20,7 @@ use optee_utee::property::{
 };
 use optee_utee::{
     DataFlag, ErrorKind, GenericObject, LoginType, ObjectEnumHandle, ObjectStorageConstants,
-    PersistentObject, Random, Result, Time, Uuid, Whence,
+    PersistentObject, Result, Time, Uuid, Whence, raw,
 };
 
 /// The TEE as seen by the portable logic.
@@ -186,10 +186,27 @@ impl Platform for TeePlatform {
     }
 
     fn random(&mut self, buf: &mut [u8]) -> core::result::Result<(), PlatformError> {
-        // TEE_GenerateRandom cannot return an error: per GP it panics the
-        // TA on RNG failure, which is the fail-closed outcome we want.
-        Random::generate(buf);
-        Ok(())
+        // The system call behind TEE_GenerateRandom, made directly: libutee
+        // keeps TEE_GenerateRandom in the archive member with every
+        // cryptographic operation of the GP API (~19 KB the TA never
+        // calls), and the dev kit's archive is not split per function.
+        // An RNG failure is a failed operation here (TEE_GenerateRandom
+        // would panic the TA): the caller stops before using the buffer.
+        if buf.is_empty() {
+            return Ok(());
+        }
+        // SAFETY: `buf` is a live, exclusively borrowed buffer of
+        // `buf.len()` bytes for the whole call; the TEE core writes at most
+        // that many bytes into it (it checks the range is the TA's own
+        // writable memory) and keeps no reference after returning.
+        let res =
+            unsafe { raw::_utee_cryp_random_number_generate(buf.as_mut_ptr().cast(), buf.len()) };
+        if res == raw::TEE_SUCCESS {
+            Ok(())
+        } else {
+            buf.fill(0);
+            Err(PlatformError::Random)
+        }
     }
 
     fn now_ms(&mut self) -> u64 {
@@ -291,7 +308,9 @@ struct InstanceCell(RefCell<TaState>);
 
 #[derive(Default)]
 struct TaState {
-    instance: Option<mfs_core::Instance>,
+    /// Boxed: `None` is then a null pointer, so the static is all zeros and
+    /// takes no room in the TA file (`.bss`, not `.data`).
+    instance: Option<alloc::boxed::Box<mfs_core::Instance>>,
     sessions: mfs_core::session::Admission,
 }
 
@@ -308,7 +327,7 @@ static INSTANCE: InstanceCell = InstanceCell(RefCell::new(TaState {
 /// Runs `f` with the instance state (created on first use).
 pub fn with_instance<R>(f: impl FnOnce(&mut mfs_core::Instance) -> R) -> R {
     match INSTANCE.0.try_borrow_mut() {
-        Ok(mut st) => f(st.instance.get_or_insert_with(mfs_core::Instance::default)),
+        Ok(mut st) => f(st.instance.get_or_insert_with(Default::default)),
         // Unreachable (no re-entry, see above); a fresh state is the
         // fail-safe answer: throttling restarts, the counter is in storage.
         Err(_) => f(&mut mfs_core::Instance::default()),
@@ -345,6 +364,26 @@ pub fn release_session(client: &mfs_core::ClientIdentity) {
 #[unsafe(no_mangle)]
 pub extern "C" fn getauxval(_type: core::ffi::c_ulong) -> core::ffi::c_ulong {
     0
+}
+
+/// libutils' allocator archive member also holds its self-test, which
+/// calls C `rand()`; libutee defines `rand` in the member with every GP
+/// cryptographic operation (TEE_AllocateOperation and the rest, ~19 KB
+/// this TA never calls), which that one reference would otherwise pull
+/// into the link. This definition takes its place: a non-negative random
+/// `int` from the TEE's RNG (0 if the RNG fails; nothing in the TA calls
+/// it). `scripts/build` refuses a TA ELF that links the GP operation API.
+///
+/// SAFETY (of the `no_mangle` export): nothing else in the TA defines
+/// `rand` once libutee's member is not linked (a second definition would
+/// be a link error), and the function matches C's `int rand(void)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn rand() -> core::ffi::c_int {
+    let mut b = [0u8; 4];
+    match TeePlatform::default().random(&mut b) {
+        Ok(()) => (u32::from_le_bytes(b) >> 1) as core::ffi::c_int,
+        Err(_) => 0,
+    }
 }
 
 /// libutee's instance set-up calls `_TEE_MathAPI_Init`, which prepares the
