@@ -11,6 +11,13 @@
 //!
 //! It also keeps a trace of storage operations (kind, object, length), the
 //! view a supplicant has, so tests can compare two flows' patterns.
+//!
+//! In this crate's own tests, with `MFS_RESULTS_DIR` set (as
+//! `scripts/test` does), every fault that hits an operation is recorded
+//! as one line of `$MFS_RESULTS_DIR/faults.tsv` — the test (which names
+//! the invariant it checks), the fault, which write or read of the walk
+//! it hit and the operation — for the fault-injection matrix of the
+//! evidence pack (`scripts/evidence`).
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -32,6 +39,9 @@ pub struct MemPlatform {
     fail_random: bool,
     fail_write: Option<u64>,
     fail_read: Option<u64>,
+    /// The `n` given to the pending power cut / failed write / failed read
+    /// (which operation of the walk it hits, for the fault record).
+    fault_n: [u64; 3],
     trace: Option<Vec<Op>>,
     rpmb: bool,
 }
@@ -92,6 +102,7 @@ impl MemPlatform {
     /// that write and every later one fail.
     pub fn cut_power_at(&mut self, n: u64) {
         self.cut_at = Some(self.writes + n);
+        self.fault_n[0] = n;
     }
 
     /// Restores power (a reboot): storage keeps what was committed.
@@ -103,11 +114,13 @@ impl MemPlatform {
     /// ones before and after work (a hostile supplicant, the TA running on).
     pub fn fail_write_at(&mut self, n: u64) {
         self.fail_write = Some(self.writes + n);
+        self.fault_n[1] = n;
     }
 
     /// Fails only read number `n` (1-based, counted from now on).
     pub fn fail_read_at(&mut self, n: u64) {
         self.fail_read = Some(self.reads + n);
+        self.fault_n[2] = n;
     }
 
     /// A copy of storage, as normal-world root can take of REE FS files.
@@ -162,39 +175,56 @@ impl MemPlatform {
         self.objects.len()
     }
 
-    fn count_write(&mut self) -> Result<(), PlatformError> {
+    /// Counts a write (`op`, already noted) and fails it if a fault hits it.
+    fn count_write(&mut self, op: &Op) -> Result<(), PlatformError> {
         self.writes += 1;
         if self.fail_write == Some(self.writes) {
+            fault_record::record("fail-and-continue", self.fault_n[1], op);
             return Err(PlatformError::Storage);
         }
         match self.cut_at {
-            Some(cut) if self.writes >= cut => Err(PlatformError::Storage),
+            Some(cut) if self.writes >= cut => {
+                if self.writes == cut {
+                    fault_record::record("power-cut", self.fault_n[0], op);
+                }
+                Err(PlatformError::Storage)
+            }
             _ => Ok(()),
         }
+    }
+
+    /// Counts a read (`op`, already noted) and fails it if a fault hits it.
+    fn count_read(&mut self, op: &Op) -> Result<(), PlatformError> {
+        self.reads += 1;
+        if self.fail_read == Some(self.reads) {
+            fault_record::record("read-fails", self.fault_n[2], op);
+            return Err(PlatformError::Storage);
+        }
+        Ok(())
     }
 }
 
 impl Platform for MemPlatform {
     fn read(&mut self, id: &ObjectId) -> Result<Option<Vec<u8>>, PlatformError> {
-        self.reads += 1;
-        self.note(Op::Read(id.clone()));
-        if self.fail_read == Some(self.reads) {
-            return Err(PlatformError::Storage);
-        }
+        let op = Op::Read(id.clone());
+        self.note(op.clone());
+        self.count_read(&op)?;
         Ok(self.objects.get(id).cloned())
     }
 
     fn write(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError> {
-        self.note(Op::Write(id.clone(), data.len()));
-        self.count_write()?;
+        let op = Op::Write(id.clone(), data.len());
+        self.note(op.clone());
+        self.count_write(&op)?;
         self.objects.insert(id.clone(), data.to_vec());
         self.bytes_written += data.len() as u64;
         Ok(())
     }
 
     fn append(&mut self, id: &ObjectId, data: &[u8]) -> Result<(), PlatformError> {
-        self.note(Op::Append(id.clone(), data.len()));
-        self.count_write()?;
+        let op = Op::Append(id.clone(), data.len());
+        self.note(op.clone());
+        self.count_write(&op)?;
         let obj = self.objects.get_mut(id).ok_or(PlatformError::Storage)?;
         obj.extend_from_slice(data);
         self.bytes_written += data.len() as u64;
@@ -207,11 +237,9 @@ impl Platform for MemPlatform {
         offset: u32,
         len: usize,
     ) -> Result<Option<Vec<u8>>, PlatformError> {
-        self.reads += 1;
-        self.note(Op::ReadAt(id.clone(), offset, len));
-        if self.fail_read == Some(self.reads) {
-            return Err(PlatformError::Storage);
-        }
+        let op = Op::ReadAt(id.clone(), offset, len);
+        self.note(op.clone());
+        self.count_read(&op)?;
         Ok(self.objects.get(id).map(|obj| {
             let start = usize::try_from(offset).unwrap_or(usize::MAX).min(obj.len());
             let end = start.saturating_add(len).min(obj.len());
@@ -220,8 +248,9 @@ impl Platform for MemPlatform {
     }
 
     fn write_at(&mut self, id: &ObjectId, offset: u32, data: &[u8]) -> Result<(), PlatformError> {
-        self.note(Op::WriteAt(id.clone(), offset, data.len()));
-        self.count_write()?;
+        let op = Op::WriteAt(id.clone(), offset, data.len());
+        self.note(op.clone());
+        self.count_write(&op)?;
         let obj = self.objects.get_mut(id).ok_or(PlatformError::Storage)?;
         let start = usize::try_from(offset).map_err(|_| PlatformError::Storage)?;
         if start > obj.len() {
@@ -241,8 +270,9 @@ impl Platform for MemPlatform {
     }
 
     fn delete(&mut self, id: &ObjectId) -> Result<(), PlatformError> {
-        self.note(Op::Delete(id.clone()));
-        self.count_write()?;
+        let op = Op::Delete(id.clone());
+        self.note(op.clone());
+        self.count_write(&op)?;
         self.objects.remove(id);
         Ok(())
     }
@@ -289,6 +319,52 @@ impl Platform for MemPlatform {
             tee_device_id: [0; 16],
         }
     }
+}
+
+/// The fault record of this crate's tests (see the module docs); nothing
+/// outside them.
+mod fault_record {
+    use super::Op;
+
+    #[cfg(test)]
+    pub(super) fn record(fault: &str, n: u64, op: &Op) {
+        use std::io::Write as _;
+        let Some(dir) = std::env::var_os("MFS_RESULTS_DIR") else {
+            return;
+        };
+        let thread = std::thread::current();
+        let test = thread.name().unwrap_or("?");
+        let (kind, id, at) = match op {
+            Op::Read(id) => ("read", Some(id), None),
+            Op::Write(id, len) => ("write", Some(id), Some((0, *len))),
+            Op::Append(id, len) => ("append", Some(id), Some((u32::MAX, *len))),
+            Op::ReadAt(id, off, len) => ("read-at", Some(id), Some((*off, *len))),
+            Op::WriteAt(id, off, len) => ("write-at", Some(id), Some((*off, *len))),
+            Op::Delete(id) => ("delete", Some(id), None),
+            Op::List => ("list", None, None),
+        };
+        let object = id.map_or(std::string::String::new(), |id| {
+            std::string::String::from_utf8_lossy(id.as_bytes()).into_owned()
+        });
+        let at = match at {
+            Some((u32::MAX, len)) => std::format!("+{len}"),
+            Some((off, len)) => std::format!("{off}+{len}"),
+            None => std::string::String::new(),
+        };
+        let line = std::format!("{test}\t{fault}\t{n}\t{kind}\t{object}\t{at}\n");
+        // One append-mode write per line: lines of parallel tests never mix.
+        let path = std::path::Path::new(&dir).join("faults.tsv");
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
+
+    #[cfg(not(test))]
+    pub(super) fn record(_fault: &str, _n: u64, _op: &Op) {}
 }
 
 #[cfg(test)]

@@ -1326,9 +1326,83 @@ fn problems(doc: &str) -> Vec<String> {
     p
 }
 
+/// A JSON string literal (the names and cells here are plain text).
+fn js(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The tables as the code defines them, and the problems found, as JSON:
+/// what the evidence pack (`scripts/evidence`) compares with the
+/// document's tables and shows.
+fn generated_tables(problems: &[String]) -> String {
+    let numbered = |rows: Vec<(u128, &str)>| -> String {
+        let items: Vec<String> = rows
+            .iter()
+            .map(|(v, n)| format!("{{\"value\":{v},\"name\":{}}}", js(n)))
+            .collect();
+        format!("[{}]", items.join(","))
+    };
+    let bounds = numbered(bounds().into_iter().map(|(n, v)| (v, n)).collect());
+    let statuses = numbered(Status::ALL.iter().map(|s| (*s as u128, s.name())).collect());
+    let reasons = numbered(
+        PolicyReason::ALL
+            .iter()
+            .map(|r| (*r as u128, r.name()))
+            .collect(),
+    );
+    let kinds = numbered(
+        EventKind::ALL
+            .iter()
+            .map(|k| (*k as u128, k.name()))
+            .collect(),
+    );
+    let commands: Vec<String> = Command::ALL
+        .iter()
+        .map(|c| {
+            let group = match c.group() {
+                Group::User => "user",
+                Group::Admin => "admin",
+            };
+            let fields: Vec<String> = request_fields(*c)
+                .into_iter()
+                .map(|(f, k)| format!("{{\"field\":{},\"type\":{}}}", js(&f), js(k)))
+                .collect();
+            format!(
+                "{{\"id\":{},\"name\":{},\"group\":{},\"request_fields\":[{}]}}",
+                js(&id_text(*c)),
+                js(c.name()),
+                js(group),
+                fields.join(",")
+            )
+        })
+        .collect();
+    let problems: Vec<String> = problems.iter().map(|p| js(p)).collect();
+    format!(
+        "{{\"bounds\":{bounds},\"statuses\":{statuses},\"policy_reasons\":{reasons},\
+         \"event_kinds\":{kinds},\"commands\":[{}],\"problems\":[{}]}}\n",
+        commands.join(","),
+        problems.join(",")
+    )
+}
+
 #[test]
 fn the_document_agrees_with_the_code() {
     let p = problems(DOC);
+    // Under scripts/test: the generated tables for the evidence pack.
+    if let Some(dir) = std::env::var_os("MFS_RESULTS_DIR") {
+        let path = std::path::Path::new(&dir).join("spec-tables.json");
+        std::fs::write(&path, generated_tables(&p)).expect("writing spec-tables.json");
+    }
     assert!(
         p.is_empty(),
         "docs/ta-interface.md disagrees with the code:\n{}",

@@ -344,6 +344,159 @@ fn null_ref(param_type: ParamType) -> ParamTmpRef<'static> {
     ParamTmpRef::from_raw(raw, param_type)
 }
 
+/// What [`raw_call`] gives: parameter 0 `a`, `b` and the reply size, or
+/// the GP error of the call.
+type RawCall = Result<(u32, u32, usize), u32>;
+
+/// The bad-input matrix of the evidence pack: every command, from a PUBLIC
+/// and a user login, with each malformation of the framing and of the
+/// request. Each call prints `MFS-MATRIX login command malformation answer
+/// alive|dead` (the answer: the TA status, or the GP error of a call
+/// refused at the parameter check) and must get a defined refusal — GP
+/// `TEE_ERROR_BAD_PARAMETERS` for bad framing, a TA status other than `ok`
+/// for a bad request — with the same session answering a ping right after.
+fn bad_input_matrix() -> TestResult {
+    let uuid = Uuid::parse_str(proto::TA_UUID).map_err(|e| format!("uuid: {e}"))?;
+    let mut ctx = Context::new().map_err(|e| e.to_string())?;
+    let deep = proto::json_shape::deep_nesting_samples::<MAX_REQUEST_LEN>();
+    let deep = deep.first().cloned().unwrap_or_default();
+    let oversized = vec![b' '; MAX_REQUEST_LEN + 1];
+    // (name, request) of the request malformations; the framing ones are
+    // built per call below.
+    let bodies: [(&str, &[u8]); 9] = [
+        ("empty-request", b""),
+        ("truncated-json", b"{\"v\":1,"),
+        ("garbage", b"\x00\x01garbage\xff"),
+        ("trailing-bytes", b"{\"v\":1}x"),
+        ("not-an-object", b"[1,2]"),
+        ("unknown-field", b"{\"v\":1,\"zz\":0}"),
+        ("no-version", b"{}"),
+        ("bad-version", b"{\"v\":2}"),
+        ("wrong-version-type", b"{\"v\":\"1\"}"),
+    ];
+    let mut problems = Vec::new();
+    for (login, method) in [
+        ("public", ConnectionMethods::LoginPublic),
+        ("user", ConnectionMethods::LoginUser),
+    ] {
+        let mut s = ctx
+            .open_session_with_login(uuid.clone(), method)
+            .map_err(|e| format!("open {login} session: {e}"))?;
+        for cmd in Command::ALL {
+            let id = cmd as u32;
+            let mut rows: Vec<(&str, RawCall)> = Vec::new();
+            let req = b"{\"v\":1}";
+            let mut out = vec![0u8; MAX_REPLY_LEN];
+            // framing
+            let mut op = Operation::new(0, ParamNone, ParamNone, ParamNone, ParamNone);
+            rows.push((
+                "no-parameters",
+                invoke_raw(&mut s, id, &mut op).map(|()| (0, 0, 0)),
+            ));
+            let mut op = Operation::new(
+                0,
+                ParamValue::new(0, 0, ParamType::ValueInput),
+                ParamTmpRef::new_input(req),
+                ParamTmpRef::new_output(&mut out),
+                ParamNone,
+            );
+            rows.push((
+                "value-input-status",
+                invoke_raw(&mut s, id, &mut op).map(|()| (0, 0, 0)),
+            ));
+            let mut op = Operation::new(
+                0,
+                ParamValue::new(0, 0, ParamType::ValueOutput),
+                ParamTmpRef::new_output(&mut out),
+                ParamTmpRef::new_input(req),
+                ParamNone,
+            );
+            rows.push((
+                "swapped-buffers",
+                invoke_raw(&mut s, id, &mut op).map(|()| (0, 0, 0)),
+            ));
+            let mut op = Operation::new(
+                0,
+                ParamValue::new(0, 0, ParamType::ValueOutput),
+                ParamTmpRef::new_input(req),
+                ParamTmpRef::new_output(&mut out),
+                ParamValue::new(1, 2, ParamType::ValueInput),
+            );
+            rows.push((
+                "extra-parameter",
+                invoke_raw(&mut s, id, &mut op).map(|()| (0, 0, 0)),
+            ));
+            let mut op = Operation::new(
+                0,
+                ParamValue::new(0, 0, ParamType::ValueOutput),
+                null_ref(ParamType::MemrefTempInput),
+                ParamTmpRef::new_output(&mut out),
+                ParamNone,
+            );
+            rows.push((
+                "null-request",
+                invoke_raw(&mut s, id, &mut op).map(|()| (0, 0, 0)),
+            ));
+            let mut op = Operation::new(
+                0,
+                ParamValue::new(0, 0, ParamType::ValueOutput),
+                ParamTmpRef::new_input(req),
+                null_ref(ParamType::MemrefTempOutput),
+                ParamNone,
+            );
+            rows.push((
+                "null-reply",
+                invoke_raw(&mut s, id, &mut op).map(|()| (0, 0, 0)),
+            ));
+            let framing = rows.len();
+            // requests
+            for (name, body) in bodies {
+                rows.push((name, raw_call(&mut s, id, body, &mut out)));
+            }
+            rows.push(("oversized", raw_call(&mut s, id, &oversized, &mut out)));
+            rows.push(("deep-nesting", raw_call(&mut s, id, &deep, &mut out)));
+            for (i, (what, r)) in rows.into_iter().enumerate() {
+                let answer = match r {
+                    Err(TEEC_ERROR_BAD_PARAMETERS) => "TEEC_ERROR_BAD_PARAMETERS".to_string(),
+                    Err(code) => format!("teec-error-{code:#x}"),
+                    Ok((st, _, _)) => match Status::try_from(st) {
+                        Ok(st) => st.name().to_string(),
+                        Err(_) => format!("undefined-status-{st}"),
+                    },
+                };
+                let mut pong = [0u8; 64];
+                let alive = matches!(
+                    raw_call(&mut s, Command::Ping as u32, b"{\"v\":1,\"echo\":7}", &mut pong),
+                    Ok((st, _, _)) if st == Status::Ok as u32
+                );
+                let name = cmd.name();
+                println!(
+                    "MFS-MATRIX {login} {name} {what} {answer} {}",
+                    if alive { "alive" } else { "dead" }
+                );
+                let defined = if i < framing {
+                    answer == "TEEC_ERROR_BAD_PARAMETERS"
+                } else if what == "oversized" {
+                    answer == Status::RequestTooLarge.name()
+                } else {
+                    matches!(r, Ok((st, _, _)) if st != Status::Ok as u32 && Status::try_from(st).is_ok())
+                };
+                if !defined || !alive {
+                    problems.push(format!("{login} {name} {what}: {answer}, alive {alive}"));
+                }
+            }
+        }
+    }
+    check(
+        problems.is_empty(),
+        format!(
+            "{} bad answers: {:?}",
+            problems.len(),
+            problems.iter().take(5).collect::<Vec<_>>()
+        ),
+    )
+}
+
 /// Parameter 0 `a` and `b` and parameter 2's size after a framed call.
 fn raw_call(
     s: &mut Session,
@@ -1762,7 +1915,7 @@ fn main() -> ExitCode {
     } else {
         args.first().cloned().unwrap_or_default()
     };
-    let tests: [Test; 27] = [
+    let tests: [Test; 28] = [
         ("ping", ping),
         ("info_reports_platform_facts", info_reports_platform_facts),
         ("unknown_command_is_a_status", unknown_command_is_a_status),
@@ -1792,6 +1945,7 @@ fn main() -> ExitCode {
             "null_buffers_and_empty_replies",
             null_buffers_and_empty_replies,
         ),
+        ("bad_input_matrix", bad_input_matrix),
         (
             "admin_group_needs_admin_login",
             admin_group_needs_admin_login,
