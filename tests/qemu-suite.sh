@@ -2,8 +2,8 @@
 # The QEMU end-to-end suite: boots the image once per phase
 # (tests/guest/phaseN.sh), all phases sharing one fresh persistent
 # secure-storage disk, so a later phase sees what an earlier one stored
-# (a reboot). Prints the guest's MFS-TEST lines; exits 0 when the guest
-# finished every phase.
+# (a reboot). Prints the guest's MFS-TEST lines (and the MFS-MATRIX lines
+# of the bad-input matrix); exits 0 when the guest finished every phase.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
@@ -24,7 +24,7 @@ for script in "$MFS_ROOT"/tests/guest/phase[0-9]*.sh; do
         echo "MFS-TEST fail qemu_phase_$phase: guest did not finish (see $logf and $OUT/qemu/secure.log)"
         continue
     fi
-    grep -a '^MFS-TEST ' "$logf" | tr -d '\r' || true
+    grep -a -E '^MFS-(TEST|MATRIX) ' "$logf" | tr -d '\r' || true
     grep -a '^# ' "$logf" | tr -d '\r' >&2 || true
     { grep -a '^MFS-ARTIFACT ' "$logf" || true; } | tr -d '\r' | while read -r _ name hex; do
         printf '%s' "$hex" | tr a-f A-F | basenc --base16 -d > "$artifacts/$name"
