@@ -181,6 +181,23 @@ fn hkdf32(secret: &[u8], info: &[u8]) -> [u8; 32] {
     out
 }
 
+/// The PIN hash of a stored PIN record (`mfs_core::store::pin`). Every
+/// layout ends with salt (16) ‖ HMAC-SHA-256 (32): layout 3, the one the
+/// TA writes, is 56 bytes with the hash at 24..56; layout 2 is 52 bytes
+/// (hash at 20..52) and layout 1 51 bytes (hash at 19..51). A record of
+/// any other version or length is a crash: the check would miss its hash.
+fn pin_hash(record: &[u8]) -> [u8; 32] {
+    use mfs_core::objects::{LAYOUT_V1, LAYOUT_V2, LAYOUT_V3};
+    let len = match record.first() {
+        Some(&LAYOUT_V3) => 56,
+        Some(&LAYOUT_V2) => 52,
+        Some(&LAYOUT_V1) => 51,
+        v => panic!("a PIN record of unknown layout {v:?}"),
+    };
+    assert_eq!(record.len(), len, "a PIN record of layout {}", record[0]);
+    <[u8; 32]>::try_from(&record[len - 32..]).expect("32 bytes")
+}
+
 fn json<T: serde::Serialize>(v: &T) -> Vec<u8> {
     let mut buf = [0u8; 4096];
     let n = encode(v, &mut buf).expect("a template request encodes");
@@ -515,10 +532,8 @@ impl Harness {
             .filter(|n| n.as_slice() == b"pin" || n.starts_with(b"pn/"))
             .collect();
         for name in names {
-            if let Some(obj) = self.p.object(&name)
-                && let Some(h) = obj.get(19..51).and_then(|s| <[u8; 32]>::try_from(s).ok())
-            {
-                self.leaks.secret(&h, "a stored PIN hash");
+            if let Some(obj) = self.p.object(&name) {
+                self.leaks.secret(&pin_hash(&obj), "a stored PIN hash");
             }
         }
         self.unseal_stored();

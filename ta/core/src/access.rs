@@ -1,10 +1,14 @@
 //! Access control at the boundary (ISO/TS 12812-2 7.1): which client login
 //! may use which command group.
 //!
-//! The TA reads `gpd.client.identity` once, when the session opens. Any
-//! login may use the user group. The admin group is open only to one
-//! identity, fixed when the TA is built: by default the normal-world
-//! superuser (`TEE_LOGIN_USER` with the identity Linux derives for uid 0).
+//! The TA reads `gpd.client.identity` once, when the session opens. The
+//! user group is open to the admin identity and to logins that name one
+//! principal able to own keys and a PIN ([`ClientIdentity::can_own`]:
+//! user, application, application-user and TA logins); every other login
+//! (PUBLIC, group logins, an unknown login) may use only `ping` and `info`
+//! ([`allowed`]). The admin group is open only to one identity, fixed when
+//! the TA is built: by default the normal-world superuser
+//! (`TEE_LOGIN_USER` with the identity Linux derives for uid 0).
 //!
 //! On OP-TEE the REE-side identities are computed by the normal-world
 //! kernel (a UUIDv5 of `"uid=<hex>"` / `"gid=<hex>"` under the TEE client

@@ -4,12 +4,16 @@
 //!
 //! # Who reads what
 //!
-//! The log is one chain for the device, and its entries record no client:
-//! the admin identity reads every entry with its details; every other
-//! client (PUBLIC logins read nothing) gets each entry's seq, time, kind
-//! and the SHA-256 of its details instead of the details — enough to verify
-//! the whole chain and the signed head, not which keys were used, made or
-//! deleted, or which transaction counters and hashes were signed.
+//! The log is one chain for the device. Most entries record no client,
+//! but the PIN entries (`pin-verified`, `pin-failed`, `pin-blocked`,
+//! `pin-changed`, `pin-interrupted`) carry the 8-byte owner tag of the PIN
+//! record they concern. The admin identity reads every entry with its
+//! details; every other client (PUBLIC and group logins read nothing) gets
+//! each entry's seq, time, kind and the SHA-256 of its details instead of
+//! the details — enough to verify the whole chain and the signed head, not
+//! which keys were used, made or deleted, or which transaction counters
+//! and hashes were signed. (A PIN entry's details have few possible
+//! values, so their hash can be inverted by trying them.)
 
 use mfs_proto::log::{LOG_CHALLENGE_MAX_LEN, LOG_PAGE, LogEntryWire};
 use mfs_proto::{

@@ -1,7 +1,8 @@
 //! Transaction signing with proof of consent (ISO/TS 12812-2 7.3.3, 8.1.5,
 //! 11.2.2): one call verifies the user's PIN block and, only if it
-//! matches, makes exactly one signature over exactly the given record
-//! (encoding: `mfs_proto::tx`).
+//! matches, makes at most one signature, over exactly the given record
+//! (encoding: `mfs_proto::tx`): a write that fails after the match leaves
+//! nothing signed.
 //!
 //! # Order of a `TxSign` call
 //!
