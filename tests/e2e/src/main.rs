@@ -344,6 +344,20 @@ fn null_ref(param_type: ParamType) -> ParamTmpRef<'static> {
     ParamTmpRef::from_raw(raw, param_type)
 }
 
+/// A call with these four parameters, as [`raw_call`] reports it (the
+/// status parameter is read only if it is a value output).
+fn call_with<A: Param, B: Param, C: Param, D: Param>(
+    s: &mut Session,
+    cmd: u32,
+    a: A,
+    b: B,
+    c: C,
+    d: D,
+) -> RawCall {
+    let mut op = Operation::new(0, a, b, c, d);
+    invoke_raw(s, cmd, &mut op).map(|()| (u32::MAX, 0, 0))
+}
+
 /// What [`raw_call`] gives: parameter 0 `a`, `b` and the reply size, or
 /// the GP error of the call.
 type RawCall = Result<(u32, u32, usize), u32>;
@@ -388,65 +402,52 @@ fn bad_input_matrix() -> TestResult {
             let req = b"{\"v\":1}";
             let mut out = vec![0u8; MAX_REPLY_LEN];
             // framing
-            let mut op = Operation::new(0, ParamNone, ParamNone, ParamNone, ParamNone);
+            let v_out = || ParamValue::new(0, 0, ParamType::ValueOutput);
             rows.push((
                 "no-parameters",
-                invoke_raw(&mut s, id, &mut op).map(|()| (0, 0, 0)),
+                call_with(&mut s, id, ParamNone, ParamNone, ParamNone, ParamNone),
             ));
-            let mut op = Operation::new(
-                0,
-                ParamValue::new(0, 0, ParamType::ValueInput),
+            let status_in = ParamValue::new(0, 0, ParamType::ValueInput);
+            let (i, o) = (
                 ParamTmpRef::new_input(req),
                 ParamTmpRef::new_output(&mut out),
-                ParamNone,
             );
             rows.push((
                 "value-input-status",
-                invoke_raw(&mut s, id, &mut op).map(|()| (0, 0, 0)),
+                call_with(&mut s, id, status_in, i, o, ParamNone),
             ));
-            let mut op = Operation::new(
-                0,
-                ParamValue::new(0, 0, ParamType::ValueOutput),
+            let (o, i) = (
                 ParamTmpRef::new_output(&mut out),
                 ParamTmpRef::new_input(req),
-                ParamNone,
             );
             rows.push((
                 "swapped-buffers",
-                invoke_raw(&mut s, id, &mut op).map(|()| (0, 0, 0)),
+                call_with(&mut s, id, v_out(), o, i, ParamNone),
             ));
-            let mut op = Operation::new(
-                0,
-                ParamValue::new(0, 0, ParamType::ValueOutput),
+            let extra = ParamValue::new(1, 2, ParamType::ValueInput);
+            let (i, o) = (
                 ParamTmpRef::new_input(req),
                 ParamTmpRef::new_output(&mut out),
-                ParamValue::new(1, 2, ParamType::ValueInput),
             );
             rows.push((
                 "extra-parameter",
-                invoke_raw(&mut s, id, &mut op).map(|()| (0, 0, 0)),
+                call_with(&mut s, id, v_out(), i, o, extra),
             ));
-            let mut op = Operation::new(
-                0,
-                ParamValue::new(0, 0, ParamType::ValueOutput),
+            let (i, o) = (
                 null_ref(ParamType::MemrefTempInput),
                 ParamTmpRef::new_output(&mut out),
-                ParamNone,
             );
             rows.push((
                 "null-request",
-                invoke_raw(&mut s, id, &mut op).map(|()| (0, 0, 0)),
+                call_with(&mut s, id, v_out(), i, o, ParamNone),
             ));
-            let mut op = Operation::new(
-                0,
-                ParamValue::new(0, 0, ParamType::ValueOutput),
+            let (i, o) = (
                 ParamTmpRef::new_input(req),
                 null_ref(ParamType::MemrefTempOutput),
-                ParamNone,
             );
             rows.push((
                 "null-reply",
-                invoke_raw(&mut s, id, &mut op).map(|()| (0, 0, 0)),
+                call_with(&mut s, id, v_out(), i, o, ParamNone),
             ));
             let framing = rows.len();
             // requests
