@@ -246,7 +246,12 @@ fn numbered_names(
                 problems.push(format!("{what}: not a number in {row:?}"));
                 continue;
             };
-            seen.insert(ticked(name).to_string(), v);
+            if seen.insert(ticked(name).to_string(), v).is_some() {
+                problems.push(format!(
+                    "{what} `{}`: two rows in the document",
+                    ticked(name)
+                ));
+            }
         }
     }
     for (v, name) in expected {

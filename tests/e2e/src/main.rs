@@ -366,9 +366,12 @@ type RawCall = Result<(u32, u32, usize), u32>;
 /// and a user login, with each malformation of the framing and of the
 /// request. Each call prints `MFS-MATRIX login command malformation answer
 /// alive|dead` (the answer: the TA status, or the GP error of a call
-/// refused at the parameter check) and must get a defined refusal — GP
-/// `TEE_ERROR_BAD_PARAMETERS` for bad framing, a TA status other than `ok`
-/// for a bad request — with the same session answering a ping right after.
+/// refused at the parameter check) and must get exactly the refusal the
+/// check order of `docs/ta-interface.md` gives — GP
+/// `TEE_ERROR_BAD_PARAMETERS` for bad framing, `request-too-large`,
+/// `unsupported-version`, `access-denied` for a well-formed request from
+/// a login that may not use the command, else `bad-request` — with the
+/// same session answering a ping right after.
 fn bad_input_matrix() -> TestResult {
     let uuid = Uuid::parse_str(proto::TA_UUID).map_err(|e| format!("uuid: {e}"))?;
     let mut ctx = Context::new().map_err(|e| e.to_string())?;
@@ -475,15 +478,27 @@ fn bad_input_matrix() -> TestResult {
                     "MFS-MATRIX {login} {name} {what} {answer} {}",
                     if alive { "alive" } else { "dead" }
                 );
-                let defined = if i < framing {
-                    answer == "TEEC_ERROR_BAD_PARAMETERS"
-                } else if what == "oversized" {
-                    answer == Status::RequestTooLarge.name()
+                // The one answer the interface specification gives: the
+                // parameter check first; then the size, the JSON shape and
+                // the version; then the login's access (a well-formed
+                // request from PUBLIC to a command it may not use), then
+                // the command's own strict parse.
+                let public_refused =
+                    login == "public" && !matches!(cmd, Command::Ping | Command::Info);
+                let expected = if i < framing {
+                    "TEEC_ERROR_BAD_PARAMETERS"
                 } else {
-                    matches!(r, Ok((st, _, _)) if st != Status::Ok as u32 && Status::try_from(st).is_ok())
+                    match what {
+                        "oversized" => Status::RequestTooLarge.name(),
+                        "bad-version" => Status::UnsupportedVersion.name(),
+                        "unknown-field" if public_refused => Status::AccessDenied.name(),
+                        _ => Status::BadRequest.name(),
+                    }
                 };
-                if !defined || !alive {
-                    problems.push(format!("{login} {name} {what}: {answer}, alive {alive}"));
+                if answer != expected || !alive {
+                    problems.push(format!(
+                        "{login} {name} {what}: {answer} (expected {expected}), alive {alive}"
+                    ));
                 }
             }
         }
