@@ -12,7 +12,7 @@
 //! 4. `{"v":..}` parses, else `BadRequest`; version in range, else
 //!    `UnsupportedVersion`;
 //! 5. the session's login may use the command (admin group: the admin
-//!    identity; PUBLIC login: `ping` and `info` only), else `AccessDenied`;
+//!    identity; PUBLIC, group and unknown logins: `ping` and `info` only), else `AccessDenied`;
 //! 6. the command's own strict parse (`BadRequest`; a well-formed value
 //!    out of range, also an enum name outside its enum, is
 //!    `InvalidArgument`) and checks;
