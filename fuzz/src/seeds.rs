@@ -27,11 +27,12 @@ use crate::ta::PINS;
 pub type Seed = (&'static str, String, Vec<u8>);
 
 /// The names of the fuzz targets.
-pub const TARGETS: [&str; 11] = [
+pub const TARGETS: [&str; 12] = [
     "dispatch",
     "requests",
     "tx_record",
     "pin_block",
+    "sig_der",
     "statements",
     "log_chain",
     "log",
@@ -662,6 +663,8 @@ pub fn all() -> Vec<Seed> {
     out.push(("statements", "entry".into(), with(2, &s.entry)));
     out.push(("statements", "policy".into(), with(3, &s.policy)));
     out.push(("pin_block", "valid".into(), pin_block_seed()));
+    out.push(("sig_der", "tx".into(), unhex(&s.tx.signature)));
+    out.push(("sig_der", "one-one".into(), vec![0x30, 6, 2, 1, 1, 2, 1, 1]));
     let chain: Vec<u8> = [0u8, 1, 5, 1]
         .iter()
         .copied()

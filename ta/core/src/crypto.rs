@@ -12,8 +12,9 @@
 use core::fmt;
 
 use p256::ecdsa::signature::{Signer, Verifier};
-use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
-use p256::{PublicKey, SecretKey};
+use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p256::elliptic_curve::point::AffineCoordinates;
+use p256::{AffinePoint, PublicKey, SecretKey};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -83,10 +84,21 @@ pub fn sec1_uncompressed(key: &PublicKey) -> Result<[u8; EC_POINT_LEN], Error> {
     point.as_bytes().try_into().map_err(|_| Error::Internal)
 }
 
-/// Parses a SEC1 uncompressed P-256 point; rejects anything not on the
-/// curve (including the identity).
+/// Parses a SEC1 uncompressed P-256 point (`04 ‖ x ‖ y`); rejects any
+/// other form, coordinates not below p, and points not on the curve (the
+/// identity has no uncompressed form). Only this form is parsed, so the
+/// point decompression code (a square root) is not in the TA.
 pub fn parse_point(bytes: &[u8; EC_POINT_LEN]) -> Result<PublicKey, Error> {
-    PublicKey::from_sec1_bytes(bytes).map_err(|_| Error::Crypto)
+    let (&tag, xy) = bytes.split_first().ok_or(Error::Crypto)?;
+    let (x, y) = xy.split_at_checked(32).ok_or(Error::Crypto)?;
+    let x: [u8; 32] = x.try_into().map_err(|_| Error::Crypto)?;
+    let y: [u8; 32] = y.try_into().map_err(|_| Error::Crypto)?;
+    if tag != 0x04 {
+        return Err(Error::Crypto);
+    }
+    let point = Option::<AffinePoint>::from(AffinePoint::from_coordinates(&x.into(), &y.into()))
+        .ok_or(Error::Crypto)?;
+    PublicKey::from_affine(point).map_err(|_| Error::Crypto)
 }
 
 /// ECDH: the shared x-coordinate.
@@ -103,8 +115,8 @@ pub fn ecdh(secret: &SecretKey, peer: &PublicKey) -> [u8; 32] {
 /// signature). This TA verifies one kind of signature: the issuer's
 /// `pin-unblock` authorization.
 pub fn verify_der(key: &[u8; EC_POINT_LEN], msg: &[u8], der: &[u8]) -> Result<(), Error> {
-    let vk = VerifyingKey::from_sec1_bytes(key).map_err(|_| Error::Crypto)?;
-    let sig = Signature::from_der(der).map_err(|_| Error::Crypto)?;
+    let vk = VerifyingKey::from(parse_point(key)?);
+    let sig = der_decode(der)?;
     if sig.normalize_s() != sig {
         return Err(Error::Crypto);
     }
@@ -113,15 +125,119 @@ pub fn verify_der(key: &[u8; EC_POINT_LEN], msg: &[u8], der: &[u8]) -> Result<()
 
 /// ECDSA P-256/SHA-256 over `msg`, DER-encoded. The nonce is RFC 6979
 /// deterministic: no RNG on the signing path.
-pub fn sign_der(secret: &SecretKey, msg: &[u8]) -> Result<DerSignature, Error> {
+pub fn sign_der(secret: &SecretKey, msg: &[u8]) -> Result<DerSig, Error> {
     let key = SigningKey::from(secret);
     let sig: Signature = key.try_sign(msg).map_err(|_| Error::Crypto)?;
-    Ok(sig.to_der())
+    der_encode(&sig)
 }
 
 /// A DER signature as hex for a reply.
-pub fn sig_hex(sig: &DerSignature) -> Result<mfs_proto::SignatureHex, Error> {
+pub fn sig_hex(sig: &DerSig) -> Result<mfs_proto::SignatureHex, Error> {
     mfs_proto::hex_string(sig.as_bytes()).map_err(|_| Error::Internal)
+}
+
+/// The longest DER ECDSA P-256 signature: SEQUENCE of two 33-byte INTEGERs.
+pub const MAX_DER_SIG_LEN: usize = 2 + 2 * (2 + 33);
+
+/// A DER-encoded ECDSA signature, `ECDSA-Sig-Value ::= SEQUENCE { r
+/// INTEGER, s INTEGER }` (RFC 3279 §2.2.3; X.690 DER).
+///
+/// The codec is this module's own (one fixed structure, short-form
+/// lengths only) rather than the `der` crate's general one, which was
+/// ~11 KB of the TA; the tests check it against p256's DER both ways.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DerSig {
+    buf: [u8; MAX_DER_SIG_LEN],
+    len: usize,
+}
+
+impl DerSig {
+    /// The encoding.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// Appends `bytes` at `*at` in `out`.
+fn put(out: &mut [u8], at: &mut usize, bytes: &[u8]) -> Result<(), Error> {
+    let end = at.checked_add(bytes.len()).ok_or(Error::Internal)?;
+    out.get_mut(*at..end)
+        .ok_or(Error::Internal)?
+        .copy_from_slice(bytes);
+    *at = end;
+    Ok(())
+}
+
+/// DER encoding of a signature: each of `r` and `s` (32 big-endian bytes,
+/// never zero) as a minimal positive INTEGER — leading zero bytes dropped,
+/// one `00` put back when the first remaining byte has its top bit set.
+pub fn der_encode(sig: &Signature) -> Result<DerSig, Error> {
+    let rs = sig.to_bytes();
+    let (r, s) = rs.split_at_checked(32).ok_or(Error::Internal)?;
+    let mut body = [0u8; MAX_DER_SIG_LEN - 2];
+    let mut n = 0;
+    for v in [r, s] {
+        let start = v.iter().position(|&b| b != 0).ok_or(Error::Internal)?;
+        let v = v.get(start..).ok_or(Error::Internal)?;
+        let pad = v.first().is_some_and(|&b| b >= 0x80);
+        let len = u8::try_from(v.len() + usize::from(pad)).map_err(|_| Error::Internal)?;
+        put(&mut body, &mut n, &[0x02, len])?;
+        if pad {
+            put(&mut body, &mut n, &[0])?;
+        }
+        put(&mut body, &mut n, v)?;
+    }
+    let mut out = DerSig {
+        buf: [0; MAX_DER_SIG_LEN],
+        len: 0,
+    };
+    let body_len = u8::try_from(n).map_err(|_| Error::Internal)?;
+    let body = body.get(..n).ok_or(Error::Internal)?;
+    put(&mut out.buf, &mut out.len, &[0x30, body_len])?;
+    put(&mut out.buf, &mut out.len, body)?;
+    Ok(out)
+}
+
+/// Reads one DER INTEGER holding a value of 1..=32 bytes from the front of
+/// `der`; returns it left-padded to 32 bytes and the rest of `der`.
+/// Strict DER: short-form length, no empty content, no negative value, no
+/// redundant leading zero.
+fn der_uint32(der: &[u8]) -> Result<([u8; 32], &[u8]), Error> {
+    let [0x02, len, rest @ ..] = der else {
+        return Err(Error::Crypto);
+    };
+    let (v, rest) = rest
+        .split_at_checked(usize::from(*len))
+        .ok_or(Error::Crypto)?;
+    let v = match v {
+        [] => return Err(Error::Crypto),
+        [b, ..] if *b >= 0x80 => return Err(Error::Crypto),
+        [0, next, ..] if *next < 0x80 => return Err(Error::Crypto),
+        [0, tail @ ..] if !tail.is_empty() => tail,
+        v => v,
+    };
+    let mut out = [0u8; 32];
+    let at = 32usize.checked_sub(v.len()).ok_or(Error::Crypto)?;
+    out.get_mut(at..).ok_or(Error::Crypto)?.copy_from_slice(v);
+    Ok((out, rest))
+}
+
+/// Parses a DER ECDSA P-256 signature, strictly: exactly one encoding is
+/// accepted per signature (short-form lengths, minimal INTEGERs, nothing
+/// after the SEQUENCE), and `r` and `s` must be in `1..n`.
+pub fn der_decode(der: &[u8]) -> Result<Signature, Error> {
+    let [0x30, len, body @ ..] = der else {
+        return Err(Error::Crypto);
+    };
+    if *len >= 0x80 || usize::from(*len) != body.len() {
+        return Err(Error::Crypto);
+    }
+    let (r, rest) = der_uint32(body)?;
+    let (s, rest) = der_uint32(rest)?;
+    if !rest.is_empty() {
+        return Err(Error::Crypto);
+    }
+    Signature::from_scalars(r, s).map_err(|_| Error::Crypto)
 }
 
 #[cfg(test)]
@@ -187,6 +303,32 @@ mod test {
         off_curve[64] ^= 1;
         assert_eq!(parse_point(&off_curve), Err(Error::Crypto));
         assert_eq!(parse_point(&[0; 65]), Err(Error::Crypto));
+        // only the uncompressed form: the same point with another tag, and
+        // a coordinate of p or more (all ones), are refused
+        for tag in [0x00, 0x02, 0x03, 0x05, 0x06, 0x07, 0xff] {
+            let mut other = enc;
+            other[0] = tag;
+            assert_eq!(parse_point(&other), Err(Error::Crypto), "tag {tag}");
+        }
+        let mut big = enc;
+        big[1..33].fill(0xff);
+        assert_eq!(parse_point(&big), Err(Error::Crypto));
+        // and it agrees with p256's SEC1 parser on valid points and on
+        // every one-byte change of them
+        for _ in 0..4 {
+            let k = random_secret_key(&mut p).unwrap();
+            let enc = sec1_uncompressed(&k.public_key()).unwrap();
+            assert_eq!(parse_point(&enc), Ok(k.public_key()));
+            for i in 0..enc.len() {
+                let mut m = enc;
+                m[i] ^= 0x01;
+                assert_eq!(
+                    parse_point(&m).ok(),
+                    PublicKey::from_sec1_bytes(&m).ok(),
+                    "byte {i}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -233,6 +375,139 @@ mod test {
             let (sr, ss) = sig.split_bytes();
             assert_eq!(hex_string::<64>(&sr).unwrap().as_str(), r);
             assert_eq!(hex_string::<64>(&ss).unwrap().as_str(), s);
+        }
+    }
+
+    /// A small deterministic generator for test inputs (xorshift64).
+    fn next(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    /// Signatures whose `r` and `s` cover every DER length case: values
+    /// with 0..=31 leading zero bytes, with and without the top bit set in
+    /// the first non-zero byte, and the extremes 1 and n - 1.
+    fn edge_signatures() -> Vec<Signature> {
+        let n_minus_1 =
+            hex_bytes::<32>("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550")
+                .unwrap();
+        let mut one = [0u8; 32];
+        one[31] = 1;
+        let mut values = vec![one, n_minus_1];
+        let mut st = 0x9e37_79b9_7f4a_7c15u64;
+        for zeros in 0..32 {
+            for top in [0x01u8, 0x7f, 0x80, 0xff] {
+                let mut v = [0u8; 32];
+                for b in v.iter_mut() {
+                    *b = next(&mut st).to_le_bytes()[0];
+                }
+                v[..zeros].fill(0);
+                v[zeros] = top;
+                values.push(v);
+            }
+        }
+        let mut sigs = vec![
+            Signature::from_scalars(one, one).unwrap(),
+            Signature::from_scalars(n_minus_1, n_minus_1).unwrap(),
+        ];
+        for (i, r) in values.iter().enumerate() {
+            let s = values[(i * 7 + 3) % values.len()];
+            sigs.push(Signature::from_scalars(*r, s).unwrap());
+            sigs.push(Signature::from_scalars(s, *r).unwrap());
+        }
+        sigs
+    }
+
+    /// The DER codec gives p256's encoding, byte for byte, and reads it
+    /// back to the same signature.
+    #[test]
+    fn der_encode_is_p256_der() {
+        let mut lens = std::collections::BTreeSet::new();
+        for sig in edge_signatures() {
+            let ours = der_encode(&sig).unwrap();
+            assert_eq!(ours.as_bytes(), sig.to_der().as_bytes());
+            assert_eq!(der_decode(ours.as_bytes()), Ok(sig));
+            lens.insert(ours.as_bytes().len());
+        }
+        // from 8 bytes (r = s = 1) to the longest, 72
+        assert!(
+            lens.contains(&MAX_DER_SIG_LEN) && lens.contains(&8),
+            "{lens:?}"
+        );
+        // RFC 6979 signatures of the test key encode the same way
+        let secret = SecretKey::from_slice(&[0x42; 32]).unwrap();
+        for i in 0u8..8 {
+            let sig: Signature = SigningKey::from(&secret).sign(&[i; 3]);
+            assert_eq!(
+                sign_der(&secret, &[i; 3]).unwrap().as_bytes(),
+                sig.to_der().as_bytes()
+            );
+        }
+    }
+
+    /// The decoder accepts exactly what p256's strict DER parser accepts,
+    /// with the same result, on every encoding above and every one-byte
+    /// change, truncation and extension of it; and a few named cases.
+    #[test]
+    fn der_decode_agrees_with_p256() {
+        let check = |m: &[u8]| {
+            let theirs = Signature::from_der(m).ok();
+            assert_eq!(
+                der_decode(m).ok(),
+                theirs,
+                "{}",
+                hex_string::<200>(m).unwrap()
+            );
+            theirs.is_some()
+        };
+        let mut accepted = 0;
+        for sig in edge_signatures() {
+            let der = sig.to_der().as_bytes().to_vec();
+            assert!(check(&der));
+            for i in 0..der.len() {
+                for v in [
+                    0x00, 0x01, 0x02, 0x1f, 0x20, 0x21, 0x30, 0x7f, 0x80, 0x81, 0xff,
+                ] {
+                    let mut m = der.clone();
+                    m[i] = v;
+                    accepted += usize::from(check(&m));
+                    m[i] = der[i].wrapping_add(1);
+                    check(&m);
+                    m[i] = der[i].wrapping_sub(1);
+                    check(&m);
+                }
+                check(&der[..i]);
+                let mut ins = der.clone();
+                ins.insert(i, 0);
+                check(&ins);
+            }
+            for tail in [&[0u8][..], &[0x02, 0x01, 0x01]] {
+                let mut m = der.clone();
+                m.extend_from_slice(tail);
+                assert!(!check(&m));
+            }
+        }
+        // a mutation may give another valid signature (a changed value
+        // byte): the comparison covered both answers
+        assert!(accepted > 0);
+        for (bad, why) in [
+            ("", "empty"),
+            ("3006020101020101", "r = s = 1: valid"),
+            ("308106020101020101", "long-form length"),
+            ("3007020101020101", "length past the end"),
+            ("30060201010201ff", "negative s"),
+            ("3007020101020200 01", "redundant leading zero"),
+            ("3005020101020100", "s = 0 truncated"),
+            ("3006020101020100", "s = 0"),
+            ("3106020101020101", "SET, not SEQUENCE"),
+            ("3006030101020101", "BIT STRING, not INTEGER"),
+            ("30030201010201", "truncated INTEGER"),
+        ] {
+            let bytes = hex_to_vec(&bad.replace(' ', ""));
+            let ok = check(&bytes);
+            assert_eq!(ok, why.ends_with("valid"), "{why}");
         }
     }
 

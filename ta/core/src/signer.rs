@@ -5,9 +5,8 @@
 
 use mfs_proto::pin::EC_POINT_LEN;
 use mfs_proto::{KEY_ID_LEN, KeyPolicy, Label, Purpose};
-use p256::ecdsa::DerSignature;
 
-use crate::crypto::{self, Key32, sign_der};
+use crate::crypto::{self, DerSig, Key32, sign_der};
 use crate::error::Error;
 use crate::platform::Platform;
 use crate::seal::{Attributes, KeyId, seal};
@@ -46,7 +45,7 @@ pub fn sign_statement(
     p: &mut impl Platform,
     kek: &Key32,
     statement: &[u8],
-) -> Result<(DerSignature, [u8; EC_POINT_LEN]), Error> {
+) -> Result<(DerSig, [u8; EC_POINT_LEN]), Error> {
     let key = attestation_key(p, kek)?;
     Ok((sign_der(&key.secret, statement)?, key.attrs.public_key))
 }
