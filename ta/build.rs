@@ -102,6 +102,14 @@ fn main() -> Result<(), BoxError> {
         fs::write(shadow.join(format!("lib{lib}.a")), b"!<arch>\n")?;
     }
     println!("cargo:rustc-link-search=native={}", shadow.display());
+    // Cortex-A53 erratum 843419 (an ADRP at a page offset of 0xff8 or 0xffc
+    // can compute a wrong address) stays fixed, by rewriting the ADRP into
+    // an ADR only: the toolchain's default ("full") may add a 4 KB stub
+    // section instead, depending on where the code happens to fall. The
+    // TA is far below ADR's ±1 MB reach, so the ADR rewrite always applies
+    // (ld fails the link otherwise, never silently leaving one unfixed).
+    println!("cargo:rustc-link-arg=-mno-fix-cortex-a53-843419");
+    println!("cargo:rustc-link-arg=-Wl,--fix-cortex-a53-843419=adr");
     println!("cargo:rustc-link-arg=-nostartfiles");
     println!("cargo:rustc-link-arg=-nostdlib");
 

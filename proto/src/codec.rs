@@ -113,22 +113,15 @@ pub fn hex_prefix<'a>(s: &str, buf: &'a mut [u8]) -> Option<&'a [u8]> {
 
 /// Formats a 16-byte UUID (big-endian field order) as canonical text.
 pub fn uuid_string(bytes: &[u8; 16]) -> String<36> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s: String<36> = String::new();
-    for (i, chunk) in [
-        &bytes[0..4],
-        &bytes[4..6],
-        &bytes[6..8],
-        &bytes[8..10],
-        &bytes[10..16],
-    ]
-    .iter()
-    .enumerate()
-    {
-        if i > 0 {
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
             let _ = s.push('-');
         }
-        if let Ok(h) = hex_string::<12>(chunk) {
-            let _ = s.push_str(&h);
+        for nibble in [b >> 4, b & 0x0f] {
+            let digit = HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
+            let _ = s.push(char::from(digit));
         }
     }
     s

@@ -203,10 +203,16 @@ const EDGE_PUNCTUATION: &str = "«»‹›‘’‚“”„¡¿…–—·•�
 /// it part of another number).
 const NOT_BEFORE_AMOUNT: &str = ".,'’‚·+-_";
 
+/// Whether `c` is one of the characters of `set` (a plain scan: the
+/// `str::contains` searcher is ~2 KB of TA code for these short sets).
+fn one_of(set: &str, c: char) -> bool {
+    set.chars().any(|s| s == c)
+}
+
 /// Whether `c` may stand next to the amount or the payee in a display:
 /// whitespace, ASCII punctuation or [`EDGE_PUNCTUATION`].
 pub fn is_word_edge(c: char) -> bool {
-    c.is_whitespace() || c.is_ascii_punctuation() || EDGE_PUNCTUATION.contains(c)
+    c.is_whitespace() || c.is_ascii_punctuation() || one_of(EDGE_PUNCTUATION, c)
 }
 
 /// Whether `word` at bytes `at..` of `text` stands as a whole word; with
@@ -218,7 +224,7 @@ fn whole_word(text: &str, at: usize, word: &str, amount: bool) -> bool {
     let mut back = head.chars().rev();
     let before_ok = match back.next() {
         None => true,
-        Some(c) if amount && NOT_BEFORE_AMOUNT.contains(c) => false,
+        Some(c) if amount && one_of(NOT_BEFORE_AMOUNT, c) => false,
         Some(c) if amount && c.is_whitespace() => {
             is_word_edge(c) && !back.next().is_some_and(char::is_numeric)
         }

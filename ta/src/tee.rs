@@ -1,27 +1,25 @@
-//! Every call from the TA into the TEE (GP Internal Core API through
-//! optee-utee): persistent objects, RNG, time and properties. This is the
-//! [`Platform`] the portable logic runs on inside OP-TEE.
+//! Every call from the TA into the TEE: persistent objects, RNG, time and
+//! properties. This is the [`Platform`] the portable logic runs on inside
+//! OP-TEE.
 //!
 //! This is the TA's only module with `unsafe`: the per-instance state
-//! cell, the `getauxval` stub, the generated TA header and the RNG system
-//! call, each with a `// SAFETY:` note (and, in measurement builds only,
-//! the stack probe). optee-utee's safe wrappers cover every other TEE call.
+//! cell, the `getauxval` stub, the generated TA header, the storage and
+//! RNG system calls and the property reads, each with a `// SAFETY:` note
+//! (and, in measurement builds only, the stack probe). Storage and RNG go
+//! to OP-TEE's system calls directly and properties to libutee's
+//! `TEE_GetPropertyAs*`, not through optee-utee's wrappers: the TA is
+//! smaller by ~12 KB (the GP object API's archive member stays out of the
+//! link), and a storage answer outside the GP functions' list can no longer
+//! panic the TA (they would; here it is a failed operation). optee-utee's
+//! safe wrappers cover the rest (time, entry points, parameters).
 
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use core::fmt::Write;
 
 use mfs_core::access::ClientIdentity;
 use mfs_core::platform::{ObjectId, Platform, PlatformError, PlatformFacts, bounded, huk_status};
-use mfs_proto::{Login, StorageKind, parse_uuid};
-use optee_utee::property::{
-    ClientIdentity as ClientIdentityProp, PropertyKey, TeeApiVersion, TeeDescription, TeeDeviceId,
-    TeeInternalCoreVersion,
-};
-use optee_utee::{
-    DataFlag, ErrorKind, GenericObject, LoginType, ObjectEnumHandle, ObjectStorageConstants,
-    PersistentObject, Result, Time, Uuid, Whence, raw,
-};
+use mfs_proto::{Login, StorageKind};
+use optee_utee::{ObjectStorageConstants, Result, Time, raw};
 
 /// The TEE as seen by the portable logic.
 #[derive(Default)]
@@ -43,38 +41,22 @@ impl TeePlatform {
     /// error) makes storage unavailable for this session: the TA fails
     /// closed instead of downgrading to REE FS.
     pub fn probe() -> Self {
-        let not_built_in = |e: &optee_utee::Error| e.kind() == ErrorKind::ItemNotFound;
-        match PersistentObject::open(
-            ObjectStorageConstants::PrivateRpmb,
-            RPMB_PROBE_ID,
-            DataFlag::ACCESS_READ,
-        ) {
-            Ok(_) => TeePlatform {
+        let rpmb = ObjectStorageConstants::PrivateRpmb as u32;
+        let found = match Obj::open(rpmb, RPMB_PROBE_ID, raw::TEE_DATA_FLAG_ACCESS_READ) {
+            Ok(Some(_)) => Ok(true),
+            Ok(None) => Obj::create(rpmb, RPMB_PROBE_ID, raw::TEE_DATA_FLAG_ACCESS_READ, &[])
+                .map(|o| o.is_some()),
+            Err(e) => Err(e),
+        };
+        match found {
+            Ok(true) => TeePlatform {
                 rpmb: true,
                 unavailable: false,
             },
-            Err(e) if not_built_in(&e) => {
-                match PersistentObject::create(
-                    ObjectStorageConstants::PrivateRpmb,
-                    RPMB_PROBE_ID,
-                    DataFlag::ACCESS_READ,
-                    None,
-                    &[],
-                ) {
-                    Ok(_) => TeePlatform {
-                        rpmb: true,
-                        unavailable: false,
-                    },
-                    Err(e) if not_built_in(&e) => TeePlatform {
-                        rpmb: false,
-                        unavailable: false,
-                    },
-                    Err(_) => TeePlatform {
-                        rpmb: true,
-                        unavailable: true,
-                    },
-                }
-            }
+            Ok(false) => TeePlatform {
+                rpmb: false,
+                unavailable: false,
+            },
             Err(_) => TeePlatform {
                 rpmb: true,
                 unavailable: true,
@@ -82,50 +64,230 @@ impl TeePlatform {
         }
     }
 
-    fn storage(&self) -> core::result::Result<ObjectStorageConstants, PlatformError> {
+    fn storage(&self) -> core::result::Result<u32, PlatformError> {
         match (self.unavailable, self.rpmb) {
             (true, _) => Err(PlatformError::Storage),
-            (false, true) => Ok(ObjectStorageConstants::PrivateRpmb),
-            (false, false) => Ok(ObjectStorageConstants::PrivateRee),
+            (false, true) => Ok(ObjectStorageConstants::PrivateRpmb as u32),
+            (false, false) => Ok(ObjectStorageConstants::PrivateRee as u32),
         }
     }
 }
 
-fn storage_err(_: optee_utee::Error) -> PlatformError {
-    PlatformError::Storage
+/// An open persistent object: its handle, closed when dropped.
+///
+/// Storage is reached through the system calls behind the GP functions
+/// (`TEE_OpenPersistentObject` and the rest) rather than those functions:
+/// libutee keeps them in one archive member with the whole GP object API
+/// (~9.5 KB this TA never calls), and they panic the TA — every session
+/// of it — on an answer outside their list, where a storage error that the
+/// normal world can provoke must stay an error of one command. Every
+/// failure here is [`PlatformError::Storage`], ITEM_NOT_FOUND on open
+/// excepted (`Ok(None)`).
+struct Obj(u32);
+
+/// The TEE's answer as a result.
+fn tee(res: u32) -> core::result::Result<(), PlatformError> {
+    if res == raw::TEE_SUCCESS {
+        Ok(())
+    } else {
+        Err(PlatformError::Storage)
+    }
+}
+
+/// `struct utee_object_info` of OP-TEE's system call ABI (optee-utee-sys
+/// declares it with private fields).
+#[repr(C)]
+#[derive(Default)]
+struct ObjectInfo {
+    obj_type: u32,
+    obj_size: u32,
+    max_obj_size: u32,
+    obj_usage: u32,
+    data_size: u32,
+    data_pos: u32,
+    handle_flags: u32,
+}
+
+impl Obj {
+    /// Opens `id` in `storage`; `None` if there is no such object.
+    fn open(
+        storage: u32,
+        id: &[u8],
+        flags: u32,
+    ) -> core::result::Result<Option<Obj>, PlatformError> {
+        let mut h = 0u32;
+        // SAFETY: `id` is a live buffer of `id.len()` bytes that the TEE
+        // core only reads during the call; `h` is a live `u32` it writes
+        // the new handle to. Nothing is kept after the call returns.
+        let res = unsafe {
+            raw::_utee_storage_obj_open(
+                storage.into(),
+                id.as_ptr().cast(),
+                id.len(),
+                flags.into(),
+                &mut h,
+            )
+        };
+        match res {
+            raw::TEE_SUCCESS => Ok(Some(Obj(h))),
+            raw::TEE_ERROR_ITEM_NOT_FOUND => Ok(None),
+            _ => Err(PlatformError::Storage),
+        }
+    }
+
+    /// Creates `id` in `storage` holding `data` (with
+    /// `TEE_DATA_FLAG_OVERWRITE`, atomically replacing an object of that
+    /// name); `None` if the storage does not exist.
+    fn create(
+        storage: u32,
+        id: &[u8],
+        flags: u32,
+        data: &[u8],
+    ) -> core::result::Result<Option<Obj>, PlatformError> {
+        let mut h = 0u32;
+        // SAFETY: `id` and `data` are live buffers of the lengths passed,
+        // only read during the call; no attribute object is given (0 is
+        // TEE_HANDLE_NULL); `h` is a live `u32` for the new handle.
+        let res = unsafe {
+            raw::_utee_storage_obj_create(
+                storage.into(),
+                id.as_ptr().cast(),
+                id.len(),
+                flags.into(),
+                0,
+                data.as_ptr().cast(),
+                data.len(),
+                &mut h,
+            )
+        };
+        match res {
+            raw::TEE_SUCCESS => Ok(Some(Obj(h))),
+            raw::TEE_ERROR_ITEM_NOT_FOUND => Ok(None),
+            _ => Err(PlatformError::Storage),
+        }
+    }
+
+    /// The size of the object's data stream.
+    fn size(&self) -> core::result::Result<usize, PlatformError> {
+        let mut info = ObjectInfo::default();
+        // SAFETY: `info` is a live, exclusively borrowed value with the
+        // layout of `struct utee_object_info` (seven `u32`, repr(C)), which
+        // the TEE core fills during the call.
+        tee(unsafe { raw::_utee_cryp_obj_get_info(self.0.into(), (&raw mut info).cast()) })?;
+        usize::try_from(info.data_size).map_err(|_| PlatformError::Storage)
+    }
+
+    /// Moves the data position to `offset` from the start.
+    fn seek(&self, offset: u32) -> core::result::Result<(), PlatformError> {
+        let at = i32::try_from(offset).map_err(|_| PlatformError::Storage)?;
+        // SAFETY: only integers cross; the handle is open (owned by self).
+        tee(unsafe {
+            raw::_utee_storage_obj_seek(self.0.into(), at, raw::TEE_DATA_SEEK_SET.into())
+        })
+    }
+
+    /// Moves the data position to the end of the stream.
+    fn seek_end(&self) -> core::result::Result<(), PlatformError> {
+        // SAFETY: only integers cross; the handle is open (owned by self).
+        tee(unsafe { raw::_utee_storage_obj_seek(self.0.into(), 0, raw::TEE_DATA_SEEK_END.into()) })
+    }
+
+    /// Reads up to `len` bytes from the data position.
+    fn read(&self, len: usize) -> core::result::Result<Vec<u8>, PlatformError> {
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(len)
+            .map_err(|_| PlatformError::Storage)?;
+        buf.resize(len, 0);
+        if len == 0 {
+            return Ok(buf);
+        }
+        let mut count = 0u64;
+        // SAFETY: `buf` is a live, exclusively borrowed buffer of `len`
+        // bytes; the TEE core writes at most `len` bytes into it and the
+        // count into `count`, and keeps no reference after the call.
+        tee(unsafe {
+            raw::_utee_storage_obj_read(self.0.into(), buf.as_mut_ptr().cast(), len, &mut count)
+        })?;
+        let n = usize::try_from(count).map_err(|_| PlatformError::Storage)?;
+        if n > len {
+            return Err(PlatformError::Storage);
+        }
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    /// Writes `data` at the data position: one atomic update in OP-TEE.
+    fn write(&self, data: &[u8]) -> core::result::Result<(), PlatformError> {
+        // SAFETY: `data` is a live buffer of `data.len()` bytes, only read
+        // during the call.
+        tee(unsafe {
+            raw::_utee_storage_obj_write(self.0.into(), data.as_ptr().cast(), data.len())
+        })
+    }
+
+    /// Deletes the object (the system call also closes the handle).
+    fn delete(self) -> core::result::Result<(), PlatformError> {
+        let h = self.0;
+        core::mem::forget(self);
+        // SAFETY: only an integer crosses; the handle is open and, being
+        // forgotten above, is not closed a second time.
+        tee(unsafe { raw::_utee_storage_obj_del(h.into()) })
+    }
+}
+
+impl Drop for Obj {
+    fn drop(&mut self) {
+        // SAFETY: only an integer crosses; the handle is open and owned by
+        // this value, which is dropped once.
+        let _ = unsafe { raw::_utee_cryp_obj_close(self.0.into()) };
+    }
+}
+
+/// An object enumerator's handle, freed when dropped.
+struct Enumerator(u32);
+
+impl Drop for Enumerator {
+    fn drop(&mut self) {
+        // SAFETY: only an integer crosses; the handle was allocated and is
+        // owned by this value, which is dropped once.
+        let _ = unsafe { raw::_utee_storage_free_enum(self.0.into()) };
+    }
 }
 
 impl Platform for TeePlatform {
     fn read(&mut self, id: &ObjectId) -> core::result::Result<Option<Vec<u8>>, PlatformError> {
-        let flags = DataFlag::ACCESS_READ | DataFlag::SHARE_READ;
-        match PersistentObject::open(self.storage()?, id.as_bytes(), flags) {
-            Ok(mut obj) => obj.read_remaining_to_vec().map(Some).map_err(storage_err),
-            Err(e) if e.kind() == ErrorKind::ItemNotFound => Ok(None),
-            Err(e) => Err(storage_err(e)),
+        let flags = raw::TEE_DATA_FLAG_ACCESS_READ | raw::TEE_DATA_FLAG_SHARE_READ;
+        match Obj::open(self.storage()?, id.as_bytes(), flags)? {
+            Some(obj) => obj.read(obj.size()?).map(Some),
+            None => Ok(None),
         }
     }
 
     fn write(&mut self, id: &ObjectId, data: &[u8]) -> core::result::Result<(), PlatformError> {
         // Create-with-OVERWRITE and initial data is one atomic operation in
         // OP-TEE: the old object stays until the new one is committed.
-        let flags = DataFlag::ACCESS_READ
-            | DataFlag::ACCESS_WRITE
-            | DataFlag::ACCESS_WRITE_META
-            | DataFlag::OVERWRITE;
-        PersistentObject::create(self.storage()?, id.as_bytes(), flags, None, data)
-            .map(drop)
-            .map_err(storage_err)
+        let flags = raw::TEE_DATA_FLAG_ACCESS_READ
+            | raw::TEE_DATA_FLAG_ACCESS_WRITE
+            | raw::TEE_DATA_FLAG_ACCESS_WRITE_META
+            | raw::TEE_DATA_FLAG_OVERWRITE;
+        match Obj::create(self.storage()?, id.as_bytes(), flags, data)? {
+            Some(_) => Ok(()),
+            None => Err(PlatformError::Storage),
+        }
     }
 
     fn append(&mut self, id: &ObjectId, data: &[u8]) -> core::result::Result<(), PlatformError> {
         // One TEE_WriteObjectData at the end of the stream: atomic in
         // OP-TEE (REE FS and RPMB commit a write as a whole or not at all),
         // and cheaper than re-creating the object.
-        let flags = DataFlag::ACCESS_WRITE;
-        let mut obj =
-            PersistentObject::open(self.storage()?, id.as_bytes(), flags).map_err(storage_err)?;
-        obj.seek(0, Whence::DataSeekEnd).map_err(storage_err)?;
-        obj.write(data).map_err(storage_err)
+        let obj = Obj::open(
+            self.storage()?,
+            id.as_bytes(),
+            raw::TEE_DATA_FLAG_ACCESS_WRITE,
+        )?
+        .ok_or(PlatformError::Storage)?;
+        obj.seek_end()?;
+        obj.write(data)
     }
 
     fn read_at(
@@ -134,26 +296,17 @@ impl Platform for TeePlatform {
         offset: u32,
         len: usize,
     ) -> core::result::Result<Option<Vec<u8>>, PlatformError> {
-        let flags = DataFlag::ACCESS_READ | DataFlag::SHARE_READ;
-        let mut obj = match PersistentObject::open(self.storage()?, id.as_bytes(), flags) {
-            Ok(obj) => obj,
-            Err(e) if e.kind() == ErrorKind::ItemNotFound => return Ok(None),
-            Err(e) => return Err(storage_err(e)),
+        let flags = raw::TEE_DATA_FLAG_ACCESS_READ | raw::TEE_DATA_FLAG_SHARE_READ;
+        let Some(obj) = Obj::open(self.storage()?, id.as_bytes(), flags)? else {
+            return Ok(None);
         };
-        let size = obj.info().map_err(storage_err)?.data_size();
+        let size = obj.size()?;
         let start = usize::try_from(offset).map_err(|_| PlatformError::Storage)?;
         let take = size.saturating_sub(start).min(len);
-        let mut buf = Vec::new();
-        buf.try_reserve_exact(take)
-            .map_err(|_| PlatformError::Storage)?;
-        buf.resize(take, 0);
         if take > 0 {
-            let at = i32::try_from(offset).map_err(|_| PlatformError::Storage)?;
-            obj.seek(at, Whence::DataSeekSet).map_err(storage_err)?;
-            let n = obj.read(&mut buf).map_err(storage_err)?;
-            buf.truncate(usize::try_from(n).map_err(|_| PlatformError::Storage)?);
+            obj.seek(offset)?;
         }
-        Ok(Some(buf))
+        obj.read(take).map(Some)
     }
 
     fn write_at(
@@ -165,23 +318,22 @@ impl Platform for TeePlatform {
         // One TEE_WriteObjectData at `offset`: atomic in OP-TEE, like
         // `append`. The offset is checked against the size first so that
         // the object never grows a gap of zeros.
-        let flags = DataFlag::ACCESS_READ | DataFlag::ACCESS_WRITE;
-        let mut obj =
-            PersistentObject::open(self.storage()?, id.as_bytes(), flags).map_err(storage_err)?;
-        let size = obj.info().map_err(storage_err)?.data_size();
+        let flags = raw::TEE_DATA_FLAG_ACCESS_READ | raw::TEE_DATA_FLAG_ACCESS_WRITE;
+        let obj =
+            Obj::open(self.storage()?, id.as_bytes(), flags)?.ok_or(PlatformError::Storage)?;
+        let size = obj.size()?;
         if usize::try_from(offset).map_or(true, |o| o > size) {
             return Err(PlatformError::Storage);
         }
-        let at = i32::try_from(offset).map_err(|_| PlatformError::Storage)?;
-        obj.seek(at, Whence::DataSeekSet).map_err(storage_err)?;
-        obj.write(data).map_err(storage_err)
+        obj.seek(offset)?;
+        obj.write(data)
     }
 
     fn delete(&mut self, id: &ObjectId) -> core::result::Result<(), PlatformError> {
-        match PersistentObject::open(self.storage()?, id.as_bytes(), DataFlag::ACCESS_WRITE_META) {
-            Ok(obj) => obj.close_and_delete().map_err(storage_err),
-            Err(e) if e.kind() == ErrorKind::ItemNotFound => Ok(()),
-            Err(e) => Err(storage_err(e)),
+        let flags = raw::TEE_DATA_FLAG_ACCESS_WRITE_META;
+        match Obj::open(self.storage()?, id.as_bytes(), flags)? {
+            Some(obj) => obj.delete(),
+            None => Ok(()),
         }
     }
 
@@ -222,18 +374,37 @@ impl Platform for TeePlatform {
     }
 
     fn object_ids(&mut self) -> core::result::Result<Vec<ObjectId>, PlatformError> {
-        let mut e = ObjectEnumHandle::allocate().map_err(storage_err)?;
-        match e.start(self.storage()? as u32) {
-            Ok(()) => {}
+        let storage = self.storage()?;
+        let mut h = 0u32;
+        // SAFETY: `h` is a live `u32` the TEE core writes the handle to.
+        tee(unsafe { raw::_utee_storage_alloc_enum(&mut h) })?;
+        let e = Enumerator(h);
+        // SAFETY: only integers cross; the enumerator is allocated.
+        match unsafe { raw::_utee_storage_start_enum(e.0.into(), storage.into()) } {
+            raw::TEE_SUCCESS => {}
             // An empty storage has nothing to enumerate.
-            Err(err) if err.kind() == ErrorKind::ItemNotFound => return Ok(Vec::new()),
-            Err(err) => return Err(storage_err(err)),
+            raw::TEE_ERROR_ITEM_NOT_FOUND => return Ok(Vec::new()),
+            _ => return Err(PlatformError::Storage),
         }
         let mut ids = Vec::new();
         loop {
             let mut buf = [0u8; mfs_core::platform::OBJECT_ID_MAX_LEN];
-            match e.get_next(None, &mut buf) {
-                Ok(n) => {
+            let mut info = ObjectInfo::default();
+            let mut n = buf.len() as u64;
+            // SAFETY: `info` has the layout of `struct utee_object_info`;
+            // `buf` is a live buffer of `n` bytes, and the TEE core writes
+            // at most `n` bytes of the name into it and its length into
+            // `n`. Nothing is kept after the call.
+            let res = unsafe {
+                raw::_utee_storage_next_enum(
+                    e.0.into(),
+                    (&raw mut info).cast(),
+                    buf.as_mut_ptr().cast(),
+                    &mut n,
+                )
+            };
+            match res {
+                raw::TEE_SUCCESS => {
                     let id = usize::try_from(n)
                         .ok()
                         .and_then(|n| buf.get(..n))
@@ -241,8 +412,8 @@ impl Platform for TeePlatform {
                         .ok_or(PlatformError::Storage)?;
                     ids.push(id);
                 }
-                Err(err) if err.kind() == ErrorKind::ItemNotFound => return Ok(ids),
-                Err(err) => return Err(storage_err(err)),
+                raw::TEE_ERROR_ITEM_NOT_FOUND => return Ok(ids),
+                _ => return Err(PlatformError::Storage),
             }
         }
     }
@@ -256,11 +427,7 @@ impl Platform for TeePlatform {
     }
 
     fn facts(&mut self) -> PlatformFacts {
-        let device_id = TeeDeviceId
-            .get()
-            .ok()
-            .and_then(|u| uuid_bytes(&u))
-            .unwrap_or([0; 16]);
+        let device_id = tee_uuid(c"gpd.tee.deviceID").map_or([0; 16], |u| uuid_bytes(&u));
         PlatformFacts {
             storage: if self.rpmb {
                 StorageKind::Rpmb
@@ -268,38 +435,132 @@ impl Platform for TeePlatform {
                 StorageKind::ReeFs
             },
             hw_unique_key: huk_status(&device_id),
-            tee_description: TeeDescription
-                .get()
-                .map(|s| bounded(&s))
-                .unwrap_or_default(),
-            tee_api_version: TeeApiVersion.get().map(|s| bounded(&s)).unwrap_or_default(),
-            tee_internal_core_version: TeeInternalCoreVersion.get().unwrap_or(0),
+            tee_description: tee_string(c"gpd.tee.description"),
+            tee_api_version: tee_string(c"gpd.tee.apiversion"),
+            tee_internal_core_version: tee_u32(c"gpd.tee.internalCore.version").unwrap_or(0),
             tee_device_id: device_id,
         }
     }
 }
 
-fn uuid_bytes(u: &Uuid) -> Option<[u8; 16]> {
-    let mut s: heapless::String<36> = heapless::String::new();
-    write!(s, "{u}").ok()?;
-    parse_uuid(&s)
+/// The 16 bytes of a UUID in RFC 4122 order (the order of its text form).
+fn uuid_bytes(raw: &raw::TEE_UUID) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    let bytes = (raw.timeLow.to_be_bytes().into_iter())
+        .chain(raw.timeMid.to_be_bytes())
+        .chain(raw.timeHiAndVersion.to_be_bytes())
+        .chain(raw.clockSeqAndNode);
+    for (o, b) in out.iter_mut().zip(bytes) {
+        *o = b;
+    }
+    out
+}
+
+// The TA reads its few properties with libutee's `TEE_GetPropertyAs*`
+// directly: optee-utee's typed keys allocate a C string per read and,
+// for strings, add a size query and a lossy UTF-8 copy (~2 KB of the TA
+// in all, counting the `Uuid` text form the TA then had to parse back).
+
+/// A UUID property of the TEE implementation.
+fn tee_uuid(name: &core::ffi::CStr) -> Option<raw::TEE_UUID> {
+    let mut v = raw::TEE_UUID {
+        timeLow: 0,
+        timeMid: 0,
+        timeHiAndVersion: 0,
+        clockSeqAndNode: [0; 8],
+    };
+    // SAFETY: `name` is NUL-terminated; `v` is a live, exclusively
+    // borrowed `TEE_UUID` that libutee fills; nothing is kept.
+    let res = unsafe {
+        raw::TEE_GetPropertyAsUUID(raw::TEE_PROPSET_TEE_IMPLEMENTATION, name.as_ptr(), &mut v)
+    };
+    (res == raw::TEE_SUCCESS).then_some(v)
+}
+
+/// A `u32` property of the TEE implementation.
+fn tee_u32(name: &core::ffi::CStr) -> Option<u32> {
+    let mut v = 0u32;
+    // SAFETY: `name` is NUL-terminated; `v` is a live, exclusively
+    // borrowed `u32` that libutee writes; nothing is kept.
+    let res = unsafe {
+        raw::TEE_GetPropertyAsU32(raw::TEE_PROPSET_TEE_IMPLEMENTATION, name.as_ptr(), &mut v)
+    };
+    (res == raw::TEE_SUCCESS).then_some(v)
+}
+
+/// A string property of the TEE implementation, cut to `N` bytes on a
+/// character boundary (invalid UTF-8 ends it); empty if the TEE does not
+/// have it or it is longer than 255 bytes (the facts show at most 64).
+/// Read with one call into a stack buffer: optee-utee's `String`
+/// property path (a heap C string, a size query, lossy UTF-8) is ~1.5 KB
+/// of the TA.
+fn tee_string<const N: usize>(name: &core::ffi::CStr) -> heapless::String<N> {
+    let mut buf = [0u8; 256];
+    let mut len = buf.len();
+    // SAFETY: `name` is a NUL-terminated string and `buf` a live,
+    // exclusively borrowed buffer of `len` bytes; libutee writes at most
+    // `len` bytes (the value and its NUL) into it and the length into
+    // `len`, and keeps no reference after the call.
+    let res = unsafe {
+        raw::TEE_GetPropertyAsString(
+            raw::TEE_PROPSET_TEE_IMPLEMENTATION,
+            name.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    if res != raw::TEE_SUCCESS {
+        return heapless::String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(0);
+    let text = buf.get(..end).unwrap_or_default();
+    let valid = match core::str::from_utf8(text) {
+        Ok(s) => s,
+        Err(e) => text
+            .get(..e.valid_up_to())
+            .and_then(|t| core::str::from_utf8(t).ok())
+            .unwrap_or_default(),
+    };
+    bounded(valid)
 }
 
 /// The current session's client identity (`gpd.client.identity`).
 pub fn client_identity() -> Result<ClientIdentity> {
-    let id = ClientIdentityProp.get()?;
-    let login = match id.login_type() {
-        LoginType::Public => Login::Public,
-        LoginType::User => Login::User,
-        LoginType::Group => Login::Group,
-        LoginType::Application => Login::Application,
-        LoginType::ApplicationUser => Login::ApplicationUser,
-        LoginType::ApplicationGroup => Login::ApplicationGroup,
-        LoginType::TrustedApp => Login::TrustedApp,
-        LoginType::Unknown(_) => Login::Other,
+    let mut id = raw::TEE_Identity {
+        login: 0,
+        uuid: raw::TEE_UUID {
+            timeLow: 0,
+            timeMid: 0,
+            timeHiAndVersion: 0,
+            clockSeqAndNode: [0; 8],
+        },
     };
-    let uuid = uuid_bytes(&id.uuid()).ok_or(ErrorKind::BadFormat)?;
-    Ok(ClientIdentity { login, uuid })
+    // SAFETY: the name is NUL-terminated; `id` is a live, exclusively
+    // borrowed `TEE_Identity` that libutee fills; nothing is kept.
+    let res = unsafe {
+        raw::TEE_GetPropertyAsIdentity(
+            raw::TEE_PROPSET_CURRENT_CLIENT,
+            c"gpd.client.identity".as_ptr(),
+            &mut id,
+        )
+    };
+    if res != raw::TEE_SUCCESS {
+        return Err(optee_utee::Error::from_raw_error(res));
+    }
+    let login = match id.login {
+        raw::TEE_LOGIN_PUBLIC => Login::Public,
+        raw::TEE_LOGIN_USER => Login::User,
+        raw::TEE_LOGIN_GROUP => Login::Group,
+        raw::TEE_LOGIN_APPLICATION => Login::Application,
+        raw::TEE_LOGIN_APPLICATION_USER => Login::ApplicationUser,
+        raw::TEE_LOGIN_APPLICATION_GROUP => Login::ApplicationGroup,
+        raw::TEE_LOGIN_TRUSTED_APP => Login::TrustedApp,
+        _ => Login::Other,
+    };
+    Ok(ClientIdentity {
+        login,
+        uuid: uuid_bytes(&id.uuid),
+    })
 }
 
 /// State shared by all sessions of the (single) TA instance: the core's

@@ -79,9 +79,14 @@ pub fn random_secret_key(p: &mut impl Platform) -> Result<SecretKey, Error> {
 
 /// The SEC1 uncompressed encoding of a public key.
 pub fn sec1_uncompressed(key: &PublicKey) -> Result<[u8; EC_POINT_LEN], Error> {
-    use p256::elliptic_curve::sec1::ToSec1Point;
-    let point = key.to_sec1_point(false);
-    point.as_bytes().try_into().map_err(|_| Error::Internal)
+    let point = key.as_affine();
+    let mut out = [0u8; EC_POINT_LEN];
+    let (tag, xy) = out.split_first_mut().ok_or(Error::Internal)?;
+    *tag = 0x04;
+    let (x, y) = xy.split_at_mut_checked(32).ok_or(Error::Internal)?;
+    x.copy_from_slice(&point.x());
+    y.copy_from_slice(&point.y());
+    Ok(out)
 }
 
 /// Parses a SEC1 uncompressed P-256 point (`04 ‖ x ‖ y`); rejects any

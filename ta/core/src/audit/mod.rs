@@ -177,15 +177,17 @@ fn migrate_legacy(p: &mut impl Platform) -> Result<(), Error> {
     }
     let copied = Segment::load_current(p)?.is_some_and(|s| s == newest);
     if !copied {
-        // Region order (0, 1, …) so that `la` never has a gap.
+        // Region order (0, 1, …) so that `la` never has a gap: region 0
+        // comes first and creates `la`, whatever its segment number. The
+        // (at most 7) numbers are consecutive, so their regions (number
+        // modulo ARCHIVED) rise from the first multiple of ARCHIVED among
+        // them and wrap at most once: region order is that rotation.
         let first = k.saturating_sub(ARCHIVED);
+        let split = (first..k).find(|j| j % ARCHIVED == 0).unwrap_or(first);
         let mut older = Vec::new();
-        for j in first..k {
+        for j in (split..k).chain(first..split) {
             older.push(Segment::load_legacy(p, j)?.ok_or(Error::Storage)?);
         }
-        // (at most 7 consecutive numbers: region 0 comes first and
-        // creates `la`, whatever its segment number)
-        older.sort_by_key(|s| s.k % ARCHIVED);
         for (i, seg) in older.iter().enumerate() {
             seg.archive_at_region(p, i == 0)?;
         }
