@@ -109,6 +109,16 @@ struct ObjectInfo {
 }
 
 impl Obj {
+    /// The object an open or create answered with `res` and handle `h`:
+    /// `None` for ITEM_NOT_FOUND (no such object, or no such storage).
+    fn opened(res: u32, h: u32) -> core::result::Result<Option<Obj>, PlatformError> {
+        match res {
+            raw::TEE_SUCCESS => Ok(Some(Obj(h))),
+            raw::TEE_ERROR_ITEM_NOT_FOUND => Ok(None),
+            _ => Err(PlatformError::Storage),
+        }
+    }
+
     /// Opens `id` in `storage`; `None` if there is no such object.
     fn open(
         storage: u32,
@@ -128,11 +138,7 @@ impl Obj {
                 &mut h,
             )
         };
-        match res {
-            raw::TEE_SUCCESS => Ok(Some(Obj(h))),
-            raw::TEE_ERROR_ITEM_NOT_FOUND => Ok(None),
-            _ => Err(PlatformError::Storage),
-        }
+        Obj::opened(res, h)
     }
 
     /// Creates `id` in `storage` holding `data` (with
@@ -160,11 +166,7 @@ impl Obj {
                 &mut h,
             )
         };
-        match res {
-            raw::TEE_SUCCESS => Ok(Some(Obj(h))),
-            raw::TEE_ERROR_ITEM_NOT_FOUND => Ok(None),
-            _ => Err(PlatformError::Storage),
-        }
+        Obj::opened(res, h)
     }
 
     /// The size of the object's data stream.
@@ -230,8 +232,17 @@ impl Obj {
         let h = self.0;
         core::mem::forget(self);
         // SAFETY: only an integer crosses; the handle is open and, being
-        // forgotten above, is not closed a second time.
-        tee(unsafe { raw::_utee_storage_obj_del(h.into()) })
+        // forgotten above, is not closed by `Drop`.
+        let res = unsafe { raw::_utee_storage_obj_del(h.into()) };
+        if res != raw::TEE_SUCCESS {
+            // A refusal can come before the TEE closed the handle: close
+            // it here, or later opens of the object would conflict. If it
+            // was closed, this is refused (nothing was opened in between,
+            // so the number names no other object).
+            // SAFETY: only an integer crosses.
+            let _ = unsafe { raw::_utee_cryp_obj_close(h.into()) };
+        }
+        tee(res)
     }
 }
 
@@ -368,9 +379,22 @@ impl Platform for TeePlatform {
     }
 
     fn ree_time_s(&mut self) -> u64 {
-        let mut t = Time::new();
-        t.ree_time();
-        u64::from(t.seconds)
+        // The system call behind TEE_GetREETime, which panics the TA when
+        // the normal world does not answer the clock request: the REE clock
+        // is the normal world's anyway, and 0 is its answer then.
+        let mut t = raw::TEE_Time {
+            seconds: 0,
+            millis: 0,
+        };
+        let cat = raw::utee_time_category::UTEE_TIME_CAT_REE as core::ffi::c_ulong;
+        // SAFETY: `t` is a live, exclusively borrowed `TEE_Time` that the
+        // TEE core fills during the call; nothing is kept.
+        let res = unsafe { raw::_utee_get_time(cat, &mut t) };
+        if res == raw::TEE_SUCCESS {
+            u64::from(t.seconds)
+        } else {
+            0
+        }
     }
 
     fn object_ids(&mut self) -> core::result::Result<Vec<ObjectId>, PlatformError> {

@@ -107,8 +107,9 @@ pub trait Platform {
     /// TEE system time in milliseconds: arbitrary origin, never goes back
     /// during the life of the TA instance.
     fn now_ms(&mut self) -> u64;
-    /// The REE (normal-world) clock, UNIX seconds. Not trusted: the
-    /// normal world sets it. Used only for key expiry (documented so).
+    /// The REE (normal-world) clock, UNIX seconds; 0 if the normal world
+    /// does not answer. Not trusted: the normal world sets it. Used only
+    /// for key expiry and log entry times (documented so).
     fn ree_time_s(&mut self) -> u64;
     /// Facts about the platform.
     fn facts(&mut self) -> PlatformFacts;
