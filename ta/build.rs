@@ -54,6 +54,30 @@ fn kib(var: &str, min: u32, max: u32) -> Result<u32, BoxError> {
     }
 }
 
+/// The GP Internal Core API version the dev kit's libutee implements
+/// (`TEE_CORE_API_VERSION` of its `tee_api_defines.h`: major << 24 |
+/// minor << 16 | maintenance << 8). libutee answers the property
+/// `gpd.tee.internalCore.version` itself, from this header; the TA, which
+/// does not link libutee's property code, reports the same number.
+fn core_api_version(dev_kit: &str) -> Result<u32, BoxError> {
+    let path = PathBuf::from(dev_kit).join("include/tee_api_defines.h");
+    println!("cargo:rerun-if-changed={}", path.display());
+    let header = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let field = |name: &str| -> Result<u32, BoxError> {
+        header
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("#define"))
+            .filter_map(|l| l.trim().strip_prefix(name))
+            .filter_map(|rest| rest.trim().strip_suffix('U'))
+            .find_map(|n| n.trim().parse::<u8>().ok())
+            .map(u32::from)
+            .ok_or_else(|| format!("{}: no numeric #define {name}", path.display()).into())
+    };
+    Ok(field("TEE_CORE_API_MAJOR_VERSION")? << 24
+        | field("TEE_CORE_API_MINOR_VERSION")? << 16
+        | field("TEE_CORE_API_MAINTENANCE_VERSION")? << 8)
+}
+
 fn main() -> Result<(), BoxError> {
     for v in [
         "MFS_TA_UUID",
@@ -83,6 +107,15 @@ fn main() -> Result<(), BoxError> {
         }
         Err(_) => "mfs_core::access::LINUX_ROOT_USER_UUID".to_string(),
     };
+    let dev_kit = env::var("TA_DEV_KIT_DIR").map_err(|_| "TA_DEV_KIT_DIR is not set")?;
+    fs::write(
+        out.join("core_api_version.rs"),
+        format!(
+            "/// `TEE_CORE_API_VERSION` of the dev kit's libutee (ta/build.rs).\n\
+             pub const TEE_CORE_API_VERSION: u32 = {:#010x};\n",
+            core_api_version(&dev_kit)?
+        ),
+    )?;
     fs::write(
         out.join("admin_policy.rs"),
         format!(

@@ -5,12 +5,13 @@
 //! This is the TA's only module with `unsafe`: the per-instance state
 //! cell, the `getauxval` stub, the generated TA header, the storage and
 //! RNG system calls and the property reads, each with a `// SAFETY:` note
-//! (and, in measurement builds only, the stack probe). Storage and RNG go
-//! to OP-TEE's system calls directly and properties to libutee's
-//! `TEE_GetPropertyAs*`, not through optee-utee's wrappers: the TA is
-//! smaller by ~12 KB (the GP object API's archive member stays out of the
-//! link), and a storage answer outside the GP functions' list can no longer
-//! panic the TA (they would; here it is a failed operation). optee-utee's
+//! (and, in measurement builds only, the stack probe). Storage, RNG and
+//! properties go to OP-TEE's system calls directly, not through libutee's
+//! GP functions or optee-utee's wrappers: the TA is smaller by ~16 KB
+//! (the GP object and property API's archive members stay out of the
+//! link), and an answer outside the GP functions' list can no longer
+//! panic the TA (they would; here it is a failed operation or a missing
+//! property). optee-utee's
 //! safe wrappers cover the rest (time, entry points, parameters).
 
 use alloc::vec::Vec;
@@ -451,7 +452,7 @@ impl Platform for TeePlatform {
     }
 
     fn facts(&mut self) -> PlatformFacts {
-        let device_id = tee_uuid(c"gpd.tee.deviceID").map_or([0; 16], |u| uuid_bytes(&u));
+        let device_id = tee_uuid(c"gpd.tee.deviceID").unwrap_or([0; 16]);
         PlatformFacts {
             storage: if self.rpmb {
                 StorageKind::Rpmb
@@ -461,83 +462,137 @@ impl Platform for TeePlatform {
             hw_unique_key: huk_status(&device_id),
             tee_description: tee_string(c"gpd.tee.description"),
             tee_api_version: tee_string(c"gpd.tee.apiversion"),
-            tee_internal_core_version: tee_u32(c"gpd.tee.internalCore.version").unwrap_or(0),
+            tee_internal_core_version: TEE_CORE_API_VERSION,
             tee_device_id: device_id,
         }
     }
 }
 
-/// The 16 bytes of a UUID in RFC 4122 order (the order of its text form).
-fn uuid_bytes(raw: &raw::TEE_UUID) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    let bytes = (raw.timeLow.to_be_bytes().into_iter())
-        .chain(raw.timeMid.to_be_bytes())
-        .chain(raw.timeHiAndVersion.to_be_bytes())
-        .chain(raw.clockSeqAndNode);
-    for (o, b) in out.iter_mut().zip(bytes) {
-        *o = b;
+// The TA reads its few properties with OP-TEE's two property system calls
+// (name to index, then the value), not libutee's `TEE_GetPropertyAs*`:
+// those bring libutee's whole property member (enumerators, base64, a
+// `snprintf` for the string form of every type, ~4 KB of the TA) and
+// panic the TA on any answer outside their short list; here such an
+// answer is a missing property.
+
+include!(concat!(env!("OUT_DIR"), "/core_api_version.rs"));
+
+/// The one property of the TEE implementation libutee answers itself
+/// rather than the core that this TA reports: the GP Internal Core API
+/// version of the linked libutee. (libutee also answers the GP arithmetic
+/// API's `gpd.tee.arith.maxBigIntSize` and the socket API's versions; this
+/// TA links neither API, so it has no such property.)
+const INTERNAL_CORE_VERSION: &core::ffi::CStr = c"gpd.tee.internalCore.version";
+
+/// The core's property types (`enum user_ta_prop_type`) as it answers them.
+const PROP_U32: u32 = raw::user_ta_prop_type::USER_TA_PROP_TYPE_U32 as u32;
+const PROP_UUID: u32 = raw::user_ta_prop_type::USER_TA_PROP_TYPE_UUID as u32;
+const PROP_IDENTITY: u32 = raw::user_ta_prop_type::USER_TA_PROP_TYPE_IDENTITY as u32;
+const PROP_STRING: u32 = raw::user_ta_prop_type::USER_TA_PROP_TYPE_STRING as u32;
+
+/// Reads the property `name` of `set` into `buf`: its length, or the
+/// core's error (ITEM_NOT_FOUND if the TEE does not have it, SHORT_BUFFER
+/// if it does not fit), BAD_FORMAT if its type is not `kind`.
+fn property(
+    set: raw::TEE_PropSetHandle,
+    name: &core::ffi::CStr,
+    kind: u32,
+    buf: &mut [u8],
+) -> core::result::Result<usize, u32> {
+    // The property-set handles are small constants the core's system
+    // calls take as numbers (as libutee passes them).
+    let set = set as usize as core::ffi::c_ulong;
+    let name = name.to_bytes_with_nul();
+    let mut index = 0u32;
+    // SAFETY: `name` is a live buffer of `name.len()` bytes ending in its
+    // NUL, which the core copies; `index` is a live, exclusively borrowed
+    // `u32` the core writes; nothing is kept after the call.
+    let res = unsafe {
+        raw::_utee_get_property_name_to_index(
+            set,
+            name.as_ptr().cast(),
+            name.len() as core::ffi::c_ulong,
+            &mut index,
+        )
+    };
+    if res != raw::TEE_SUCCESS {
+        return Err(res);
+    }
+    let mut len = u32::try_from(buf.len()).map_err(|_| raw::TEE_ERROR_BAD_PARAMETERS)?;
+    let mut found = u32::MAX;
+    // SAFETY: `buf` is a live, exclusively borrowed buffer of `len` bytes:
+    // the core writes at most `len` bytes into it (SHORT_BUFFER otherwise)
+    // and the value's length into `len`; `found` is a live `u32` it
+    // writes; with a null name and name length it returns no name.
+    let res = unsafe {
+        raw::_utee_get_property(
+            set,
+            index.into(),
+            core::ptr::null_mut(),
+            core::ptr::null_mut(),
+            buf.as_mut_ptr().cast(),
+            &mut len,
+            &mut found,
+        )
+    };
+    if res != raw::TEE_SUCCESS {
+        return Err(res);
+    }
+    match usize::try_from(len) {
+        Ok(len) if found == kind && len <= buf.len() => Ok(len),
+        _ => Err(raw::TEE_ERROR_BAD_FORMAT),
+    }
+}
+
+/// A fixed-size property value of the TEE implementation (or of the
+/// current client): exactly `N` bytes, in the TEE's native layout.
+fn fixed<const N: usize>(
+    set: raw::TEE_PropSetHandle,
+    name: &core::ffi::CStr,
+    kind: u32,
+) -> core::result::Result<[u8; N], u32> {
+    let mut buf = [0u8; N];
+    match property(set, name, kind, &mut buf)? {
+        len if len == N => Ok(buf),
+        _ => Err(raw::TEE_ERROR_BAD_FORMAT),
+    }
+}
+
+/// The 16 bytes, in RFC 4122 order, of a `TEE_UUID` as the core copies it
+/// (native little-endian `timeLow`, `timeMid`, `timeHiAndVersion`, then
+/// `clockSeqAndNode`).
+fn uuid_from_native(b: &[u8; 16]) -> [u8; 16] {
+    let [a0, a1, a2, a3, m0, m1, h0, h1, rest @ ..] = *b;
+    let mut out = [a3, a2, a1, a0, m1, m0, h1, h0, 0, 0, 0, 0, 0, 0, 0, 0];
+    for (o, r) in out.iter_mut().skip(8).zip(rest) {
+        *o = r;
     }
     out
 }
 
-// The TA reads its few properties with libutee's `TEE_GetPropertyAs*`
-// directly: optee-utee's typed keys allocate a C string per read and,
-// for strings, add a size query and a lossy UTF-8 copy (~2 KB of the TA
-// in all, counting the `Uuid` text form the TA then had to parse back).
-
-/// A UUID property of the TEE implementation.
-fn tee_uuid(name: &core::ffi::CStr) -> Option<raw::TEE_UUID> {
-    let mut v = raw::TEE_UUID {
-        timeLow: 0,
-        timeMid: 0,
-        timeHiAndVersion: 0,
-        clockSeqAndNode: [0; 8],
-    };
-    // SAFETY: `name` is NUL-terminated; `v` is a live, exclusively
-    // borrowed `TEE_UUID` that libutee fills; nothing is kept.
-    let res = unsafe {
-        raw::TEE_GetPropertyAsUUID(raw::TEE_PROPSET_TEE_IMPLEMENTATION, name.as_ptr(), &mut v)
-    };
-    (res == raw::TEE_SUCCESS).then_some(v)
-}
-
-/// A `u32` property of the TEE implementation.
-fn tee_u32(name: &core::ffi::CStr) -> Option<u32> {
-    let mut v = 0u32;
-    // SAFETY: `name` is NUL-terminated; `v` is a live, exclusively
-    // borrowed `u32` that libutee writes; nothing is kept.
-    let res = unsafe {
-        raw::TEE_GetPropertyAsU32(raw::TEE_PROPSET_TEE_IMPLEMENTATION, name.as_ptr(), &mut v)
-    };
-    (res == raw::TEE_SUCCESS).then_some(v)
+/// A UUID property of the TEE implementation, in RFC 4122 byte order.
+fn tee_uuid(name: &core::ffi::CStr) -> Option<[u8; 16]> {
+    let raw = fixed::<16>(raw::TEE_PROPSET_TEE_IMPLEMENTATION, name, PROP_UUID).ok()?;
+    Some(uuid_from_native(&raw))
 }
 
 /// A string property of the TEE implementation, cut to `N` bytes on a
-/// character boundary (invalid UTF-8 ends it); empty if the TEE does not
-/// have it or it is longer than 255 bytes (the facts show at most 64).
-/// Read with one call into a stack buffer: optee-utee's `String`
-/// property path (a heap C string, a size query, lossy UTF-8) is ~1.5 KB
-/// of the TA.
+/// character boundary (invalid UTF-8 or a NUL ends it); empty if the TEE
+/// does not have it or it is longer than 256 bytes (the facts show at
+/// most 64). Read with one call into a stack buffer.
 fn tee_string<const N: usize>(name: &core::ffi::CStr) -> heapless::String<N> {
     let mut buf = [0u8; 256];
-    let mut len = buf.len();
-    // SAFETY: `name` is a NUL-terminated string and `buf` a live,
-    // exclusively borrowed buffer of `len` bytes; libutee writes at most
-    // `len` bytes (the value and its NUL) into it and the length into
-    // `len`, and keeps no reference after the call.
-    let res = unsafe {
-        raw::TEE_GetPropertyAsString(
-            raw::TEE_PROPSET_TEE_IMPLEMENTATION,
-            name.as_ptr(),
-            buf.as_mut_ptr().cast(),
-            &mut len,
-        )
-    };
-    if res != raw::TEE_SUCCESS {
+    let Ok(len) = property(
+        raw::TEE_PROPSET_TEE_IMPLEMENTATION,
+        name,
+        PROP_STRING,
+        &mut buf,
+    ) else {
         return heapless::String::new();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(0);
-    let text = buf.get(..end).unwrap_or_default();
+    };
+    let value = buf.get(..len).unwrap_or_default();
+    let end = value.iter().position(|&b| b == 0).unwrap_or(value.len());
+    let text = value.get(..end).unwrap_or_default();
     let valid = match core::str::from_utf8(text) {
         Ok(s) => s,
         Err(e) => text
@@ -548,30 +603,17 @@ fn tee_string<const N: usize>(name: &core::ffi::CStr) -> heapless::String<N> {
     bounded(valid)
 }
 
-/// The current session's client identity (`gpd.client.identity`).
+/// The current session's client identity (`gpd.client.identity`: a
+/// `TEE_Identity`, its login then its UUID, as the core copies it).
 pub fn client_identity() -> Result<ClientIdentity> {
-    let mut id = raw::TEE_Identity {
-        login: 0,
-        uuid: raw::TEE_UUID {
-            timeLow: 0,
-            timeMid: 0,
-            timeHiAndVersion: 0,
-            clockSeqAndNode: [0; 8],
-        },
-    };
-    // SAFETY: the name is NUL-terminated; `id` is a live, exclusively
-    // borrowed `TEE_Identity` that libutee fills; nothing is kept.
-    let res = unsafe {
-        raw::TEE_GetPropertyAsIdentity(
-            raw::TEE_PROPSET_CURRENT_CLIENT,
-            c"gpd.client.identity".as_ptr(),
-            &mut id,
-        )
-    };
-    if res != raw::TEE_SUCCESS {
-        return Err(optee_utee::Error::from_raw_error(res));
-    }
-    let login = match id.login {
+    let raw_id = fixed::<20>(
+        raw::TEE_PROPSET_CURRENT_CLIENT,
+        c"gpd.client.identity",
+        PROP_IDENTITY,
+    )
+    .map_err(optee_utee::Error::from_raw_error)?;
+    let [l0, l1, l2, l3, uuid @ ..] = raw_id;
+    let login = match u32::from_ne_bytes([l0, l1, l2, l3]) {
         raw::TEE_LOGIN_PUBLIC => Login::Public,
         raw::TEE_LOGIN_USER => Login::User,
         raw::TEE_LOGIN_GROUP => Login::Group,
@@ -583,7 +625,7 @@ pub fn client_identity() -> Result<ClientIdentity> {
     };
     Ok(ClientIdentity {
         login,
-        uuid: uuid_bytes(&id.uuid),
+        uuid: uuid_from_native(&uuid),
     })
 }
 
@@ -669,6 +711,90 @@ pub extern "C" fn rand() -> core::ffi::c_int {
         Ok(()) => (u32::from_le_bytes(b) >> 1) as core::ffi::c_int,
         Err(_) => 0,
     }
+}
+
+/// libutee's instance set-up reads one property with the GP function
+/// `TEE_GetPropertyAsU32` (whether the CPU implements memory tagging), and
+/// that one reference would pull libutee's whole property member into the
+/// link: every other GP property function, the enumerators, base64 and
+/// `snprintf` for the string forms (~5 KB the TA never calls). This
+/// definition takes its place, for the three property sets: the TA's own
+/// header properties (`ta_props`) first for the current TA, and libutee's
+/// own `gpd.tee.internalCore.version` for the TEE implementation, as
+/// libutee does, then the TEE core's through the same two system calls. As GP
+/// specifies, it answers SUCCESS, ITEM_NOT_FOUND or BAD_FORMAT (a property
+/// of another type) and panics the TA on anything else: a null argument, a
+/// handle that is not a property set (this TA never allocates property
+/// enumerators; libutee's allocator is not even linked) or a failing core.
+///
+/// SAFETY (of the `no_mangle` export): nothing else in the TA defines this
+/// symbol once libutee's property member is not linked (a second definition
+/// would be a link error); the signature is GP's `TEE_Result
+/// TEE_GetPropertyAsU32(TEE_PropSetHandle, const char *, uint32_t *)`, and
+/// callers pass, as GP requires, a NUL-terminated `name` and a writable
+/// `value`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_GetPropertyAsU32(
+    set: raw::TEE_PropSetHandle,
+    name: *const core::ffi::c_char,
+    value: *mut u32,
+) -> raw::TEE_Result {
+    let known = [
+        raw::TEE_PROPSET_TEE_IMPLEMENTATION,
+        raw::TEE_PROPSET_CURRENT_CLIENT,
+        raw::TEE_PROPSET_CURRENT_TA,
+    ];
+    if name.is_null() || value.is_null() || !known.contains(&set) {
+        gp_panic();
+    }
+    // SAFETY: `name` is not null and, as GP requires of the caller,
+    // NUL-terminated; it is only read during this call.
+    let name = unsafe { core::ffi::CStr::from_ptr(name) };
+    let found = if set == raw::TEE_PROPSET_CURRENT_TA {
+        header::ta_props.iter().find(|p| {
+            // SAFETY: every `ta_props` name is a NUL-terminated static
+            // string of the generated header.
+            !p.name.is_null() && unsafe { core::ffi::CStr::from_ptr(p.name) } == name
+        })
+    } else {
+        None
+    };
+    let read = match found {
+        Some(p)
+            if matches!(p.prop_type, raw::user_ta_prop_type::USER_TA_PROP_TYPE_U32)
+                && !p.value.is_null() =>
+        {
+            // SAFETY: the generated header points a U32 property's value
+            // at a static `u32`.
+            Ok(unsafe { p.value.cast::<u32>().read() })
+        }
+        Some(_) => Err(raw::TEE_ERROR_BAD_FORMAT),
+        None if set == raw::TEE_PROPSET_TEE_IMPLEMENTATION && name == INTERNAL_CORE_VERSION => {
+            Ok(TEE_CORE_API_VERSION)
+        }
+        None => fixed::<4>(set, name, PROP_U32).map(u32::from_ne_bytes),
+    };
+    match read {
+        Ok(v) => {
+            // SAFETY: `value` is not null and, as GP requires of the
+            // caller, points to a writable `u32`.
+            unsafe { value.write(v) };
+            raw::TEE_SUCCESS
+        }
+        Err(raw::TEE_ERROR_ITEM_NOT_FOUND) => raw::TEE_ERROR_ITEM_NOT_FOUND,
+        Err(raw::TEE_ERROR_BAD_FORMAT | raw::TEE_ERROR_SHORT_BUFFER) => raw::TEE_ERROR_BAD_FORMAT,
+        Err(_) => gp_panic(),
+    }
+}
+
+/// Ends the TA instance the way GP's API functions do on a programming
+/// error (`TEE_Panic(0)`): the core kills the instance and fails its
+/// sessions with TEE_ERROR_TARGET_DEAD.
+fn gp_panic() -> ! {
+    // SAFETY: TEE_Panic takes a plain code and does not return.
+    unsafe { raw::TEE_Panic(0) };
+    #[allow(clippy::empty_loop)]
+    loop {}
 }
 
 /// libutee's instance set-up calls `_TEE_MathAPI_Init`, which prepares the

@@ -112,11 +112,31 @@ fn info_reports_platform_facts() -> TestResult {
         "QEMU HUK must be reported as a known stub",
     )?;
     check(!i.trusted_ui, "no trusted UI on QEMU")?;
+    // The facts come from OP-TEE's property system calls (ta/src/tee.rs
+    // reads them directly): each kind of property is checked here — the
+    // strings, the u32, the UUID (the known-stub device ID above, byte
+    // order included) and the client identity.
     check(
         i.tee_description.contains("OP-TEE") || !i.tee_description.is_empty(),
         "TEE description",
     )?;
+    check(
+        i.tee_api_version.starts_with("GPD-"),
+        format!("TEE API version {:?}", i.tee_api_version),
+    )?;
+    check(
+        i.tee_internal_core_version >> 24 == 1,
+        format!(
+            "TEE Internal Core API version {:#x} (major 1)",
+            i.tee_internal_core_version
+        ),
+    )?;
     check(i.client_login == Login::User, "login user")?;
+    // The suite runs as root: Linux reports UUIDv5(58ac9ca0-…, "uid=0").
+    check(
+        i.client_id.as_str() == "ef0180a3-13f3-5d1c-b7f5-888c0e21059a",
+        format!("client identity {:?}", i.client_id),
+    )?;
     check(
         i.ta_version.as_str() == env!("CARGO_PKG_VERSION"),
         "TA version",
